@@ -1,0 +1,42 @@
+# LedgerMesh. `make run` starts everything; `make test` runs the whole suite the way CI does.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+export BUF_CACHE_DIR ?= $(CURDIR)/.cache/buf
+
+.PHONY: run test proto lint check-gen breaking bench unit clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+run: $(VENV)/.installed
+	$(VENV)/bin/ledgermesh up
+
+proto: $(VENV)/.installed
+	PYTHON=$(PY) tools/gen_proto.sh
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/buf lint
+	$(VENV)/bin/ruff check .
+
+check-gen: $(VENV)/.installed
+	PYTHON=$(PY) tools/check_gen.sh
+
+breaking: $(VENV)/.installed
+	tools/check_breaking.sh
+
+test: $(VENV)/.installed lint check-gen breaking
+	$(PY) tools/compose_check.py
+	$(VENV)/bin/pytest
+
+unit: $(VENV)/.installed
+	$(VENV)/bin/pytest tests/unit
+
+bench: $(VENV)/.installed
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) .cache .ledgermesh

@@ -1,0 +1,103 @@
+"""gRPC AccountCommandService."""
+
+from __future__ import annotations
+
+import grpc
+from ledgermesh.accounts.v1 import account_pb2
+from ledgermesh.accounts.v1 import account_service_pb2 as pb
+from ledgermesh.accounts.v1 import account_service_pb2_grpc
+
+from command_svc.api import resources
+from command_svc.api.base import CommandServicerBase
+from command_svc.api.context import audit_context
+from command_svc.api.errors import abort_for
+from command_svc.application.accounts import AccountResult, AccountsApp, PayoutResult, SettleResult
+from command_svc.application.pipeline import CommandRunner, SavedRefusal
+from command_svc.domain.errors import DomainError
+from eventlog.records import StoredEvent
+from runtime.errors import abort
+
+
+class AccountServicer(CommandServicerBase, account_service_pb2_grpc.AccountCommandServiceServicer):
+    def __init__(self, runner: CommandRunner, app: AccountsApp) -> None:
+        super().__init__(runner)
+        self.app = app
+
+    async def CreateAccount(self, request: pb.CreateAccountRequest, context: grpc.aio.ServicerContext) -> pb.CreateAccountResponse:
+        def present(result: AccountResult, stored: list[StoredEvent]) -> pb.CreateAccountResponse:
+            return pb.CreateAccountResponse(account=resources.account(result.state, result.created_at),
+                                            secret_key=result.secret_key,
+                                            global_position=resources.position_of(stored))
+
+        decision = None
+        try:
+            decision = await self.app.onboard(
+                email=request.email, country=request.country, default_currency=request.default_currency,
+                business_name=request.business_name,
+                fee_percent_bps=request.fee_percent_bps if request.HasField("fee_percent_bps") else None,
+                fee_fixed=request.fee_fixed if request.HasField("fee_fixed") else None,
+                metadata=dict(request.metadata),
+            )
+            account_id = decision.result.state.account_id
+
+            async def decide(_tenant: str = "", decision=decision):  # type: ignore[no-untyped-def]
+                return decision
+
+            # A new account is its own tenant; there is no caller to scope an idempotency key to.
+            return await self.runner.run(
+                tenant_id=account_id, operation="CreateAccount", request=request,
+                response_type=pb.CreateAccountResponse, audit=audit_context(context, None), decide=decide,
+                present=present,
+            )
+        except (DomainError, SavedRefusal) as exc:
+            await abort_for(context, exc)
+            raise AssertionError("unreachable") from exc
+
+    def _present_account(self, response_type):  # type: ignore[no-untyped-def]
+        def present(result: AccountResult, stored: list[StoredEvent]):  # type: ignore[no-untyped-def]
+            return response_type(account=resources.account(result.state, result.created_at),
+                                 global_position=resources.position_of(stored))
+        return present
+
+    async def StartKyc(self, request: pb.StartKycRequest, context: grpc.aio.ServicerContext) -> pb.StartKycResponse:
+        return await self.execute(
+            context, operation="StartKyc", request=request, response_type=pb.StartKycResponse,
+            decide=lambda tenant: self.app.start_kyc(tenant, request.account_id, request.verification_level,
+                                                     list(request.required_documents)),
+            present=self._present_account(pb.StartKycResponse), idempotency_key=request.idempotency_key,
+        )
+
+    async def CompleteKyc(self, request: pb.CompleteKycRequest, context: grpc.aio.ServicerContext) -> pb.CompleteKycResponse:
+        return await self.execute(
+            context, operation="CompleteKyc", request=request, response_type=pb.CompleteKycResponse,
+            decide=lambda tenant: self.app.complete_kyc(tenant, request.account_id, request.verification_status,
+                                                        list(request.approved_capabilities), request.risk_level),
+            present=self._present_account(pb.CompleteKycResponse), idempotency_key=request.idempotency_key,
+        )
+
+    async def CreatePayout(self, request: pb.CreatePayoutRequest, context: grpc.aio.ServicerContext) -> pb.CreatePayoutResponse:
+        def present(result: PayoutResult, stored: list[StoredEvent]) -> pb.CreatePayoutResponse:
+            return pb.CreatePayoutResponse(payout=resources.payout(result.payout, result.created_at, stored),
+                                           global_position=resources.position_of(stored))
+
+        return await self.execute(
+            context, operation="CreatePayout", request=request, response_type=pb.CreatePayoutResponse,
+            decide=lambda tenant: self.app.payout(
+                tenant, amount=request.amount, currency=request.currency, destination=request.destination,
+                description=request.description, metadata=dict(request.metadata)),
+            present=present, idempotency_key=request.idempotency_key,
+        )
+
+    async def SettleFunds(self, request: pb.SettleFundsRequest, context: grpc.aio.ServicerContext) -> pb.SettleFundsResponse:
+        def present(result: SettleResult, stored: list[StoredEvent]) -> pb.SettleFundsResponse:
+            return pb.SettleFundsResponse(
+                settled=[account_pb2.BalanceAmount(amount=v, currency=c) for c, v in sorted(result.settled.items())],
+                global_position=resources.position_of(stored))
+
+        return await self.execute(
+            context, operation="SettleFunds", request=request, response_type=pb.SettleFundsResponse,
+            decide=lambda tenant: self.app.settle(tenant, request.currency), present=present,
+        )
+
+    async def _unimplemented(self, context: grpc.aio.ServicerContext, what: str) -> None:
+        await abort(context, grpc.StatusCode.UNIMPLEMENTED, "NOT_IMPLEMENTED", f"{what} is not available yet")

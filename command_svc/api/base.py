@@ -1,0 +1,45 @@
+"""What every command servicer shares: the caller, the audit context and error translation."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import grpc
+from google.protobuf.message import Message
+
+from command_svc.api.context import audit_context
+from command_svc.api.errors import abort_for
+from command_svc.application.pipeline import CommandRunner, Decision, SavedRefusal
+from command_svc.domain.errors import DomainError
+from eventlog.records import StoredEvent
+from runtime.auth import current_caller
+
+R = TypeVar("R", bound=Message)
+
+
+class CommandServicerBase:
+    def __init__(self, runner: CommandRunner) -> None:
+        self.runner = runner
+
+    async def execute(
+        self,
+        context: grpc.aio.ServicerContext,
+        *,
+        operation: str,
+        request: Message,
+        response_type: type[R],
+        decide: Callable[[str], Awaitable[Decision]],
+        present: Callable[[Any, list[StoredEvent]], R],
+        idempotency_key: str = "",
+    ) -> R:
+        caller = current_caller()
+        try:
+            return await self.runner.run(
+                tenant_id=caller.account_id, operation=operation, request=request, response_type=response_type,
+                audit=audit_context(context, caller), decide=lambda: decide(caller.account_id), present=present,
+                idempotency_key=idempotency_key,
+            )
+        except (DomainError, SavedRefusal) as exc:
+            await abort_for(context, exc)
+            raise AssertionError("unreachable") from exc

@@ -1,0 +1,105 @@
+"""gRPC PaymentCommandService: protobuf in, domain commands, protobuf out."""
+
+from __future__ import annotations
+
+import grpc
+from ledgermesh.payments.v1 import payment_service_pb2 as pb
+from ledgermesh.payments.v1 import payment_service_pb2_grpc
+
+from command_svc.api import resources
+from command_svc.api.base import CommandServicerBase
+from command_svc.application.payments import ChargeResult, PaymentsApp
+from command_svc.application.pipeline import CommandRunner
+from command_svc.domain.errors import DomainError
+from command_svc.api.errors import abort_for
+from eventlog.records import StoredEvent
+from runtime.auth import current_caller
+
+
+class PaymentServicer(CommandServicerBase, payment_service_pb2_grpc.PaymentCommandServiceServicer):
+    def __init__(self, runner: CommandRunner, app: PaymentsApp) -> None:
+        super().__init__(runner)
+        self.app = app
+
+    async def CreateCharge(self, request: pb.CreateChargeRequest, context: grpc.aio.ServicerContext) -> pb.CreateChargeResponse:
+        fields = {
+            "amount": request.amount, "currency": request.currency, "source": request.source,
+            "capture": request.capture if request.HasField("capture") else True,
+            "description": request.description, "metadata": dict(request.metadata), "customer": request.customer,
+            "statement_descriptor": request.statement_descriptor, "receipt_email": request.receipt_email,
+        }
+
+        def present(result: ChargeResult, stored: list[StoredEvent]) -> pb.CreateChargeResponse:
+            return pb.CreateChargeResponse(charge=resources.charge(result.state, result.created_at, stored),
+                                           global_position=resources.position_of(stored))
+
+        return await self.execute(
+            context, operation="CreateCharge", request=request, response_type=pb.CreateChargeResponse,
+            decide=lambda tenant: self.app.create_charge(tenant, fields), present=present,
+            idempotency_key=request.idempotency_key,
+        )
+
+    async def CaptureCharge(self, request: pb.CaptureChargeRequest, context: grpc.aio.ServicerContext) -> pb.CaptureChargeResponse:
+        amount = request.amount if request.HasField("amount") else None
+
+        def present(result: ChargeResult, stored: list[StoredEvent]) -> pb.CaptureChargeResponse:
+            return pb.CaptureChargeResponse(charge=resources.charge(result.state, result.created_at, stored),
+                                            global_position=resources.position_of(stored))
+
+        return await self.execute(
+            context, operation="CaptureCharge", request=request, response_type=pb.CaptureChargeResponse,
+            decide=lambda tenant: self.app.capture(tenant, request.charge_id, amount), present=present,
+            idempotency_key=request.idempotency_key,
+        )
+
+    async def UpdateCharge(self, request: pb.UpdateChargeRequest, context: grpc.aio.ServicerContext) -> pb.UpdateChargeResponse:
+        description = request.description if request.HasField("description") else None
+
+        def present(result: ChargeResult, stored: list[StoredEvent]) -> pb.UpdateChargeResponse:
+            return pb.UpdateChargeResponse(charge=resources.charge(result.state, result.created_at, stored),
+                                           global_position=resources.position_of(stored))
+
+        return await self.execute(
+            context, operation="UpdateCharge", request=request, response_type=pb.UpdateChargeResponse,
+            decide=lambda tenant: self.app.update(tenant, request.charge_id, description, dict(request.metadata)),
+            present=present, idempotency_key=request.idempotency_key,
+        )
+
+    async def CreateRefund(self, request: pb.CreateRefundRequest, context: grpc.aio.ServicerContext) -> pb.CreateRefundResponse:
+        amount = request.amount if request.HasField("amount") else None
+
+        def present(result: ChargeResult, stored: list[StoredEvent]) -> pb.CreateRefundResponse:
+            assert result.refund is not None
+            created = stored[0].created_at if stored else result.created_at
+            return pb.CreateRefundResponse(
+                refund=resources.refund(result.refund, result.state.account_id, created, stored),
+                global_position=resources.position_of(stored))
+
+        return await self.execute(
+            context, operation="CreateRefund", request=request, response_type=pb.CreateRefundResponse,
+            decide=lambda tenant: self.app.refund(tenant, request.charge_id, amount, request.reason,
+                                                  dict(request.metadata)),
+            present=present, idempotency_key=request.idempotency_key,
+        )
+
+    async def ExpireAuthorizations(
+        self, request: pb.ExpireAuthorizationsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ExpireAuthorizationsResponse:
+        tenant = current_caller().account_id
+        expired: list[str] = []
+        position = 0
+        for charge_id in await self.app.expirable_charges(tenant, request.limit or 1000):
+            try:
+                response = await self.execute(
+                    context, operation="ExpireAuthorization", request=request,
+                    response_type=pb.ExpireAuthorizationsResponse,
+                    decide=lambda t, cid=charge_id: self.app.expire(t, cid),
+                    present=lambda result, stored: pb.ExpireAuthorizationsResponse(
+                        global_position=resources.position_of(stored)),
+                )
+            except DomainError as exc:  # pragma: no cover - raced with a capture
+                await abort_for(context, exc)
+                raise
+            expired.append(charge_id)
+            position = max(position, response.global_position)
+        return pb.ExpireAuthorizationsResponse(expired_charge_ids=expired, global_position=position)

@@ -1,0 +1,142 @@
+"""Use cases of the Account aggregate: onboard (with the first API key), KYC, payouts, settlement."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from command_svc.adapters.ids import new_id
+from command_svc.adapters.streams import load
+from command_svc.application.payments import Clock, appends_for, utcnow
+from command_svc.application.pipeline import Decision
+from command_svc.domain import accounts, ledger
+from command_svc.domain.errors import NotFoundError
+from command_svc.domain.events import LedgerEntryPosted, PayoutCreated
+from command_svc.domain.money import FeeSchedule, normalize_currency
+from eventlog.store import EventStore
+from runtime.auth import display_prefix, hash_key, new_secret_key
+from runtime.settings import Settings
+
+
+@dataclass(frozen=True)
+class AccountResult:
+    state: accounts.AccountState
+    created_at: datetime
+    secret_key: str = ""
+
+
+@dataclass(frozen=True)
+class PayoutResult:
+    payout: PayoutCreated
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class SettleResult:
+    settled: dict[str, int]
+
+
+class AccountsApp:
+    def __init__(self, store: EventStore, *, default_fees: FeeSchedule, settings: Settings, clock: Clock = utcnow) -> None:
+        self._store = store
+        self._fees = default_fees
+        self._settings = settings
+        self._clock = clock
+
+    async def onboard(self, *, email: str, country: str, default_currency: str, business_name: str,
+                      fee_percent_bps: int | None, fee_fixed: int | None, metadata: dict[str, str]) -> Decision:
+        now = self._clock()
+        account_id = new_id("acct")
+        fees = FeeSchedule(
+            self._fees.percent_bps if fee_percent_bps is None else fee_percent_bps,
+            self._fees.fixed if fee_fixed is None else fee_fixed,
+        )
+        state = accounts.initial_state()
+        events: list[object] = []
+        onboard = accounts.OnboardAccount(account_id=account_id, email=email, country=country or "US",
+                                          default_currency=default_currency or "usd", now=now,
+                                          business_name=business_name, fees=fees, metadata=metadata)
+        secret = new_secret_key()
+        for command in (onboard, accounts.IssueApiKey(key_hash=hash_key(secret), key_prefix=display_prefix(secret))):
+            decided = accounts.decide(command, state)
+            for event in decided:
+                state = accounts.evolve(state, event)
+            events += decided
+        return Decision(
+            [appends_for(account_id, "Account", 0, events)],
+            AccountResult(state, now, secret),
+            extra_statements=[(
+                "INSERT INTO api_keys (key_hash, account_id, key_prefix) VALUES (%s, %s, %s)",
+                (hash_key(secret), account_id, display_prefix(secret)),
+            )],
+        )
+
+    async def _account(self, tenant_id: str, account_id: str):  # type: ignore[no-untyped-def]
+        if account_id and account_id != tenant_id:
+            raise NotFoundError("RESOURCE_MISSING", f"No such account: '{account_id}'", field="account")
+        loaded = await load(self._store, tenant_id, accounts.fold)
+        if not loaded.events:
+            raise NotFoundError("RESOURCE_MISSING", f"No such account: '{tenant_id}'", field="account")
+        return loaded
+
+    async def _on_account(self, tenant_id: str, account_id: str, command: accounts.AccountCommand) -> Decision:
+        loaded = await self._account(tenant_id, account_id)
+        events = accounts.decide(command, loaded.state)
+        state = loaded.state
+        for event in events:
+            state = accounts.evolve(state, event)
+        return Decision([appends_for(tenant_id, "Account", loaded.version, events)],
+                        AccountResult(state, loaded.created_at or self._clock()))
+
+    async def start_kyc(self, tenant_id: str, account_id: str, level: str, documents: list[str]) -> Decision:
+        return await self._on_account(tenant_id, account_id, accounts.StartKyc(
+            now=self._clock(), verification_level=level or "basic", required_documents=tuple(documents)))
+
+    async def complete_kyc(self, tenant_id: str, account_id: str, status: str, capabilities: list[str],
+                           risk_level: str) -> Decision:
+        return await self._on_account(tenant_id, account_id, accounts.CompleteKyc(
+            now=self._clock(), verification_status=status, approved_capabilities=tuple(capabilities),
+            risk_level=risk_level or "low"))
+
+    async def payout(self, tenant_id: str, *, amount: int, currency: str, destination: str, description: str,
+                     metadata: dict[str, str]) -> Decision:
+        now = self._clock()
+        account = await self._account(tenant_id, "")
+        currency = normalize_currency(currency or account.state.default_currency)
+        stream = ledger.stream_id(tenant_id, currency)
+        ledger_loaded = await load(self._store, stream, ledger.fold)
+        command = accounts.CreatePayout(
+            payout_id=new_id("po"), balance_transaction_id=new_id("txn"), amount=amount, currency=currency,
+            now=now, destination_account=destination or "ba_default", description=description, metadata=metadata)
+        events = accounts.decide_payout(account.state, ledger_loaded.state, command)
+        payout = [e for e in events if isinstance(e, PayoutCreated)]
+        debit = [e for e in events if isinstance(e, LedgerEntryPosted)]
+        return Decision(
+            [appends_for(tenant_id, "Account", account.version, payout),
+             appends_for(stream, "Ledger", ledger_loaded.version, debit)],
+            PayoutResult(payout[0], now),
+        )
+
+    async def settle(self, tenant_id: str, currency: str) -> Decision:
+        now = self._clock()
+        account = await self._account(tenant_id, "")
+        currencies = [normalize_currency(currency)] if currency else await self._ledger_currencies(tenant_id)
+        appends = []
+        settled: dict[str, int] = {}
+        for cur in currencies:
+            stream = ledger.stream_id(tenant_id, cur)
+            loaded = await load(self._store, stream, ledger.fold)
+            events = ledger.decide(ledger.Settle(entry_id=new_id("txn"), account_id=account.state.account_id,
+                                                 currency=cur, now=now), loaded.state)
+            if events:
+                appends.append(appends_for(stream, "Ledger", loaded.version, events))
+                settled[cur] = sum(e.available_delta for e in events)
+        return Decision(appends, SettleResult(settled))
+
+    async def _ledger_currencies(self, tenant_id: str) -> list[str]:
+        async with self._store.pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT DISTINCT aggregate_id FROM events WHERE tenant_id = %s AND aggregate_type = 'Ledger'",
+                (tenant_id,),
+            )
+            return [row[0].rsplit(":", 1)[1] for row in await cur.fetchall()]

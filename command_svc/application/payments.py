@@ -1,0 +1,169 @@
+"""Use cases of the Charge aggregate: create, capture, update, refund, expire. A capture or refund
+also moves the account's ledger stream, appended in the same transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from command_svc.adapters.event_codec import to_new_event
+from command_svc.adapters.ids import new_id
+from command_svc.adapters.streams import Loaded, load
+from command_svc.application.pipeline import Decision
+from command_svc.domain import ledger, payments
+from command_svc.domain.card_network import CardNetwork, card_fingerprint
+from command_svc.domain.errors import NotFoundError
+from command_svc.domain.events import LedgerEntryPosted, PaymentCaptured, RefundCreated
+from command_svc.domain.money import FeeSchedule
+from eventlog.records import StreamAppend
+from eventlog.store import EventStore
+
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class AccountTerms:
+    """What charging needs to know about the merchant account."""
+
+    fees: FeeSchedule
+    country: str
+
+
+@dataclass(frozen=True)
+class ChargeResult:
+    state: payments.ChargeState
+    created_at: datetime
+    refund: RefundCreated | None = None
+
+
+def appends_for(aggregate_id: str, aggregate_type: str, expected: int, events: Sequence[Any]) -> StreamAppend:
+    return StreamAppend(aggregate_id, aggregate_type, expected, tuple(to_new_event(e) for e in events))
+
+
+class PaymentsApp:
+    def __init__(
+        self, store: EventStore, network: CardNetwork, *, default_fees: FeeSchedule, settlement_delay_days: int,
+        clock: Clock = utcnow,
+    ) -> None:
+        self._store = store
+        self._network = network
+        self._default_fees = default_fees
+        self._delay = settlement_delay_days
+        self._clock = clock
+
+    async def account_terms(self, account_id: str) -> AccountTerms:
+        loaded = await self._store.read_stream(account_id)
+        for event in loaded:
+            if event.event_type == "AccountOnboarded":
+                bps = int(event.data.get("fee_percent_bps") or 0)
+                fixed = int(event.data.get("fee_fixed") or 0)
+                fees = FeeSchedule(bps, fixed) if (bps or fixed) else self._default_fees
+                return AccountTerms(fees, str(event.data.get("country", "")))
+        return AccountTerms(self._default_fees, "")
+
+    async def _velocity(self, tenant_id: str, fingerprint: str, now: datetime) -> tuple[int, int]:
+        async with self._store.pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT count(*) FILTER (WHERE event_data->'card'->>'fingerprint' = %s AND created_at > %s),"
+                "       count(*) FILTER (WHERE created_at > %s)"
+                " FROM events WHERE tenant_id = %s AND event_type = 'ChargeRequested' AND created_at > %s",
+                (fingerprint, now - timedelta(hours=1), now - timedelta(minutes=1), tenant_id,
+                 now - timedelta(hours=1)),
+            )
+            row = await cur.fetchone()
+        return (int(row[0]), int(row[1])) if row else (0, 0)
+
+    async def load_charge(self, tenant_id: str, charge_id: str) -> Loaded[payments.ChargeState]:
+        loaded = await load(self._store, charge_id, payments.fold)
+        if not loaded.events or loaded.events[0].tenant_id != tenant_id or not charge_id.startswith("ch_"):
+            raise NotFoundError("RESOURCE_MISSING", f"No such charge: '{charge_id}'", field="charge")
+        return loaded
+
+    async def _ledger_posting(self, account_id: str, currency: str, command: ledger.LedgerCommand) -> StreamAppend:
+        stream = ledger.stream_id(account_id, currency)
+        loaded = await load(self._store, stream, ledger.fold)
+        posted = ledger.decide(command, loaded.state)
+        return appends_for(stream, "Ledger", loaded.version, posted)
+
+    async def create_charge(self, tenant_id: str, cmd_fields: dict[str, Any]) -> Decision:
+        now = self._clock()
+        terms = await self.account_terms(tenant_id)
+        source = str(cmd_fields.get("source", ""))
+        by_card, by_account = await self._velocity(tenant_id, card_fingerprint(source), now)
+        command = payments.CreateCharge(
+            charge_id=new_id("ch"), account_id=tenant_id, now=now, balance_transaction_id=new_id("txn"),
+            fees=terms.fees, account_country=terms.country, settlement_delay_days=self._delay,
+            card_charges_last_hour=by_card, account_charges_last_minute=by_account, **cmd_fields,
+        )
+        events = payments.decide(command, payments.initial_state(), network=self._network)
+        appends = [appends_for(command.charge_id, "Charge", 0, events)]
+        appends += await self._ledger_for(tenant_id, events, now)
+        return Decision(appends, ChargeResult(payments.fold(events), now))
+
+    async def _ledger_for(self, tenant_id: str, events: Sequence[Any], now: datetime) -> list[StreamAppend]:
+        postings: list[StreamAppend] = []
+        for event in events:
+            if isinstance(event, PaymentCaptured):
+                postings.append(await self._ledger_posting(
+                    tenant_id, event.currency, ledger.post_capture(event, account_id=tenant_id, now=now)))
+            elif isinstance(event, RefundCreated):
+                postings.append(await self._ledger_posting(
+                    tenant_id, event.currency, ledger.post_refund(event, account_id=tenant_id)))
+        return postings
+
+    async def _on_existing(self, tenant_id: str, charge_id: str, command: payments.ChargeCommand) -> Decision:
+        loaded = await self.load_charge(tenant_id, charge_id)
+        events = payments.decide(command, loaded.state, network=self._network)
+        appends = [appends_for(charge_id, "Charge", loaded.version, events)]
+        appends += await self._ledger_for(tenant_id, events, self._clock())
+        state = loaded.state
+        for event in events:
+            state = payments.evolve(state, event)
+        refund = next((e for e in events if isinstance(e, RefundCreated)), None)
+        return Decision(appends, ChargeResult(state, loaded.created_at or self._clock(), refund))
+
+    async def capture(self, tenant_id: str, charge_id: str, amount: int | None) -> Decision:
+        terms = await self.account_terms(tenant_id)
+        return await self._on_existing(tenant_id, charge_id, payments.CaptureCharge(
+            now=self._clock(), balance_transaction_id=new_id("txn"), amount=amount, fees=terms.fees,
+            settlement_delay_days=self._delay))
+
+    async def update(self, tenant_id: str, charge_id: str, description: str | None, metadata: dict[str, str]) -> Decision:
+        return await self._on_existing(tenant_id, charge_id, payments.UpdateCharge(
+            now=self._clock(), description=description, metadata=metadata))
+
+    async def refund(self, tenant_id: str, charge_id: str, amount: int | None, reason: str,
+                     metadata: dict[str, str]) -> Decision:
+        return await self._on_existing(tenant_id, charge_id, payments.RefundCharge(
+            refund_id=new_id("re"), balance_transaction_id=new_id("txn"), now=self._clock(), amount=amount,
+            reason=reason, metadata=metadata))
+
+    async def expirable_charges(self, tenant_id: str, limit: int) -> list[str]:
+        """Authorized, uncaptured charges whose authorization has lapsed."""
+        now = self._clock()
+        async with self._store.pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT a.aggregate_id FROM events a WHERE a.tenant_id = %s AND a.event_type = 'PaymentAuthorized'"
+                " AND (a.event_data->>'expires_at')::timestamptz <= %s AND NOT EXISTS ("
+                "  SELECT 1 FROM events b WHERE b.aggregate_id = a.aggregate_id"
+                "  AND b.event_type IN ('PaymentCaptured', 'AuthorizationExpired'))"
+                " ORDER BY a.global_position LIMIT %s",
+                (tenant_id, now, limit),
+            )
+            return [row[0] for row in await cur.fetchall()]
+
+    async def expire(self, tenant_id: str, charge_id: str) -> Decision:
+        return await self._on_existing(tenant_id, charge_id, payments.ExpireAuthorization(now=self._clock()))
+
+
+def with_state(result: ChargeResult, state: payments.ChargeState) -> ChargeResult:
+    return replace(result, state=state)
+
+
+__all__ = ["PaymentsApp", "ChargeResult", "AccountTerms", "LedgerEntryPosted", "appends_for"]

@@ -1,0 +1,210 @@
+"""The card network port and a deterministic simulator driven by Stripe's test tokens.
+
+The port is synchronous because its only implementation is the in-process simulator; a decider may
+call it and stays replayable, since the same token, reference and seed always give the same answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Final, Protocol
+
+from command_svc.domain.errors import ValidationError
+from command_svc.domain.events import Card
+from command_svc.domain.fraud import RiskLevel
+
+
+@dataclass(frozen=True)
+class PaymentSource:
+    """What a source token stands for."""
+
+    token: str
+    card: Card
+    risk_level: RiskLevel = RiskLevel.NORMAL
+    # Stripe's tok_bypassPending: captured funds skip the pending balance.
+    bypass_pending: bool = False
+    # Stripe's tok_createDispute: the cardholder disputes the charge once it is captured.
+    creates_dispute: bool = False
+
+
+@dataclass(frozen=True)
+class Authorization:
+    approved: bool
+    authorization_code: str = ""
+    network_transaction_id: str = ""
+    decline_code: str = ""
+    failure_code: str = ""
+    message: str = ""
+
+
+class CardNetwork(Protocol):
+    def resolve(self, source: str) -> PaymentSource:
+        """The card behind a source token; ValidationError (field "source") when there is none."""
+        ...
+
+    def authorize(
+        self, source: PaymentSource, *, amount: int, currency: str, reference: str
+    ) -> Authorization:
+        """Ask the issuer to hold `amount`; `reference` (the charge id) makes the answer repeatable."""
+        ...
+
+
+@dataclass(frozen=True)
+class _Decline:
+    failure_code: str
+    decline_code: str
+    message: str
+
+
+_GENERIC = _Decline("card_declined", "generic_decline", "Your card was declined.")
+_INSUFFICIENT = _Decline("card_declined", "insufficient_funds", "Your card has insufficient funds.")
+_FRAUDULENT = _Decline("card_declined", "fraudulent", "Your card was declined.")
+_INCORRECT_CVC = _Decline(
+    "incorrect_cvc", "incorrect_cvc", "Your card's security code is incorrect."
+)
+_EXPIRED = _Decline("expired_card", "expired_card", "Your card has expired.")
+_PROCESSING = _Decline(
+    "processing_error",
+    "processing_error",
+    "An error occurred while processing your card. Try again in a little bit.",
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _TestCard:
+    brand: str
+    last4: str
+    country: str = "US"
+    funding: str = "credit"
+    decline: _Decline | None = None
+    risk_level: RiskLevel = RiskLevel.NORMAL
+    bypass_pending: bool = False
+    creates_dispute: bool = False
+
+
+_EXP_MONTH: Final = 12
+_EXP_YEAR: Final = 2034
+
+# Last four digits are those of the card numbers Stripe documents behind each token.
+TEST_TOKENS: Final[Mapping[str, _TestCard]] = MappingProxyType(
+    {
+        "tok_visa": _TestCard(brand="visa", last4="4242"),
+        "tok_visa_debit": _TestCard(brand="visa", last4="5556", funding="debit"),
+        "tok_mastercard": _TestCard(brand="mastercard", last4="4444"),
+        "tok_mastercard_debit": _TestCard(brand="mastercard", last4="8210", funding="debit"),
+        "tok_mastercard_prepaid": _TestCard(brand="mastercard", last4="5100", funding="prepaid"),
+        "tok_amex": _TestCard(brand="amex", last4="8431"),
+        "tok_discover": _TestCard(brand="discover", last4="1117"),
+        "tok_jcb": _TestCard(brand="jcb", last4="0505", country="JP"),
+        "tok_unionpay": _TestCard(brand="unionpay", last4="0005", country="CN"),
+        "tok_chargeDeclined": _TestCard(brand="visa", last4="0002", decline=_GENERIC),
+        "tok_chargeDeclinedInsufficientFunds": _TestCard(
+            brand="visa", last4="9995", decline=_INSUFFICIENT
+        ),
+        "tok_chargeDeclinedFraudulent": _TestCard(brand="visa", last4="0019", decline=_FRAUDULENT),
+        "tok_chargeDeclinedIncorrectCvc": _TestCard(
+            brand="visa", last4="0127", decline=_INCORRECT_CVC
+        ),
+        "tok_chargeDeclinedExpiredCard": _TestCard(brand="visa", last4="0069", decline=_EXPIRED),
+        "tok_chargeDeclinedProcessingError": _TestCard(
+            brand="visa", last4="0119", decline=_PROCESSING
+        ),
+        "tok_riskLevelElevated": _TestCard(
+            brand="visa", last4="9235", risk_level=RiskLevel.ELEVATED
+        ),
+        "tok_riskLevelHighest": _TestCard(brand="visa", last4="4954", risk_level=RiskLevel.HIGHEST),
+        "tok_createDispute": _TestCard(brand="visa", last4="0259", creates_dispute=True),
+        "tok_bypassPending": _TestCard(brand="visa", last4="0077", bypass_pending=True),
+        "tok_us": _TestCard(brand="visa", last4="4242"),
+        "tok_br": _TestCard(brand="visa", last4="0002", country="BR"),
+        "tok_ca": _TestCard(brand="visa", last4="0000", country="CA"),
+        "tok_mx": _TestCard(brand="visa", last4="8001", country="MX"),
+        "tok_gb": _TestCard(brand="visa", last4="0000", country="GB"),
+        "tok_de": _TestCard(brand="visa", last4="0016", country="DE"),
+        "tok_fr": _TestCard(brand="visa", last4="0003", country="FR"),
+        "tok_jp": _TestCard(brand="visa", last4="0003", country="JP"),
+        "tok_in": _TestCard(brand="visa", last4="0008", country="IN"),
+        "tok_au": _TestCard(brand="visa", last4="0006", country="AU"),
+        "tok_sg": _TestCard(brand="visa", last4="0000", country="SG"),
+    }
+)
+
+_CARD_NUMBER_LIKE = re.compile(r"^[0-9][0-9 \-]*[0-9]$")
+
+
+def looks_like_card_number(source: str) -> bool:
+    digits = sum(ch.isdigit() for ch in source)
+    return bool(_CARD_NUMBER_LIKE.match(source.strip())) and 12 <= digits <= 19
+
+
+def card_fingerprint(token: str) -> str:
+    """Stable per card, so velocity rules see every charge on the same card."""
+    return hashlib.sha256(f"fingerprint:{token}".encode()).hexdigest()[:16]
+
+
+class SimulatedCardNetwork:
+    """Approves or declines by token, like Stripe's test mode. Codes derive from seed + reference."""
+
+    def __init__(self, seed: str = "ledgermesh") -> None:
+        self._seed = seed
+
+    def resolve(self, source: str) -> PaymentSource:
+        if looks_like_card_number(source):
+            # Never echo the number: error messages end up in logs and API responses.
+            raise ValidationError(
+                "RAW_CARD_NUMBER_REFUSED",
+                "Sending card numbers directly is not allowed; use a token such as tok_visa.",
+                field="source",
+            )
+        test_card = TEST_TOKENS.get(source)
+        if test_card is None:
+            shown = f" {source[:64]!r}" if source.startswith("tok_") else ""
+            raise ValidationError(
+                "SOURCE_INVALID", f"No such payment source{shown}.", field="source"
+            )
+        card = Card(
+            brand=test_card.brand,
+            last4=test_card.last4,
+            fingerprint=card_fingerprint(source),
+            country=test_card.country,
+            exp_month=_EXP_MONTH,
+            exp_year=_EXP_YEAR,
+            funding=test_card.funding,
+        )
+        return PaymentSource(
+            token=source,
+            card=card,
+            risk_level=test_card.risk_level,
+            bypass_pending=test_card.bypass_pending,
+            creates_dispute=test_card.creates_dispute,
+        )
+
+    def authorize(
+        self, source: PaymentSource, *, amount: int, currency: str, reference: str
+    ) -> Authorization:
+        network_transaction_id = self._network_transaction_id(reference)
+        test_card = TEST_TOKENS.get(source.token)
+        decline = test_card.decline if test_card is not None else _GENERIC
+        if decline is not None:
+            return Authorization(
+                approved=False,
+                network_transaction_id=network_transaction_id,
+                decline_code=decline.decline_code,
+                failure_code=decline.failure_code,
+                message=decline.message,
+            )
+        return Authorization(
+            approved=True,
+            authorization_code=self._digest("authorization", reference)[:6].upper(),
+            network_transaction_id=network_transaction_id,
+        )
+
+    def _network_transaction_id(self, reference: str) -> str:
+        return str(int(self._digest("network_transaction", reference), 16) % 10**15).zfill(15)
+
+    def _digest(self, purpose: str, reference: str) -> str:
+        return hashlib.sha256(f"{self._seed}:{purpose}:{reference}".encode()).hexdigest()

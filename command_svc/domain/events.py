@@ -1,0 +1,296 @@
+"""Domain events: one frozen dataclass per message of proto/ledgermesh/events/v1.
+
+Contract with the protobuf adapter: class names and field names are exactly the proto message and
+field names, so conversion goes by name. int32/int64 -> int, string -> str, bool -> bool,
+repeated string -> tuple[str, ...], map<string, string> -> Mapping[str, str] (a plain dict),
+Timestamp -> tz-aware UTC datetime or None when unset, enum -> Enum whose member names drop the
+proto prefix and whose values are the proto numbers. Every field has a default, as in proto3.
+
+Annotations are evaluated (no `from __future__ import annotations`) so an adapter can read
+`dataclasses.fields(cls)[i].type` directly.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Final, TypeAlias
+
+
+class FraudDecision(Enum):
+    UNSPECIFIED = 0
+    ALLOW = 1
+    REVIEW = 2
+    BLOCK = 3
+
+
+class DisputeResolution(Enum):
+    UNSPECIFIED = 0
+    WON = 1
+    LOST = 2
+
+
+class LedgerEntryType(Enum):
+    UNSPECIFIED = 0
+    CHARGE = 1
+    REFUND = 2
+    PAYOUT = 3
+    SETTLEMENT = 4
+    DISPUTE_RESERVE = 5
+    DISPUTE_RELEASE = 6
+    DISPUTE_LOSS = 7
+
+
+@dataclass(frozen=True, kw_only=True)
+class Card:
+    """Non-sensitive card facts; the card number is never known to LedgerMesh."""
+
+    brand: str = ""
+    last4: str = ""
+    fingerprint: str = ""
+    country: str = ""
+    exp_month: int = 0
+    exp_year: int = 0
+    funding: str = ""
+
+
+# --- Charge stream -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChargeRequested:
+    charge_id: str = ""
+    amount: int = 0
+    currency: str = ""
+    source: str = ""
+    merchant_id: str = ""
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    capture: bool = False
+    description: str = ""
+    customer: str = ""
+    card: Card = field(default_factory=Card)
+    statement_descriptor: str = ""
+    receipt_email: str = ""
+    ip_country: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class FraudCheckCompleted:
+    charge_id: str = ""
+    risk_score: int = 0
+    decision: FraudDecision = FraudDecision.UNSPECIFIED
+    rules_triggered: tuple[str, ...] = ()
+    risk_level: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PaymentAuthorized:
+    charge_id: str = ""
+    amount: int = 0
+    currency: str = ""
+    authorization_code: str = ""
+    network_transaction_id: str = ""
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PaymentDeclined:
+    charge_id: str = ""
+    failure_code: str = ""
+    decline_code: str = ""
+    failure_message: str = ""
+    network_transaction_id: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PaymentCaptured:
+    charge_id: str = ""
+    captured_amount: int = 0
+    currency: str = ""
+    processing_fees: int = 0
+    net_amount: int = 0
+    settlement_date: datetime | None = None
+    released_amount: int = 0
+    balance_transaction_id: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuthorizationExpired:
+    charge_id: str = ""
+    amount: int = 0
+    currency: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RefundCreated:
+    refund_id: str = ""
+    charge_id: str = ""
+    amount: int = 0
+    currency: str = ""
+    reason: str = ""
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    balance_transaction_id: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChargeUpdated:
+    charge_id: str = ""
+    description: str = ""
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    description_set: bool = False
+
+
+# --- Dispute stream ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class DisputeCreated:
+    dispute_id: str = ""
+    charge_id: str = ""
+    dispute_reason: str = ""
+    evidence_due_date: datetime | None = None
+    chargeback_amount: int = 0
+    currency: str = ""
+    dispute_fee: int = 0
+    merchant_id: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class EvidenceSubmitted:
+    dispute_id: str = ""
+    evidence_type: str = ""
+    evidence: Mapping[str, str] = field(default_factory=dict)
+    file_references: tuple[str, ...] = ()
+    submission_timestamp: datetime | None = None
+    submitted: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class DisputeResolved:
+    dispute_id: str = ""
+    resolution_type: DisputeResolution = DisputeResolution.UNSPECIFIED
+    final_amount: int = 0
+    currency: str = ""
+    resolution_date: datetime | None = None
+    accepted_by_merchant: bool = False
+
+
+# --- Account stream ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccountOnboarded:
+    account_id: str = ""
+    email: str = ""
+    country: str = ""
+    default_currency: str = ""
+    business_name: str = ""
+    fee_percent_bps: int = 0
+    fee_fixed: int = 0
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class KYCProcessStarted:
+    account_id: str = ""
+    verification_level: str = ""
+    required_documents: tuple[str, ...] = ()
+    due_date: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class KYCProcessCompleted:
+    account_id: str = ""
+    verification_status: str = ""
+    approved_capabilities: tuple[str, ...] = ()
+    risk_level: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PayoutCreated:
+    payout_id: str = ""
+    account_id: str = ""
+    payout_amount: int = 0
+    currency: str = ""
+    destination_account: str = ""
+    estimated_arrival: datetime | None = None
+    description: str = ""
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    balance_transaction_id: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApiKeyIssued:
+    account_id: str = ""
+    key_hash: str = ""
+    key_prefix: str = ""
+
+
+# --- Ledger stream (one per account and currency) ------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class LedgerEntryPosted:
+    entry_id: str = ""
+    account_id: str = ""
+    currency: str = ""
+    type: LedgerEntryType = LedgerEntryType.UNSPECIFIED
+    source_id: str = ""
+    amount: int = 0
+    fee: int = 0
+    net: int = 0
+    available_delta: int = 0
+    pending_delta: int = 0
+    reserved_delta: int = 0
+    available_on: datetime | None = None
+    description: str = ""
+    settled_entry_ids: tuple[str, ...] = ()
+
+
+ChargeEvent: TypeAlias = (
+    ChargeRequested
+    | FraudCheckCompleted
+    | PaymentAuthorized
+    | PaymentDeclined
+    | PaymentCaptured
+    | AuthorizationExpired
+    | RefundCreated
+    | ChargeUpdated
+)
+DisputeEvent: TypeAlias = DisputeCreated | EvidenceSubmitted | DisputeResolved
+AccountEvent: TypeAlias = (
+    AccountOnboarded | KYCProcessStarted | KYCProcessCompleted | PayoutCreated | ApiKeyIssued
+)
+LedgerEvent: TypeAlias = LedgerEntryPosted
+DomainEvent: TypeAlias = ChargeEvent | DisputeEvent | AccountEvent | LedgerEvent
+
+_BY_AGGREGATE: Final[dict[str, tuple[type, ...]]] = {
+    "Charge": (
+        ChargeRequested,
+        FraudCheckCompleted,
+        PaymentAuthorized,
+        PaymentDeclined,
+        PaymentCaptured,
+        AuthorizationExpired,
+        RefundCreated,
+        ChargeUpdated,
+    ),
+    "Dispute": (DisputeCreated, EvidenceSubmitted, DisputeResolved),
+    "Account": (
+        AccountOnboarded,
+        KYCProcessStarted,
+        KYCProcessCompleted,
+        PayoutCreated,
+        ApiKeyIssued,
+    ),
+    "Ledger": (LedgerEntryPosted,),
+}
+
+EVENT_TYPES: Final[dict[str, type]] = {
+    cls.__name__: cls for classes in _BY_AGGREGATE.values() for cls in classes
+}
+
+# Envelope aggregate_type of each event type: the stream an event is appended to.
+EVENT_AGGREGATE_TYPES: Final[dict[str, str]] = {
+    cls.__name__: aggregate for aggregate, classes in _BY_AGGREGATE.items() for cls in classes
+}

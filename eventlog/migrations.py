@@ -1,0 +1,110 @@
+"""Versioned, idempotent schema migrations of the event log, applied on start-up."""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg import sql
+
+# Each entry is (version, name, SQL). Never edit an applied migration; add a new one.
+MIGRATIONS: tuple[tuple[int, str, str], ...] = (
+    (
+        1,
+        "event log",
+        """
+        CREATE TABLE events (
+            global_position     bigserial PRIMARY KEY,
+            event_id            uuid NOT NULL UNIQUE,
+            tenant_id           text NOT NULL,
+            aggregate_id        text NOT NULL,
+            aggregate_type      varchar(50) NOT NULL,
+            event_type          varchar(100) NOT NULL,
+            event_version       integer NOT NULL,
+            aggregate_version   integer NOT NULL,
+            event_data          jsonb NOT NULL,
+            metadata            jsonb NOT NULL,
+            created_at          timestamptz NOT NULL,
+            correlation_id      uuid NOT NULL,
+            causation_id        uuid,
+            user_id             text,
+            ip_address          inet,
+            event_hash          char(64) NOT NULL,
+            previous_event_hash char(64),
+            signature           text NOT NULL,
+            -- Writing transaction id: the gap-safe readers only read below the oldest running one.
+            tx_id               xid8 NOT NULL DEFAULT pg_current_xact_id(),
+            CONSTRAINT events_aggregate_version_unique UNIQUE (aggregate_id, aggregate_version)
+        );
+        CREATE INDEX idx_events_type_created ON events (event_type, created_at);
+        CREATE INDEX idx_events_correlation ON events (correlation_id);
+        CREATE INDEX idx_events_tenant_position ON events (tenant_id, global_position);
+        CREATE INDEX idx_events_tx_position ON events (tx_id, global_position);
+        CREATE INDEX idx_events_data ON events USING gin (event_data jsonb_path_ops);
+
+        CREATE FUNCTION refuse_event_change() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION 'events are immutable: % refused', TG_OP
+                USING ERRCODE = 'insufficient_privilege';
+        END $$;
+        CREATE TRIGGER events_immutable BEFORE UPDATE OR DELETE ON events
+            FOR EACH ROW EXECUTE FUNCTION refuse_event_change();
+        CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
+            FOR EACH STATEMENT EXECUTE FUNCTION refuse_event_change();
+
+        CREATE TABLE idempotency_keys (
+            tenant_id     text NOT NULL,
+            key           text NOT NULL,
+            operation     text NOT NULL,
+            request_hash  char(64) NOT NULL,
+            state         text NOT NULL CHECK (state IN ('in_flight', 'done')),
+            response      bytea,
+            error_code    integer,
+            error_reason  text,
+            error_message text,
+            created_at    timestamptz NOT NULL DEFAULT now(),
+            locked_until  timestamptz,
+            PRIMARY KEY (tenant_id, key)
+        );
+        CREATE INDEX idx_idempotency_created ON idempotency_keys (created_at);
+
+        CREATE TABLE relay_checkpoints (
+            name        text PRIMARY KEY,
+            tx_id       xid8 NOT NULL,
+            position    bigint NOT NULL,
+            updated_at  timestamptz NOT NULL DEFAULT now()
+        );
+
+        CREATE TABLE api_keys (
+            key_hash    char(64) PRIMARY KEY,
+            account_id  text NOT NULL,
+            key_prefix  text NOT NULL,
+            created_at  timestamptz NOT NULL DEFAULT now(),
+            revoked_at  timestamptz
+        );
+        """,
+    ),
+)
+
+
+async def migrate(conn: psycopg.AsyncConnection, schema: str) -> list[int]:
+    """Apply every migration not yet applied to `schema`; return the versions applied now."""
+    applied_now: list[int] = []
+    async with conn.transaction():
+        # One migrator at a time across processes.
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"ledgermesh-migrate:{schema}",))
+        await conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+        await conn.execute(sql.SQL("SET LOCAL search_path TO {}").format(sql.Identifier(schema)))
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        cur = await conn.execute("SELECT version FROM schema_migrations")
+        done = {row[0] for row in await cur.fetchall()}
+        for version, name, ddl in MIGRATIONS:
+            if version in done:
+                continue
+            await conn.execute(ddl)
+            await conn.execute(
+                "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)", (version, name)
+            )
+            applied_now.append(version)
+    return applied_now

@@ -1,0 +1,92 @@
+"""The event log's records: what the application hands in, and what readers get back."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """An event decided but not yet stored. `data` is the payload in its JSON storage form."""
+
+    event_type: str
+    data: dict[str, Any]
+    event_version: int = 1
+    event_id: uuid.UUID = field(default_factory=uuid.uuid4)
+
+
+@dataclass(frozen=True)
+class StreamAppend:
+    """New events for one stream, written only if the stream is still at `expected_version`
+    (0 for a stream that must not exist yet)."""
+
+    aggregate_id: str
+    aggregate_type: str
+    expected_version: int
+    events: tuple[NewEvent, ...]
+
+
+@dataclass(frozen=True)
+class AuditContext:
+    """Who and why: the request-level metadata every event of one command carries."""
+
+    correlation_id: uuid.UUID
+    causation_id: uuid.UUID | None = None
+    request_id: str = ""
+    trace_id: str = ""
+    traceparent: str = ""
+    user_id: str = ""
+    ip_address: str | None = None
+    jurisdiction: str = "US"
+    regulation: str = "PCI-DSS"
+    data_classification: str = "DATA_CLASSIFICATION_FINANCIAL"
+    retention_period: str = "7_years"
+
+    def as_metadata(self) -> dict[str, Any]:
+        return {
+            "correlation_id": str(self.correlation_id),
+            "causation_id": str(self.causation_id) if self.causation_id else "",
+            "request_id": self.request_id,
+            "trace_id": self.trace_id,
+            "traceparent": self.traceparent,
+            "user_id": self.user_id,
+            "ip_address": self.ip_address or "",
+            "jurisdiction": self.jurisdiction,
+            "regulation": self.regulation,
+            "data_classification": self.data_classification,
+            "retention_period": self.retention_period,
+        }
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """An event as the log holds it."""
+
+    global_position: int
+    event_id: uuid.UUID
+    tenant_id: str
+    aggregate_id: str
+    aggregate_type: str
+    aggregate_version: int
+    event_type: str
+    event_version: int
+    data: dict[str, Any]
+    metadata: dict[str, Any]
+    created_at: datetime
+    event_hash: str
+    previous_event_hash: str | None
+    signature: str
+    tx_id: int = 0
+    # Highest position written by the same transaction.
+    commit_position: int = 0
+
+
+@dataclass(frozen=True, order=True)
+class LogPosition:
+    """A gap-safe position in the log: (writing transaction id, global position)."""
+
+    tx_id: int = 0
+    position: int = 0

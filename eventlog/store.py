@@ -1,0 +1,281 @@
+"""The PostgreSQL event store: optimistic multi-stream append, stream reads, gap-safe log reads."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+from psycopg_pool import AsyncConnectionPool
+
+from eventlog.errors import WrongExpectedVersion
+from eventlog.integrity import Signer, canonical_bytes, chain_hash
+from eventlog.records import AuditContext, LogPosition, StoredEvent, StreamAppend
+from eventlog.upcasting import upcast
+
+Clock = Callable[[], datetime]
+
+_COLUMNS = (
+    "global_position, event_id, tenant_id, aggregate_id, aggregate_type, aggregate_version, "
+    "event_type, event_version, event_data, metadata, created_at, event_hash, previous_event_hash, "
+    "signature, tx_id::text::bigint AS tx_id"
+)
+# The highest position of each event's transaction, for read-your-writes tokens.
+_COMMIT_POSITION = (
+    ", (SELECT max(t.global_position) FROM events t WHERE t.tx_id = events.tx_id) AS commit_position"
+)
+
+
+@dataclass(frozen=True)
+class IdempotentResult:
+    """The response to save under an idempotency key, in the same transaction as the events."""
+
+    tenant_id: str
+    key: str
+    response: bytes
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def row_to_event(row: dict[str, Any]) -> StoredEvent:
+    version, data = upcast(row["event_type"], row["event_version"], row["event_data"])
+    return StoredEvent(
+        global_position=row["global_position"],
+        event_id=row["event_id"],
+        tenant_id=row["tenant_id"],
+        aggregate_id=row["aggregate_id"],
+        aggregate_type=row["aggregate_type"],
+        aggregate_version=row["aggregate_version"],
+        event_type=row["event_type"],
+        event_version=version,
+        data=data,
+        metadata=row["metadata"],
+        created_at=row["created_at"],
+        event_hash=row["event_hash"],
+        previous_event_hash=row["previous_event_hash"],
+        signature=row["signature"],
+        tx_id=row.get("tx_id") or 0,
+        commit_position=row.get("commit_position") or row["global_position"],
+    )
+
+
+class EventStore:
+    def __init__(self, pool: AsyncConnectionPool, signer: Signer, clock: Clock = _utcnow) -> None:
+        self._pool = pool
+        self._signer = signer
+        self._clock = clock
+
+    @property
+    def pool(self) -> AsyncConnectionPool:
+        return self._pool
+
+    async def append(
+        self,
+        tenant_id: str,
+        appends: Sequence[StreamAppend],
+        audit: AuditContext,
+        *,
+        idempotent_result: Callable[[list[StoredEvent]], IdempotentResult | None] | None = None,
+        extra_statements: Sequence[tuple[str, tuple[Any, ...]]] = (),
+    ) -> list[StoredEvent]:
+        """Append to every stream in one transaction, or to none.
+
+        Raises WrongExpectedVersion when any stream moved past its expected version. The optional
+        `idempotent_result` builds the response from the stored events; it is saved in the same
+        transaction, so a retry can never see events without their response or the reverse.
+        """
+        async with self._pool.connection() as conn:
+            try:
+                async with conn.transaction():
+                    stored = await self._append_in(conn, tenant_id, appends, audit)
+                    for statement, params in extra_statements:
+                        await conn.execute(statement, params)
+                    if idempotent_result is not None:
+                        result = idempotent_result(stored)
+                        if result is not None:
+                            await conn.execute(
+                                "UPDATE idempotency_keys SET state = 'done', response = %s, locked_until = NULL"
+                                " WHERE tenant_id = %s AND key = %s",
+                                (result.response, result.tenant_id, result.key),
+                            )
+            except psycopg.errors.UniqueViolation as exc:
+                if "events_aggregate_version_unique" in str(exc):
+                    raise WrongExpectedVersion("a concurrent writer appended to the stream first") from exc
+                raise
+        return stored
+
+    async def _append_in(
+        self,
+        conn: psycopg.AsyncConnection,
+        tenant_id: str,
+        appends: Sequence[StreamAppend],
+        audit: AuditContext,
+    ) -> list[StoredEvent]:
+        created_at = self._clock().astimezone(UTC)
+        metadata_base = audit.as_metadata()
+        rows: list[tuple[Any, ...]] = []
+        pending: list[dict[str, Any]] = []
+        for stream in appends:
+            cur = await conn.execute(
+                "SELECT aggregate_version, event_hash FROM events WHERE aggregate_id = %s"
+                " ORDER BY aggregate_version DESC LIMIT 1",
+                (stream.aggregate_id,),
+            )
+            head = await cur.fetchone()
+            version, previous_hash = (head[0], head[1]) if head else (0, None)
+            if version != stream.expected_version:
+                raise WrongExpectedVersion(
+                    f"stream {stream.aggregate_id} is at version {version}, expected {stream.expected_version}",
+                    aggregate_id=stream.aggregate_id,
+                    actual_version=str(version),
+                )
+            for event in stream.events:
+                version += 1
+                event_id = str(event.event_id)
+                canonical = canonical_bytes(
+                    event_id=event_id,
+                    tenant_id=tenant_id,
+                    aggregate_id=stream.aggregate_id,
+                    aggregate_type=stream.aggregate_type,
+                    aggregate_version=version,
+                    event_type=event.event_type,
+                    event_version=event.event_version,
+                    created_at=created_at,
+                    data=event.data,
+                    metadata=metadata_base,
+                )
+                event_hash = chain_hash(previous_hash, canonical)
+                signature = self._signer.sign(event_hash)
+                metadata = {**metadata_base, "event_hash": event_hash,
+                            "previous_event_hash": previous_hash or "", "signature": signature}
+                rows.append((
+                    event.event_id, tenant_id, stream.aggregate_id, stream.aggregate_type,
+                    event.event_type, event.event_version, version, Jsonb(event.data), Jsonb(metadata),
+                    created_at, audit.correlation_id, audit.causation_id, audit.user_id or None,
+                    audit.ip_address or None, event_hash, previous_hash, signature,
+                ))
+                pending.append({
+                    "event_id": event.event_id, "aggregate_id": stream.aggregate_id,
+                    "aggregate_type": stream.aggregate_type, "aggregate_version": version,
+                    "event_type": event.event_type, "event_version": event.event_version,
+                    "data": event.data, "metadata": metadata, "event_hash": event_hash,
+                    "previous_event_hash": previous_hash, "signature": signature,
+                })
+                previous_hash = event_hash
+        if not rows:
+            return []
+        placeholders = ", ".join(["(" + ", ".join(["%s"] * 17) + ")"] * len(rows))
+        params = [value for row in rows for value in row]
+        cur = await conn.execute(
+            "INSERT INTO events (event_id, tenant_id, aggregate_id, aggregate_type, event_type,"
+            " event_version, aggregate_version, event_data, metadata, created_at, correlation_id,"
+            " causation_id, user_id, ip_address, event_hash, previous_event_hash, signature)"
+            f" VALUES {placeholders} RETURNING global_position, tx_id::text::bigint",
+            params,
+        )
+        positions = await cur.fetchall()
+        commit_position = max(pos for pos, _tx in positions)
+        return [
+            StoredEvent(
+                global_position=pos, tx_id=tx, tenant_id=tenant_id, created_at=created_at,
+                commit_position=commit_position, **fields
+            )
+            for (pos, tx), fields in zip(positions, pending, strict=True)
+        ]
+
+    async def read_stream(self, aggregate_id: str) -> list[StoredEvent]:
+        async with self._pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(
+                f"SELECT {_COLUMNS} FROM events WHERE aggregate_id = %s ORDER BY aggregate_version",
+                (aggregate_id,),
+            )
+            return [row_to_event(row) for row in await cur.fetchall()]
+
+    async def stream_version(self, aggregate_id: str) -> int:
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT coalesce(max(aggregate_version), 0) FROM events WHERE aggregate_id = %s",
+                (aggregate_id,),
+            )
+            row = await cur.fetchone()
+            return int(row[0]) if row else 0
+
+    async def read_after(
+        self, after: LogPosition, limit: int = 500, *, tenant_id: str | None = None
+    ) -> list[StoredEvent]:
+        """Events after `after` in (tx_id, position) order, only from transactions that have
+        finished: every transaction older than the oldest running one. A transaction that commits
+        late can therefore never be skipped."""
+        tenant_clause = "AND tenant_id = %(tenant)s" if tenant_id else ""
+        async with self._pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(
+                f"SELECT {_COLUMNS}{_COMMIT_POSITION} FROM events"
+                " WHERE (tx_id, global_position) > (%(tx)s::text::xid8, %(pos)s)"
+                "   AND tx_id < pg_snapshot_xmin(pg_current_snapshot())"
+                f"  {tenant_clause}"
+                " ORDER BY tx_id, global_position LIMIT %(limit)s",
+                {"tx": after.tx_id, "pos": after.position, "limit": limit, "tenant": tenant_id},
+            )
+            return [row_to_event(row) for row in await cur.fetchall()]
+
+    async def iterate(
+        self,
+        *,
+        event_types: Sequence[str] = (),
+        tenant_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        data_filter: str = "",
+        data_params: dict[str, Any] | None = None,
+        batch_size: int = 2000,
+    ) -> AsyncIterator[StoredEvent]:
+        """Every finished event matching the filters in global order, read in keyset batches so
+        memory stays bounded however long the log is. `data_filter` is an SQL predicate over
+        `event_data` with named parameters from `data_params`."""
+        clauses = ["global_position > %(after)s", "tx_id < pg_snapshot_xmin(pg_current_snapshot())"]
+        params: dict[str, Any] = dict(data_params or {})
+        if event_types:
+            clauses.append("event_type = ANY(%(types)s)")
+            params["types"] = list(event_types)
+        if tenant_id:
+            clauses.append("tenant_id = %(tenant)s")
+            params["tenant"] = tenant_id
+        if since:
+            clauses.append("created_at >= %(since)s")
+            params["since"] = since
+        if until:
+            clauses.append("created_at < %(until)s")
+            params["until"] = until
+        if data_filter:
+            clauses.append(f"({data_filter})")
+        query = (
+            f"SELECT {_COLUMNS} FROM events WHERE {' AND '.join(clauses)}"
+            " ORDER BY global_position LIMIT %(limit)s"
+        )
+        after = 0
+        while True:
+            async with self._pool.connection() as conn:
+                cur = conn.cursor(row_factory=dict_row)
+                await cur.execute(query, {**params, "after": after, "limit": batch_size})
+                rows = await cur.fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield row_to_event(row)
+            after = rows[-1]["global_position"]
+
+    async def get_event(self, event_id: uuid.UUID) -> StoredEvent | None:
+        async with self._pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(f"SELECT {_COLUMNS} FROM events WHERE event_id = %s", (event_id,))
+            row = await cur.fetchone()
+            return row_to_event(row) if row else None

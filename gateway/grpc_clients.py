@@ -1,0 +1,41 @@
+"""gRPC channels from the gateway to the command and query services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import grpc
+from ledgermesh.accounts.v1 import account_service_pb2_grpc
+from ledgermesh.disputes.v1 import dispute_service_pb2_grpc
+from ledgermesh.payments.v1 import payment_service_pb2_grpc
+from ledgermesh.query.v1 import query_service_pb2_grpc
+
+
+@dataclass
+class Backends:
+    command_channel: grpc.aio.Channel
+    query_channel: grpc.aio.Channel
+
+    @classmethod
+    def connect(cls, command_target: str, query_target: str) -> Backends:
+        return cls(grpc.aio.insecure_channel(command_target), grpc.aio.insecure_channel(query_target))
+
+    @property
+    def payments(self) -> payment_service_pb2_grpc.PaymentCommandServiceStub:
+        return payment_service_pb2_grpc.PaymentCommandServiceStub(self.command_channel)
+
+    @property
+    def disputes(self) -> dispute_service_pb2_grpc.DisputeCommandServiceStub:
+        return dispute_service_pb2_grpc.DisputeCommandServiceStub(self.command_channel)
+
+    @property
+    def accounts(self) -> account_service_pb2_grpc.AccountCommandServiceStub:
+        return account_service_pb2_grpc.AccountCommandServiceStub(self.command_channel)
+
+    @property
+    def query(self) -> query_service_pb2_grpc.QueryServiceStub:
+        return query_service_pb2_grpc.QueryServiceStub(self.query_channel)
+
+    async def close(self) -> None:
+        await self.command_channel.close()
+        await self.query_channel.close()

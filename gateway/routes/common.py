@@ -1,0 +1,96 @@
+"""What every route shares: parsing Stripe form bodies, call metadata, and error translation."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import grpc
+from fastapi import Request
+
+from gateway.stripe_shapes.errors import StripeError, from_rpc_error
+from gateway.stripe_shapes.forms import FormError, parse_nested
+
+T = TypeVar("T")
+
+MAX_BODY_BYTES = 256 * 1024
+
+
+async def form(request: Request) -> dict[str, Any]:
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        raise StripeError(413, "invalid_request_error", "Request body too large.", code="request_too_large")
+    if not body:
+        return {}
+    from urllib.parse import parse_qsl
+
+    try:
+        return parse_nested(parse_qsl(body.decode(), keep_blank_values=True, strict_parsing=False))
+    except (UnicodeDecodeError, ValueError) as exc:
+        param = exc.param if isinstance(exc, FormError) else None
+        raise StripeError(400, "invalid_request_error", f"Invalid request body: {exc}", param=param) from exc
+
+
+def query_params(request: Request) -> dict[str, Any]:
+    return parse_nested(request.query_params.multi_items())
+
+
+def call_metadata(request: Request) -> list[tuple[str, str]]:
+    metadata = [("x-request-id", request.state.request_id)]
+    auth = request.headers.get("authorization")
+    if auth:
+        metadata.append(("authorization", auth))
+    client = request.headers.get("x-forwarded-for", request.client.host if request.client else "")
+    if client:
+        metadata.append(("x-client-ip", client.split(",")[0].strip()))
+    return metadata
+
+
+def new_request_id() -> str:
+    return "req_" + secrets.token_hex(7)
+
+
+async def call(request: Request, rpc: Callable[..., Awaitable[T]], message: Any, timeout: float = 10.0) -> T:
+    try:
+        return await rpc(message, metadata=call_metadata(request), timeout=timeout)
+    except grpc.aio.AioRpcError as exc:
+        raise from_rpc_error(exc) from exc
+
+
+def require(params: dict[str, Any], name: str) -> Any:
+    value = params.get(name)
+    if value is None or value == "":
+        raise StripeError(400, "invalid_request_error", f"Missing required param: {name}.",
+                          code="parameter_missing", param=name)
+    return value
+
+
+def integer(params: dict[str, Any], name: str, *, required: bool = False) -> int | None:
+    raw = require(params, name) if required else params.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return int(str(raw))
+    except ValueError as exc:
+        raise StripeError(400, "invalid_request_error", f"Invalid integer: {raw}",
+                          code="parameter_invalid_integer", param=name) from exc
+
+
+def boolean(params: dict[str, Any], name: str) -> bool | None:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return None
+    text = str(raw).lower()
+    if text not in ("true", "false"):
+        raise StripeError(400, "invalid_request_error", f"Invalid boolean: {raw}", param=name)
+    return text == "true"
+
+
+def string_map(params: dict[str, Any], name: str) -> dict[str, str]:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return {}
+    if not isinstance(raw, dict):
+        raise StripeError(400, "invalid_request_error", f"Invalid {name}: must be a hash", param=name)
+    return {str(k): str(v) for k, v in raw.items()}

@@ -1,0 +1,82 @@
+"""The one table from gRPC status + ErrorInfo reason to Stripe's error shape and HTTP status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+from fastapi.responses import JSONResponse
+
+from runtime.errors import error_info
+
+
+@dataclass
+class StripeError(Exception):
+    status: int
+    type: str
+    message: str
+    code: str | None = None
+    param: str | None = None
+    decline_code: str | None = None
+    headers: dict[str, str] | None = None
+
+    def response(self) -> JSONResponse:
+        body: dict[str, Any] = {"type": self.type, "message": self.message}
+        if self.code:
+            body["code"] = self.code
+        if self.param:
+            body["param"] = self.param
+        if self.decline_code:
+            body["decline_code"] = self.decline_code
+        return JSONResponse({"error": body}, status_code=self.status, headers=self.headers)
+
+
+# (gRPC code, reason or None for any) -> (HTTP status, Stripe error type, Stripe error code or None).
+# The first matching row wins; reasons are listed before the catch-all of their code.
+ERROR_TABLE: tuple[tuple[grpc.StatusCode, str | None, int, str, str | None], ...] = (
+    (grpc.StatusCode.UNAUTHENTICATED, None, 401, "invalid_request_error", "api_key_invalid"),
+    (grpc.StatusCode.PERMISSION_DENIED, None, 403, "invalid_request_error", "permission_denied"),
+    (grpc.StatusCode.NOT_FOUND, None, 404, "invalid_request_error", "resource_missing"),
+    (grpc.StatusCode.FAILED_PRECONDITION, "IDEMPOTENCY_KEY_REUSED", 400, "idempotency_error", "idempotency_key_in_use"),
+    (grpc.StatusCode.ABORTED, "IDEMPOTENCY_KEY_IN_USE", 409, "idempotency_error", "idempotency_key_in_use"),
+    (grpc.StatusCode.FAILED_PRECONDITION, "INSUFFICIENT_FUNDS", 400, "invalid_request_error", "balance_insufficient"),
+    (grpc.StatusCode.FAILED_PRECONDITION, "CARD_DECLINED", 402, "card_error", "card_declined"),
+    (grpc.StatusCode.FAILED_PRECONDITION, None, 400, "invalid_request_error", None),
+    (grpc.StatusCode.INVALID_ARGUMENT, None, 400, "invalid_request_error", "parameter_invalid"),
+    (grpc.StatusCode.ALREADY_EXISTS, None, 400, "invalid_request_error", "resource_already_exists"),
+    (grpc.StatusCode.ABORTED, None, 409, "api_error", "lock_timeout"),
+    (grpc.StatusCode.RESOURCE_EXHAUSTED, None, 429, "invalid_request_error", "rate_limit"),
+    (grpc.StatusCode.UNAVAILABLE, None, 503, "api_error", None),
+    (grpc.StatusCode.DEADLINE_EXCEEDED, None, 504, "api_error", None),
+)
+
+# Field-specific codes that Stripe uses for well-known validation reasons.
+REASON_CODES = {
+    "AMOUNT_TOO_SMALL": "amount_too_small",
+    "AMOUNT_TOO_LARGE": "amount_too_large",
+    "CURRENCY_UNSUPPORTED": "invalid_currency",
+    "PARAMETER_MISSING": "parameter_missing",
+    "RAW_CARD_NUMBER_REFUSED": "card_number_in_source_not_allowed",
+    "SOURCE_INVALID": "resource_missing",
+    "CHARGE_ALREADY_CAPTURED": "charge_already_captured",
+    "CHARGE_ALREADY_REFUNDED": "charge_already_refunded",
+    "AUTHORIZATION_EXPIRED": "charge_expired_for_capture",
+    "REFUND_EXCEEDS_CAPTURED": "amount_too_large",
+    "AMOUNT_EXCEEDS_AUTHORIZED": "amount_too_large",
+}
+
+
+def from_rpc_error(error: grpc.aio.AioRpcError) -> StripeError:
+    code = error.code()
+    info = error_info(error)
+    reason = info.reason if info else None
+    param = (info.metadata.get("field") or info.metadata.get("param")) if info else None
+    for row_code, row_reason, status, err_type, err_code in ERROR_TABLE:
+        if row_code == code and (row_reason is None or row_reason == reason):
+            headers = {"Retry-After": "1"} if status == 429 else None
+            return StripeError(
+                status=status, type=err_type, message=error.details() or code.name,
+                code=REASON_CODES.get(reason or "", err_code), param=param or None, headers=headers,
+            )
+    return StripeError(500, "api_error", "An unexpected error occurred.")

@@ -1,0 +1,208 @@
+"""One durable JetStream pull consumer per projection: fetch, apply atomically, then ack.
+
+A failing event is retried with backoff; after max_deliver attempts it goes to the dead-letter list
+with its error and the consumer moves on. Nothing stops silently."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from google.protobuf.json_format import MessageToDict
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js.errors import FetchTimeoutError
+from opentelemetry import context as otel_context
+from opentelemetry import propagate, trace
+from redis.asyncio import Redis
+
+from eventlog.envelope import payload_json, unpack_payload
+from ledgermesh.events.v1 import envelope_pb2
+from projector.adapters.redis_apply import Application, Outcome, RedisApplier
+from projector.metrics import PROJECTOR_METRICS
+from projector.projections.base import Keys, ProjectedEvent, Projection
+
+log = logging.getLogger(__name__)
+tracer = trace.get_tracer("ledgermesh.projector")
+
+
+def decode(msg_data: bytes) -> tuple[ProjectedEvent, envelope_pb2.EventEnvelope]:
+    envelope = envelope_pb2.EventEnvelope()
+    envelope.ParseFromString(msg_data)
+    payload = unpack_payload(envelope)
+    event = ProjectedEvent(
+        event_id=envelope.event_id,
+        event_type=envelope.event_type,
+        aggregate_id=envelope.aggregate_id,
+        aggregate_type=envelope.aggregate_type,
+        aggregate_version=envelope.aggregate_version,
+        global_position=envelope.global_position,
+        tenant_id=envelope.tenant_id,
+        created_at=envelope.occurred_at.ToDatetime(tzinfo=UTC),
+        data=payload_json(payload),
+        metadata=MessageToDict(envelope.metadata, preserving_proto_field_name=True),
+        commit_position=envelope.commit_position or envelope.global_position,
+    )
+    return event, envelope
+
+
+@dataclass(frozen=True)
+class ConsumerOptions:
+    stream: str
+    subject_prefix: str
+    durable_prefix: str = "lm"
+    batch: int = 100
+    max_deliver: int = 5
+    # Redelivery delays after a failure (seconds); the last repeats.
+    backoff: tuple[float, ...] = (0.2, 1.0, 5.0)
+    # Delay before redelivering an event whose predecessor has not been applied yet.
+    out_of_order_delay: float = 0.05
+
+
+class ProjectionConsumer:
+    def __init__(
+        self, js: JetStreamContext, redis: Redis, prefix: str, projection: Projection, options: ConsumerOptions
+    ) -> None:
+        self._js = js
+        self._redis = redis
+        self._projection = projection
+        self._keys = Keys(prefix)
+        self._prefix = prefix
+        self._options = options
+        self._applier = RedisApplier(redis, prefix, projection.name)
+        self.durable = f"{options.durable_prefix}-{projection.name}"
+
+    async def _subscribe(self):  # type: ignore[no-untyped-def]
+        config = ConsumerConfig(
+            durable_name=self.durable,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            max_deliver=-1,  # we count deliveries ourselves and dead-letter; never drop silently
+            ack_wait=30,
+            max_ack_pending=10_000,
+            filter_subject=f"{self._options.subject_prefix}.>",
+        )
+        return await self._js.pull_subscribe(
+            f"{self._options.subject_prefix}.>", durable=self.durable, stream=self._options.stream, config=config
+        )
+
+    async def run(self, stop: asyncio.Event) -> None:
+        sub = await self._subscribe()
+        while not stop.is_set():
+            try:
+                msgs = await sub.fetch(self._options.batch, timeout=0.5)
+            except (FetchTimeoutError, NatsTimeoutError, TimeoutError):
+                continue
+            except Exception:
+                if stop.is_set():
+                    return
+                log.exception("fetch failed for %s; retrying", self.durable)
+                await asyncio.sleep(0.5)
+                continue
+            await self.handle_batch(msgs)
+
+    async def handle_batch(self, msgs: list[Msg]) -> None:
+        for msg in msgs:
+            await self.handle(msg)
+
+    async def handle(self, msg: Msg) -> None:
+        try:
+            event, envelope = decode(msg.data)
+            app = self._application(event, msg)
+        except Exception as exc:
+            await self._failed(msg, None, exc)
+            return
+        # The consume span continues the producer's trace; the Redis write is its child.
+        token = otel_context.attach(propagate.extract(dict(msg.headers or {})))
+        try:
+            with tracer.start_as_current_span(
+                f"project {self._projection.name} {event.event_type}", kind=trace.SpanKind.CONSUMER,
+                attributes={"ledgermesh.projection": self._projection.name, "ledgermesh.event_id": event.event_id},
+            ):
+                await self._apply_one(msg, event, envelope, app)
+        finally:
+            otel_context.detach(token)
+
+    def _application(self, event: ProjectedEvent, msg: Msg) -> Application:
+        ops = self._projection.apply(event, self._keys)
+        now = time.time()
+        committed = _committed_at(msg) or event.created_at.timestamp()
+        return Application(
+            aggregate_id=event.aggregate_id, version=event.aggregate_version, position=event.global_position,
+            ops=ops, now_ms=int(now * 1000), lag_ms=max(0, int((now - committed) * 1000)),
+        )
+
+    async def _apply_one(self, msg: Msg, event: ProjectedEvent, envelope: envelope_pb2.EventEnvelope,
+                         app: Application) -> None:
+        try:
+            outcome = await self._applier.apply(app)
+        except Exception as exc:
+            await self._failed(msg, event, exc)
+            return
+        await self._settle(msg, event, envelope, app, outcome)
+
+    async def _settle(self, msg: Msg, event: ProjectedEvent, envelope: envelope_pb2.EventEnvelope,
+                      app: Application, outcome: Outcome) -> None:
+        name = self._projection.name
+        if outcome is Outcome.OUT_OF_ORDER:
+            await msg.nak(delay=self._options.out_of_order_delay)
+            return
+        if outcome is Outcome.APPLIED:
+            PROJECTOR_METRICS.observe_applied(name, app.lag_ms / 1000.0, event.global_position)
+        else:
+            PROJECTOR_METRICS.duplicates.labels(name).inc()
+        await msg.ack()
+
+    async def _failed(self, msg: Msg, event: ProjectedEvent | None, exc: Exception) -> None:
+        name = self._projection.name
+        delivered = msg.metadata.num_delivered if msg.metadata else 1
+        PROJECTOR_METRICS.failures.labels(name).inc()
+        if delivered < self._options.max_deliver:
+            delay = self._options.backoff[min(delivered - 1, len(self._options.backoff) - 1)]
+            log.warning("projection %s failed on delivery %d, retrying in %.1fs: %s", name, delivered, delay, exc)
+            await msg.nak(delay=delay)
+            return
+        await self.dead_letter(msg, event, exc, delivered)
+
+    async def dead_letter(self, msg: Msg, event: ProjectedEvent | None, exc: Exception, delivered: int) -> None:
+        name = self._projection.name
+        record = {
+            "projection": name,
+            "error": f"{type(exc).__name__}: {exc}",
+            "deliveries": delivered,
+            "stream_sequence": msg.metadata.sequence.stream if msg.metadata else 0,
+            "event_id": event.event_id if event else (msg.headers or {}).get("Nats-Msg-Id", ""),
+            "event_type": event.event_type if event else (msg.headers or {}).get("Ledgermesh-Event-Type", ""),
+            "aggregate_id": event.aggregate_id if event else "",
+            "at": datetime.now(UTC).isoformat(),
+        }
+        await self._redis.rpush(f"{self._prefix}dlq:{name}", json.dumps(record))
+        if event is not None:
+            # Step the object's checkpoint past the poison event so its later events still flow;
+            # `dlq replay` re-applies the event itself.
+            await self._applier.apply(Application(event.aggregate_id, event.aggregate_version,
+                                                  event.global_position, (), int(time.time() * 1000), 0))
+        try:
+            await self._js.publish(
+                f"{self._options.subject_prefix.rsplit('.', 1)[0]}.deadletter.{name}",
+                msg.data, headers={**(msg.headers or {}), "Ledgermesh-Error": record["error"][:500]},
+            )
+        except Exception:
+            log.warning("dead-letter subject has no stream; the Redis list keeps the record")
+        PROJECTOR_METRICS.dead_letters.labels(name).inc()
+        log.error("projection %s dead-lettered %s after %d deliveries: %s", name, record["event_id"], delivered, exc)
+        await msg.ack()
+
+
+def _committed_at(msg: Msg) -> float | None:
+    raw = (msg.headers or {}).get("Ledgermesh-Committed-At")
+    try:
+        return float(raw) if raw else None
+    except ValueError:
+        return None

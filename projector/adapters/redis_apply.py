@@ -1,0 +1,84 @@
+"""Applies a projection's writes and its checkpoint in one atomic Lua call.
+
+The checkpoint is per aggregate stream: the last aggregate_version applied. An event at or below it is
+a redelivery and changes nothing; an event beyond the next version means an earlier one is still on
+its way, so it is refused for later redelivery, which keeps each object's events in order."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+from redis.asyncio import Redis
+
+from projector.projections.base import Op
+
+APPLY_SCRIPT = """
+local versions = ARGV[1]
+local stats = ARGV[2]
+local aggregate = ARGV[3]
+local version = tonumber(ARGV[4])
+local force = ARGV[9] == '1'
+local current = tonumber(redis.call('HGET', versions, aggregate) or '0')
+if not force then
+  if version <= current then return 0 end
+  if version > current + 1 then return -1 end
+end
+for _, op in ipairs(cjson.decode(ARGV[8])) do
+  redis.call(unpack(op))
+end
+if version > current then redis.call('HSET', versions, aggregate, version) end
+redis.call('HINCRBY', stats, 'applied', 1)
+local position = tonumber(ARGV[5])
+if position > tonumber(redis.call('HGET', stats, 'position') or '0') then
+  redis.call('HSET', stats, 'position', position)
+end
+redis.call('HSET', stats, 'last_applied_ms', ARGV[6], 'last_lag_ms', ARGV[7])
+return 1
+"""
+
+
+class Outcome(Enum):
+    APPLIED = 1
+    DUPLICATE = 0
+    OUT_OF_ORDER = -1
+
+
+@dataclass(frozen=True)
+class Application:
+    """One event's writes for one projection."""
+
+    aggregate_id: str
+    version: int
+    position: int
+    ops: Sequence[Op]
+    now_ms: int
+    lag_ms: int
+    force: bool = False
+
+
+class RedisApplier:
+    def __init__(self, redis: Redis, prefix: str, projection: str) -> None:
+        self._redis = redis
+        self._script = redis.register_script(APPLY_SCRIPT)
+        self.versions_key = f"{prefix}proj:{projection}:versions"
+        self.stats_key = f"{prefix}proj:{projection}:stats"
+
+    def _args(self, a: Application) -> list[str | int]:
+        return [
+            self.versions_key, self.stats_key, a.aggregate_id, a.version, a.position,
+            a.now_ms, a.lag_ms, json.dumps([list(op) for op in a.ops]), "1" if a.force else "0",
+        ]
+
+    async def apply(self, application: Application) -> Outcome:
+        result = await self._script(keys=[], args=self._args(application))
+        return Outcome(int(result))
+
+    async def apply_many(self, applications: Sequence[Application]) -> list[Outcome]:
+        """Pipeline many events in one round trip; each is still atomic on its own."""
+        pipe = self._redis.pipeline(transaction=False)
+        for a in applications:
+            await self._script(keys=[], args=self._args(a), client=pipe)
+        return [Outcome(int(r)) for r in await pipe.execute()]

@@ -1,0 +1,60 @@
+"""Composition root of the projector: one consumer task per projection, plus metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from projector.adapters.jetstream_consumer import ConsumerOptions, ProjectionConsumer
+from projector.projections import all_projections
+from runtime.app import Infrastructure
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunningProjector:
+    consumers: list[ProjectionConsumer]
+    tasks: list[asyncio.Task[None]]
+    stop_event: asyncio.Event
+
+    async def stop(self) -> None:
+        self.stop_event.set()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+
+
+def consumer_options(infra: Infrastructure) -> ConsumerOptions:
+    s = infra.settings
+    return ConsumerOptions(
+        stream=s.stream_name, subject_prefix=s.subject_prefix,
+        durable_prefix=s.stream_name.lower(), max_deliver=s.max_deliver,
+    )
+
+
+async def start_projector(infra: Infrastructure, stop: asyncio.Event) -> RunningProjector:
+    own_stop = asyncio.Event()
+    js = infra.nc.jetstream()
+    consumers = [
+        ProjectionConsumer(js, infra.redis, infra.settings.redis_prefix, projection, consumer_options(infra))
+        for projection in all_projections()
+    ]
+
+    async def run(consumer: ProjectionConsumer) -> None:
+        merged = asyncio.Event()
+
+        async def relay_stop() -> None:
+            waiters = [asyncio.create_task(stop.wait()), asyncio.create_task(own_stop.wait())]
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+            for w in waiters:
+                w.cancel()
+            merged.set()
+
+        watcher = asyncio.create_task(relay_stop())
+        try:
+            await consumer.run(merged)
+        finally:
+            watcher.cancel()
+
+    tasks = [asyncio.create_task(run(c), name=f"projection-{c.durable}") for c in consumers]
+    return RunningProjector(consumers, tasks, own_stop)

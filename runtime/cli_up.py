@@ -1,0 +1,115 @@
+"""`ledgermesh up`: the infrastructure (external or embedded), then every service, until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import socket
+import sys
+import time
+
+from runtime.cli import Subcommand, configure_logging
+from runtime import devstack
+from runtime.devstack import DataDirInUse, DevStack, InfrastructureUnavailable, client_host, redact, stack_file
+from runtime.servers import ServerStartError
+from runtime.settings import Settings
+
+log = logging.getLogger("ledgermesh.up")
+
+# How long to wait for the services' ports before announcing them anyway.
+_LISTEN_TIMEOUT_S = 60.0
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    configure_logging(settings.log_level)
+    try:
+        return asyncio.run(_up(settings))
+    except (InfrastructureUnavailable, ServerStartError, DataDirInUse) as exc:
+        print(f"ledgermesh up: {exc}", file=sys.stderr)
+        return 1
+
+
+def _install_stop_signals(stop: asyncio.Event) -> None:
+    """First Ctrl-C/SIGTERM asks for a clean stop; a second one cancels whatever is stuck."""
+    loop = asyncio.get_running_loop()
+    main_task = asyncio.current_task()
+
+    def on_signal(signum: int) -> None:
+        if stop.is_set() and main_task is not None:
+            log.warning("second %s: cancelling", signal.Signals(signum).name)
+            main_task.cancel()
+            return
+        print(f"\n{signal.Signals(signum).name} received, stopping LedgerMesh...", file=sys.stderr, flush=True)
+        stop.set()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, on_signal, signum)
+
+
+async def _up(settings: Settings) -> int:
+    stop = asyncio.Event()
+    _install_stop_signals(stop)
+    settings, stack = await devstack.ensure_infrastructure(settings)
+    try:
+        if stop.is_set():
+            return 0
+        devstack.write_stack_file(settings, stack)
+        from runtime.app import serve_all  # being written alongside; imported late so `status` never needs it
+
+        announce = asyncio.create_task(_announce_when_listening(settings, stack))
+        try:
+            await serve_all(settings, stop)
+        finally:
+            announce.cancel()
+        print("services stopped", file=sys.stderr, flush=True)
+    finally:
+        await asyncio.to_thread(stack.stop)
+        stack_file(settings).unlink(missing_ok=True)
+    print("LedgerMesh stopped.", file=sys.stderr, flush=True)
+    return 0
+
+
+def _listening(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+async def _announce_when_listening(settings: Settings, stack: DevStack) -> None:
+    host = client_host(settings.host)
+    ports = {settings.command_port, settings.query_port, settings.gateway_port}
+    deadline = time.monotonic() + _LISTEN_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if all([await asyncio.to_thread(_listening, host, port) for port in ports]):
+            break
+        await asyncio.sleep(0.2)
+    print(_summary(settings, stack), flush=True)
+
+
+def _summary(settings: Settings, stack: DevStack) -> str:
+    host = client_host(settings.host)
+    embedded = {server.name: server for server in stack.started}
+    lines = [
+        "LedgerMesh is up:",
+        f"  gateway      http://{host}:{settings.gateway_port}   (health: /healthz)",
+        f"  command gRPC {host}:{settings.command_port}   (grpcurl -plaintext {host}:{settings.command_port} list)",
+        f"  query gRPC   {host}:{settings.query_port}",
+        f"  metrics      http://{host}:{settings.projector_metrics_port}/metrics   (projector)",
+    ]
+    for name, url in (("PostgreSQL", settings.database_url), ("NATS", settings.nats_url), ("Redis", settings.redis_url)):
+        where = f"embedded, data in {embedded[name].data_dir}" if name in embedded else "external"
+        lines.append(f"  {name:<12} {redact(url or '?')}   ({where})")
+    lines.append(f"  status       ledgermesh status   (reads {stack_file(settings)})")
+    lines.append("Press Ctrl-C to stop.")
+    return "\n".join(lines)
+
+
+COMMAND = Subcommand(
+    help="start PostgreSQL, NATS and Redis (embedded unless their URLs are set) and every service",
+    run=run,
+)

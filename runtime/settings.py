@@ -1,0 +1,120 @@
+"""The one reader of the environment: every process builds its Settings with Settings.from_env()."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _bool(env: dict[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a LedgerMesh process needs to know about its surroundings."""
+
+    database_url: str | None = None
+    nats_url: str | None = None
+    redis_url: str | None = None
+    # Database schema holding the event log; tests use one schema each.
+    db_schema: str = "ledgermesh"
+    # Prefix of every Redis key; tests use one prefix each.
+    redis_prefix: str = "lm:"
+    # JetStream stream and subject root; tests use their own.
+    stream_name: str = "EVENTS"
+    subject_prefix: str = "ledgermesh.events"
+    # Where `ledgermesh up` keeps embedded servers' data.
+    data_dir: Path = field(default_factory=lambda: Path(".ledgermesh"))
+    # Ports of the servers `ledgermesh up` embeds when a URL is unset; 0 picks any free port.
+    embedded_postgres_port: int = 54329
+    embedded_nats_port: int = 4223
+    embedded_redis_port: int = 6380
+    host: str = "127.0.0.1"
+    command_port: int = 50051
+    query_port: int = 50052
+    gateway_port: int = 8080
+    projector_metrics_port: int = 9464
+    # Ed25519 private key seed (64 hex chars) that signs event hashes; generated into data_dir if unset.
+    signing_key_hex: str | None = None
+    # Default fee schedule: 2.9% + 30 minor units.
+    fee_percent_bps: int = 290
+    fee_fixed: int = 30
+    settlement_delay_days: int = 2
+    dispute_fee: int = 1500
+    idempotency_ttl_hours: int = 24
+    # Bounded wait of a read-your-writes query.
+    read_your_writes_timeout_ms: int = 1000
+    # Allow self sign-up (CreateAccount without a key), as a test-mode platform does.
+    allow_signup: bool = True
+    # Webhooks may target loopback/private addresses (development and tests only).
+    webhooks_allow_private: bool = False
+    # Comma-separated retry delays in seconds; the default spans about 3 days.
+    webhook_retry_schedule: str = "60,300,1800,7200,21600,43200,86400,86400"
+    otlp_endpoint: str | None = None
+    otel_console: bool = False
+    service_name: str = "ledgermesh"
+    log_level: str = "INFO"
+    max_deliver: int = 5
+    dedup_window_seconds: int = 600
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        e = dict(os.environ if env is None else env)
+        return cls(
+            database_url=e.get("DATABASE_URL") or None,
+            nats_url=e.get("NATS_URL") or None,
+            redis_url=e.get("REDIS_URL") or None,
+            db_schema=e.get("LEDGERMESH_DB_SCHEMA", "ledgermesh"),
+            redis_prefix=e.get("LEDGERMESH_REDIS_PREFIX", "lm:"),
+            stream_name=e.get("LEDGERMESH_STREAM", "EVENTS"),
+            subject_prefix=e.get("LEDGERMESH_SUBJECT_PREFIX", "ledgermesh.events"),
+            data_dir=Path(e.get("LEDGERMESH_DATA_DIR", ".ledgermesh")),
+            embedded_postgres_port=_int(e, "LEDGERMESH_EMBEDDED_POSTGRES_PORT", 54329),
+            embedded_nats_port=_int(e, "LEDGERMESH_EMBEDDED_NATS_PORT", 4223),
+            embedded_redis_port=_int(e, "LEDGERMESH_EMBEDDED_REDIS_PORT", 6380),
+            host=e.get("LEDGERMESH_HOST", "127.0.0.1"),
+            command_port=_int(e, "LEDGERMESH_COMMAND_PORT", 50051),
+            query_port=_int(e, "LEDGERMESH_QUERY_PORT", 50052),
+            gateway_port=_int(e, "LEDGERMESH_GATEWAY_PORT", 8080),
+            projector_metrics_port=_int(e, "LEDGERMESH_PROJECTOR_METRICS_PORT", 9464),
+            signing_key_hex=e.get("LEDGERMESH_SIGNING_KEY") or None,
+            fee_percent_bps=_int(e, "LEDGERMESH_FEE_PERCENT_BPS", 290),
+            fee_fixed=_int(e, "LEDGERMESH_FEE_FIXED", 30),
+            settlement_delay_days=_int(e, "LEDGERMESH_SETTLEMENT_DELAY_DAYS", 2),
+            dispute_fee=_int(e, "LEDGERMESH_DISPUTE_FEE", 1500),
+            idempotency_ttl_hours=_int(e, "LEDGERMESH_IDEMPOTENCY_TTL_HOURS", 24),
+            read_your_writes_timeout_ms=_int(e, "LEDGERMESH_RYW_TIMEOUT_MS", 1000),
+            allow_signup=_bool(e, "LEDGERMESH_ALLOW_SIGNUP", True),
+            webhooks_allow_private=_bool(e, "LEDGERMESH_WEBHOOKS_ALLOW_PRIVATE", False),
+            webhook_retry_schedule=e.get(
+                "LEDGERMESH_WEBHOOK_RETRY_SCHEDULE", "60,300,1800,7200,21600,43200,86400,86400"
+            ),
+            otlp_endpoint=e.get("OTEL_EXPORTER_OTLP_ENDPOINT") or None,
+            otel_console=_bool(e, "LEDGERMESH_OTEL_CONSOLE", False),
+            service_name=e.get("OTEL_SERVICE_NAME", "ledgermesh"),
+            log_level=e.get("LEDGERMESH_LOG_LEVEL", "INFO"),
+            max_deliver=_int(e, "LEDGERMESH_MAX_DELIVER", 5),
+            dedup_window_seconds=_int(e, "LEDGERMESH_DEDUP_WINDOW_SECONDS", 600),
+        )
+
+    def with_(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def webhook_retry_delays(self) -> tuple[float, ...]:
+        return tuple(float(x) for x in self.webhook_retry_schedule.split(",") if x.strip())

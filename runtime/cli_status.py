@@ -8,7 +8,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from runtime.cli import Subcommand
-from runtime.devstack import PROBE_TIMEOUT_S, client_host, probe_nats, probe_postgres, probe_redis, redact, settings_from_stack_file
+from runtime.devstack import (
+    PROBE_TIMEOUT_S,
+    client_host,
+    probe_nats,
+    probe_postgres,
+    probe_redis,
+    redact,
+    settings_from_stack_file,
+)
 from runtime.settings import Settings
 
 

@@ -10,8 +10,8 @@ import socket
 import sys
 import time
 
-from runtime.cli import Subcommand, configure_logging
 from runtime import devstack
+from runtime.cli import Subcommand, configure_logging
 from runtime.devstack import DataDirInUse, DevStack, InfrastructureUnavailable, client_host, redact, stack_file
 from runtime.servers import ServerStartError
 from runtime.settings import Settings

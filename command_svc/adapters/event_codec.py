@@ -58,7 +58,7 @@ def _hints(cls: type) -> dict[str, Any]:
 
 def _decode(tp: Any, value: Any) -> Any:
     origin = typing.get_origin(tp)
-    if origin in (typing.Union, getattr(__import__("types"), "UnionType")):
+    if origin in (typing.Union, __import__("types").UnionType):
         args = [a for a in typing.get_args(tp) if a is not type(None)]
         return None if value is None else _decode(args[0], value)
     if isinstance(tp, type) and issubclass(tp, Enum):

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import grpc
-from ledgermesh.accounts.v1 import account_pb2
+from ledgermesh.accounts.v1 import account_pb2, account_service_pb2_grpc
 from ledgermesh.accounts.v1 import account_service_pb2 as pb
-from ledgermesh.accounts.v1 import account_service_pb2_grpc
 
 from command_svc.api import resources
 from command_svc.api.base import CommandServicerBase

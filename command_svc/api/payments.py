@@ -8,10 +8,10 @@ from ledgermesh.payments.v1 import payment_service_pb2_grpc
 
 from command_svc.api import resources
 from command_svc.api.base import CommandServicerBase
+from command_svc.api.errors import abort_for
 from command_svc.application.payments import ChargeResult, PaymentsApp
 from command_svc.application.pipeline import CommandRunner
 from command_svc.domain.errors import DomainError
-from command_svc.api.errors import abort_for
 from eventlog.records import StoredEvent
 from runtime.auth import current_caller
 

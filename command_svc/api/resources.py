@@ -10,8 +10,7 @@ from ledgermesh.accounts.v1 import account_pb2
 from ledgermesh.payments.v1 import charge_pb2
 
 from command_svc.domain.accounts import AccountState
-from command_svc.domain.events import PayoutCreated
-from command_svc.domain.events import FraudDecision, RefundCreated
+from command_svc.domain.events import FraudDecision, PayoutCreated, RefundCreated
 from command_svc.domain.payments import ChargeState, ChargeStatus
 from eventlog.records import StoredEvent
 

@@ -129,7 +129,9 @@ class CommandRunner:
             decision = await decide()
             built: dict[str, Message] = {}
 
-            def respond(stored: list[StoredEvent], decision: Decision = decision) -> IdempotentResult | None:
+            def respond(
+                stored: list[StoredEvent], decision: Decision = decision, built: dict[str, Message] = built
+            ) -> IdempotentResult | None:
                 built["response"] = present(decision.result, stored)
                 if not key:
                     return None

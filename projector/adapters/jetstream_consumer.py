@@ -13,17 +13,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from google.protobuf.json_format import MessageToDict
+from ledgermesh.events.v1 import envelope_pb2
 from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.errors import FetchTimeoutError
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from redis.asyncio import Redis
 
 from eventlog.envelope import payload_json, unpack_payload
-from ledgermesh.events.v1 import envelope_pb2
 from projector.adapters.redis_apply import Application, Outcome, RedisApplier
 from projector.metrics import PROJECTOR_METRICS
 from projector.projections.base import Keys, ProjectedEvent, Projection

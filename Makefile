@@ -1,6 +1,6 @@
 # LedgerMesh. `make run` starts everything; `make test` runs the whole suite the way CI does.
 PYTHON ?= python3
-VENV := .venv
+VENV := $(CURDIR)/.venv
 PY := $(VENV)/bin/python
 export BUF_CACHE_DIR ?= $(CURDIR)/.cache/buf
 

@@ -34,7 +34,10 @@ async def grpc_health(target: str, timeout_s: float) -> str:
     from grpc_health.v1 import health_pb2, health_pb2_grpc
 
     async with grpc.aio.insecure_channel(target) as channel:
-        response = await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service=""), timeout=timeout_s)
+        try:
+            response = await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service=""), timeout=timeout_s)
+        except grpc.aio.AioRpcError as exc:
+            raise RuntimeError(f"{exc.code().name}: {exc.details()}") from exc
     status = health_pb2.HealthCheckResponse.ServingStatus.Name(response.status)
     if response.status != health_pb2.HealthCheckResponse.SERVING:
         raise RuntimeError(status)
@@ -56,6 +59,8 @@ async def _check(part: str, where: str | None, probe: Callable[[str, float], Awa
         return Health(part, "-", False, "no URL: not in the environment, and no stack.json from `ledgermesh up`")
     try:
         detail = await asyncio.wait_for(probe(where, timeout_s), timeout_s + 0.5)
+    except TimeoutError:
+        return Health(part, redact(where), False, f"no answer within {timeout_s:g} s")
     except Exception as exc:  # noqa: BLE001 - whatever the failure, the part is down; say why
         return Health(part, redact(where), False, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
     return Health(part, redact(where), True, detail)

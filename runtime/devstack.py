@@ -69,29 +69,42 @@ async def probe_postgres(url: str, timeout_s: float = PROBE_TIMEOUT_S) -> str:
 async def probe_nats(url: str, timeout_s: float = PROBE_TIMEOUT_S) -> str:
     """The server version; raises if NATS at `url` does not answer or has no JetStream."""
     import nats
+    from nats.errors import Error as NatsError
     from nats.errors import NoRespondersError
     from nats.errors import TimeoutError as NatsTimeout
     from nats.js.errors import ServiceUnavailableError
 
-    async def quiet(_: Exception) -> None:
-        # Without a callback nats-py prints every failed attempt; the raised error says enough.
-        return None
+    failures: list[Exception] = []
 
-    nc = await nats.connect(
-        servers=url.split(","),
-        connect_timeout=timeout_s,
-        allow_reconnect=False,
-        max_reconnect_attempts=0,
-        error_cb=quiet,
-    )
-    try:
+    async def remember(exc: Exception) -> None:
+        # Without a callback nats-py prints every failed attempt; we report the last one instead.
+        failures.append(exc)
+
+    async def check() -> str:
+        nc = await nats.connect(
+            servers=url.split(","),
+            connect_timeout=timeout_s,
+            allow_reconnect=False,
+            # 0 would mean "retry forever" to nats-py's initial connect.
+            max_reconnect_attempts=1,
+            error_cb=remember,
+        )
         try:
-            await nc.jetstream(timeout=timeout_s).account_info()
-        except (ServiceUnavailableError, NoRespondersError, NatsTimeout) as exc:
-            raise InfrastructureUnavailable("JetStream is not enabled there (start nats-server with -js)") from exc
-        return str(nc.connected_server_version)
-    finally:
-        await nc.close()
+            try:
+                await nc.jetstream(timeout=timeout_s).account_info()
+            except (ServiceUnavailableError, NoRespondersError, NatsTimeout) as exc:
+                raise InfrastructureUnavailable("JetStream is not enabled there (start nats-server with -js)") from exc
+            version = nc.connected_server_version
+            return f"{version.major}.{version.minor}.{version.patch}"
+        finally:
+            await nc.close()
+
+    try:
+        return await asyncio.wait_for(check(), timeout_s)
+    except (OSError, TimeoutError, NatsError) as exc:
+        if failures:
+            raise ConnectionError(str(failures[-1]) or type(failures[-1]).__name__) from exc
+        raise
 
 
 async def probe_redis(url: str, timeout_s: float = PROBE_TIMEOUT_S) -> str:
@@ -181,7 +194,7 @@ async def _check_external(part: _Part, url: str) -> str:
     try:
         version = await part.probe(url, PROBE_TIMEOUT_S)
     except Exception as exc:  # noqa: BLE001 - any failure to answer means the same thing to the user
-        reason = str(exc) or type(exc).__name__
+        reason = f"no answer within {PROBE_TIMEOUT_S:g} s" if isinstance(exc, TimeoutError) else str(exc) or type(exc).__name__
         raise InfrastructureUnavailable(
             f"{part.env_name}={redact(url)} is set but {part.name} there does not answer: {reason}. "
             f"Start it, fix the URL, or unset {part.env_name} to run an embedded {part.name}."

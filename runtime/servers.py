@@ -15,6 +15,7 @@ import platform
 import pwd
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import sysconfig
@@ -142,7 +143,7 @@ def _process_state(pid: int) -> str | None:
     return stat.rsplit(")", 1)[1].split()[0]
 
 
-def _alive(pid: int) -> bool:
+def is_running(pid: int) -> bool:
     # A killed orphan may stay a zombie when the container's init does not reap it.
     return _process_state(pid) not in (None, "Z", "X")
 
@@ -158,10 +159,10 @@ def _cmdline(pid: int) -> list[str]:
 def _wait_gone(pid: int, timeout_s: float) -> bool:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if not _alive(pid):
+        if not is_running(pid):
             return True
         time.sleep(0.02)
-    return not _alive(pid)
+    return not is_running(pid)
 
 
 def stop_leftover(pid_file: Path, binary: Path, data_dir: Path) -> int | None:
@@ -176,7 +177,7 @@ def stop_leftover(pid_file: Path, binary: Path, data_dir: Path) -> int | None:
         return None
     cmdline = _cmdline(pid)
     ours = bool(cmdline) and Path(cmdline[0]).name == binary.name and str(data_dir) in cmdline
-    if ours and _alive(pid):
+    if ours and is_running(pid):
         os.kill(pid, signal.SIGTERM)
         if not _wait_gone(pid, _STOP_TIMEOUT_S):
             os.kill(pid, signal.SIGKILL)
@@ -361,11 +362,17 @@ def _prepare_pg_dir(tools: _PgTools, data_dir: Path) -> None:
         return
     rc = subprocess.run([*tools.as_user, "test", "-w", str(data_dir), "-a", "-x", str(data_dir)]).returncode
     if rc != 0:
+        closed = next((str(d) for d in reversed(data_dir.parents) if not _searchable_by(d, tools.uid)), str(data_dir))
         raise ServerStartError(
-            f"PostgreSQL refuses to run as root, so it runs as '{_PG_USER}', who cannot write {data_dir} "
-            "(a parent folder is not world-searchable, as /root or pytest's tmp_path are). Point "
-            "LEDGERMESH_DATA_DIR somewhere else (e.g. under /var/tmp) or set DATABASE_URL."
+            f"PostgreSQL refuses to run as root, so it runs as '{_PG_USER}', who cannot reach {data_dir}: "
+            f"{closed} is not searchable by others (as /root, mkdtemp folders and pytest's tmp_path are). "
+            "Use a data folder under a world-searchable path (e.g. /var/tmp), or set DATABASE_URL."
         )
+
+
+def _searchable_by(folder: Path, uid: int) -> bool:
+    info = folder.stat()
+    return bool(info.st_mode & stat.S_IXOTH) or (info.st_uid == uid and bool(info.st_mode & stat.S_IXUSR))
 
 
 def _pg_version(tools: _PgTools) -> str:

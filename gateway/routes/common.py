@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import grpc
 from fastapi import Request
 
+from gateway.grpc_clients import Backends
 from gateway.stripe_shapes.errors import StripeError, from_rpc_error
 from gateway.stripe_shapes.forms import FormError, parse_nested
 
@@ -36,9 +37,27 @@ def query_params(request: Request) -> dict[str, Any]:
     return parse_nested(request.query_params.multi_items())
 
 
+def backends(request: Request) -> Backends:
+    return request.app.state.backends  # type: ignore[no-any-return]
+
+
+def idempotency_key(request: Request) -> str:
+    return request.headers.get("idempotency-key", "")
+
+
+def authorization(request: Request) -> str | None:
+    """The caller's key: the Authorization header, or `?key=sk_test_...` for the dashboard page,
+    whose EventSource cannot send headers."""
+    header = request.headers.get("authorization")
+    if header:
+        return header
+    key = request.query_params.get("key")
+    return f"Bearer {key}" if key else None
+
+
 def call_metadata(request: Request) -> list[tuple[str, str]]:
     metadata = [("x-request-id", request.state.request_id)]
-    auth = request.headers.get("authorization")
+    auth = authorization(request)
     if auth:
         metadata.append(("authorization", auth))
     client = request.headers.get("x-forwarded-for", request.client.host if request.client else "")
@@ -94,3 +113,30 @@ def string_map(params: dict[str, Any], name: str) -> dict[str, str]:
     if not isinstance(raw, dict):
         raise StripeError(400, "invalid_request_error", f"Invalid {name}: must be a hash", param=name)
     return {str(k): str(v) for k, v in raw.items()}
+
+
+def expand(params: dict[str, Any]) -> set[str]:
+    raw = params.get("expand")
+    if isinstance(raw, list):
+        return {str(x) for x in raw}
+    if isinstance(raw, dict):
+        return {str(x) for x in raw.values()}
+    return {str(raw)} if raw else set()
+
+
+def string_list(params: dict[str, Any], name: str) -> list[str]:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return []
+    if isinstance(raw, list):
+        return [str(x) for x in raw]
+    if isinstance(raw, dict):
+        return [str(v) for _, v in sorted(raw.items(), key=lambda kv: int(kv[0]) if kv[0].isdigit() else 0)]
+    return [str(raw)]
+
+
+def text(params: dict[str, Any], name: str) -> str:
+    raw = params.get(name, "")
+    if isinstance(raw, (dict, list)):
+        raise StripeError(400, "invalid_request_error", f"Invalid {name}: must be a string", param=name)
+    return str(raw)

@@ -20,6 +20,7 @@ class StripeError(Exception):
     param: str | None = None
     decline_code: str | None = None
     headers: dict[str, str] | None = None
+    charge: str | None = None
 
     def response(self) -> JSONResponse:
         body: dict[str, Any] = {"type": self.type, "message": self.message}
@@ -29,6 +30,8 @@ class StripeError(Exception):
             body["param"] = self.param
         if self.decline_code:
             body["decline_code"] = self.decline_code
+        if self.charge:
+            body["charge"] = self.charge
         return JSONResponse({"error": body}, status_code=self.status, headers=self.headers)
 
 
@@ -65,6 +68,19 @@ REASON_CODES = {
     "REFUND_EXCEEDS_CAPTURED": "amount_too_large",
     "AMOUNT_EXCEEDS_AUTHORIZED": "amount_too_large",
 }
+
+
+def card_declined(charge_id: str, failure_code: str, decline_code: str, message: str) -> StripeError:
+    """A declined charge is a normal command result (the charge exists, status failed); Stripe answers
+    the create call with 402 card_error, naming the charge."""
+    return StripeError(402, "card_error", message or "Your card was declined.",
+                       code=failure_code or "card_declined", decline_code=decline_code or "generic_decline",
+                       charge=charge_id)
+
+
+def rate_limited(retry_after_seconds: int) -> StripeError:
+    return StripeError(429, "invalid_request_error", "Too many requests hit the API too quickly.",
+                       code="rate_limit", headers={"Retry-After": str(retry_after_seconds)})
 
 
 def from_rpc_error(error: grpc.aio.AioRpcError) -> StripeError:

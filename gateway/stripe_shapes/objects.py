@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
+from google.protobuf import descriptor_pool, json_format, message_factory
 from google.protobuf.timestamp_pb2 import Timestamp
+from ledgermesh.accounts.v1 import account_pb2
+from ledgermesh.disputes.v1 import dispute_pb2
+from ledgermesh.events.v1 import (  # noqa: F401 - registers the payload types for event_payload
+    account_events_pb2,
+    dispute_events_pb2,
+    envelope_pb2,
+    ledger_events_pb2,
+    payment_events_pb2,
+)
 from ledgermesh.payments.v1 import charge_pb2
+
+API_VERSION = "2024-06-20"
 
 _STATUS = {
     charge_pb2.CHARGE_STATUS_PENDING: "pending",
@@ -13,13 +26,39 @@ _STATUS = {
     charge_pb2.CHARGE_STATUS_FAILED: "failed",
 }
 
+_DISPUTE_STATUS = {
+    dispute_pb2.DISPUTE_STATUS_NEEDS_RESPONSE: "needs_response",
+    dispute_pb2.DISPUTE_STATUS_UNDER_REVIEW: "under_review",
+    dispute_pb2.DISPUTE_STATUS_WON: "won",
+    dispute_pb2.DISPUTE_STATUS_LOST: "lost",
+}
+
+# Stripe's dispute evidence fields; text values travel in Dispute.evidence, files by reference.
+EVIDENCE_FIELDS = (
+    "access_activity_log", "billing_address", "cancellation_policy", "cancellation_policy_disclosure",
+    "cancellation_rebuttal", "customer_communication", "customer_email_address", "customer_name",
+    "customer_purchase_ip", "customer_signature", "duplicate_charge_documentation",
+    "duplicate_charge_explanation", "duplicate_charge_id", "product_description", "receipt",
+    "refund_policy", "refund_policy_disclosure", "refund_refusal_explanation", "service_date",
+    "service_documentation", "shipping_address", "shipping_carrier", "shipping_date",
+    "shipping_documentation", "shipping_tracking_number", "uncategorized_file", "uncategorized_text",
+)
+
 
 def unix(ts: Timestamp) -> int:
     return int(ts.seconds)
 
 
+def unix_or_none(ts: Timestamp) -> int | None:
+    return int(ts.seconds) if ts.seconds or ts.nanos else None
+
+
 def list_object(url: str, data: list[dict[str, Any]], has_more: bool) -> dict[str, Any]:
     return {"object": "list", "data": data, "has_more": has_more, "url": url}
+
+
+def deleted(object_name: str, object_id: str) -> dict[str, Any]:
+    return {"id": object_id, "object": object_name, "deleted": True}
 
 
 def charge(c: charge_pb2.Charge) -> dict[str, Any]:
@@ -63,4 +102,232 @@ def charge(c: charge_pb2.Charge) -> dict[str, Any]:
         "statement_descriptor": c.statement_descriptor or None,
         "status": _STATUS.get(c.status, "pending"),
         "application_fee_amount": None,
+    }
+
+
+def refund(r: charge_pb2.Refund) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "object": "refund",
+        "amount": r.amount,
+        "balance_transaction": r.balance_transaction or None,
+        "charge": r.charge_id,
+        "created": unix(r.created),
+        "currency": r.currency,
+        "livemode": False,
+        "metadata": dict(r.metadata),
+        "payment_intent": None,
+        "reason": r.reason or None,
+        "status": r.status or "succeeded",
+    }
+
+
+def dispute(d: dispute_pb2.Dispute) -> dict[str, Any]:
+    evidence: dict[str, Any] = {name: None for name in EVIDENCE_FIELDS}
+    evidence.update(dict(d.evidence))
+    due_by = unix_or_none(d.evidence_due_by)
+    status = _DISPUTE_STATUS.get(d.status, "needs_response")
+    return {
+        "id": d.id,
+        "object": "dispute",
+        "amount": d.amount,
+        "balance_transactions": [],
+        "charge": d.charge_id,
+        "created": unix(d.created),
+        "currency": d.currency,
+        "evidence": evidence,
+        "evidence_details": {
+            "due_by": due_by, "has_evidence": bool(d.evidence) or bool(d.evidence_files),
+            "past_due": False, "submission_count": d.submission_count,
+        },
+        "is_charge_refundable": status == "needs_response",
+        "livemode": False,
+        "metadata": {},
+        "reason": d.reason or "general",
+        "status": status,
+    }
+
+
+def _amounts(amounts: Any) -> list[dict[str, Any]]:
+    return [{"amount": a.amount, "currency": a.currency, "source_types": {"card": a.amount}} for a in amounts]
+
+
+def balance(b: account_pb2.Balance) -> dict[str, Any]:
+    return {
+        "object": "balance",
+        "available": _amounts(b.available),
+        "pending": _amounts(b.pending),
+        # LedgerMesh extension: funds held for open disputes.
+        "reserved": _amounts(b.reserved),
+        "livemode": False,
+    }
+
+
+def balance_transaction(t: account_pb2.BalanceTransaction) -> dict[str, Any]:
+    fee_details = ([{"amount": t.fee, "application": None, "currency": t.currency,
+                     "description": "LedgerMesh processing fees", "type": "stripe_fee"}] if t.fee else [])
+    return {
+        "id": t.id,
+        "object": "balance_transaction",
+        "amount": t.amount,
+        "available_on": unix(t.available_on),
+        "created": unix(t.created),
+        "currency": t.currency,
+        "description": t.description or None,
+        "exchange_rate": None,
+        "fee": t.fee,
+        "fee_details": fee_details,
+        "net": t.net,
+        "reporting_category": t.reporting_category or t.type,
+        "source": t.source or None,
+        "status": t.status or "pending",
+        "type": t.type,
+    }
+
+
+def payout(p: account_pb2.Payout) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "object": "payout",
+        "amount": p.amount,
+        "arrival_date": unix(p.arrival_date),
+        "automatic": False,
+        "balance_transaction": p.balance_transaction or None,
+        "created": unix(p.created),
+        "currency": p.currency,
+        "description": p.description or None,
+        "destination": p.destination or None,
+        "livemode": False,
+        "metadata": dict(p.metadata),
+        "method": "standard",
+        "status": p.status or "pending",
+        "type": "bank_account",
+    }
+
+
+def account(a: account_pb2.Account, secret_key: str = "") -> dict[str, Any]:
+    r = a.requirements
+    active = "active" if a.charges_enabled else "inactive"
+    capabilities = {name: "active" for name in a.capabilities} or {"card_payments": active}
+    shaped: dict[str, Any] = {
+        "id": a.id,
+        "object": "account",
+        "business_profile": {"name": a.business_name or None},
+        "business_type": None,
+        "capabilities": capabilities,
+        "charges_enabled": a.charges_enabled,
+        "country": a.country or "US",
+        "created": unix(a.created),
+        "default_currency": a.default_currency or "usd",
+        "details_submitted": a.verification_status in ("pending", "verified"),
+        "email": a.email or None,
+        "metadata": dict(a.metadata),
+        "payouts_enabled": a.payouts_enabled,
+        "requirements": {
+            "alternatives": [],
+            "current_deadline": unix_or_none(r.current_deadline),
+            "currently_due": list(r.currently_due),
+            "disabled_reason": r.disabled_reason or None,
+            "errors": [],
+            "eventually_due": list(r.eventually_due),
+            "past_due": list(r.past_due),
+            "pending_verification": list(r.currently_due) if a.verification_status == "pending" else [],
+        },
+        "type": "standard",
+        # LedgerMesh extensions: the KYC state in one word.
+        "verification_status": a.verification_status or "unverified",
+    }
+    if secret_key:
+        # LedgerMesh extension: the account's first secret key, shown once, on creation only.
+        shaped["secret_key"] = secret_key
+    return shaped
+
+
+def webhook_endpoint(w: account_pb2.WebhookEndpoint) -> dict[str, Any]:
+    shaped: dict[str, Any] = {
+        "id": w.id,
+        "object": "webhook_endpoint",
+        "api_version": API_VERSION,
+        "application": None,
+        "created": unix(w.created),
+        "description": w.description or None,
+        "enabled_events": list(w.enabled_events),
+        "livemode": False,
+        "metadata": dict(w.metadata),
+        "status": w.status or "enabled",
+        "url": w.url,
+    }
+    if w.secret:
+        shaped["secret"] = w.secret
+    return shaped
+
+
+# Internal event type -> Stripe event type; events not listed are shown as "ledgermesh.<Type>".
+STRIPE_EVENT_TYPES = {
+    "ChargeRequested": "charge.pending",
+    "PaymentAuthorized": "charge.succeeded",
+    "PaymentDeclined": "charge.failed",
+    "PaymentCaptured": "charge.captured",
+    "AuthorizationExpired": "charge.expired",
+    "ChargeUpdated": "charge.updated",
+    "RefundCreated": "charge.refunded",
+    "DisputeCreated": "charge.dispute.created",
+    "EvidenceSubmitted": "charge.dispute.updated",
+    "DisputeResolved": "charge.dispute.closed",
+    "AccountOnboarded": "account.created",
+    "KYCProcessStarted": "account.updated",
+    "KYCProcessCompleted": "account.updated",
+    "PayoutCreated": "payout.created",
+    "LedgerEntryPosted": "balance.available",
+}
+
+_EVENT_OBJECTS = {"Charge": "charge", "Dispute": "dispute", "Account": "account", "Ledger": "balance"}
+
+
+def stripe_event_type(event_type: str) -> str:
+    return STRIPE_EVENT_TYPES.get(event_type, f"ledgermesh.{event_type}")
+
+
+def event_id(envelope_id: str) -> str:
+    try:
+        return "evt_" + uuid.UUID(envelope_id).hex
+    except ValueError:
+        return envelope_id if envelope_id.startswith("evt_") else "evt_" + envelope_id
+
+
+def envelope_id(stripe_id: str) -> str:
+    """The log's event id (a UUID) behind a Stripe `evt_` id; unknown shapes pass through."""
+    raw = stripe_id.removeprefix("evt_")
+    try:
+        return str(uuid.UUID(raw))
+    except ValueError:
+        return stripe_id
+
+
+def event_payload(e: envelope_pb2.EventEnvelope) -> dict[str, Any]:
+    """The domain event's fields as JSON; payloads whose type this gateway cannot decode stay empty."""
+    try:
+        descriptor = descriptor_pool.Default().FindMessageTypeByName(e.payload.TypeName())
+    except KeyError:
+        return {}
+    message = message_factory.GetMessageClass(descriptor)()
+    e.payload.Unpack(message)
+    return json_format.MessageToDict(message, preserving_proto_field_name=True)
+
+
+def event(e: envelope_pb2.EventEnvelope) -> dict[str, Any]:
+    payload = event_payload(e)
+    data_object = {"id": e.aggregate_id, "object": _EVENT_OBJECTS.get(e.aggregate_type, e.aggregate_type.lower()),
+                   **payload}
+    return {
+        "id": event_id(e.event_id),
+        "object": "event",
+        "account": e.tenant_id or None,
+        "api_version": API_VERSION,
+        "created": unix(e.occurred_at),
+        "data": {"object": data_object},
+        "livemode": False,
+        "pending_webhooks": 0,
+        "request": {"id": e.metadata.request_id or None, "idempotency_key": None},
+        "type": stripe_event_type(e.event_type),
     }

@@ -101,6 +101,8 @@ class RunningSystem:
     _stop: asyncio.Event
     _tasks: list[asyncio.Task[None]]
     _closers: list[object]
+    # Prometheus /metrics of the whole process (0 until bound).
+    metrics_port: int = 0
 
     async def stop(self) -> None:
         self._stop.set()
@@ -122,34 +124,73 @@ async def start_system(settings: Settings, *, gateway: bool = True) -> RunningSy
     stop = asyncio.Event()
     closers: list[object] = []
     tasks: list[asyncio.Task[None]] = []
+    system = RunningSystem(infra, 0, 0, 0, stop, tasks, closers)
+    try:
+        command = await start_command_server(infra)
+        closers.append(command.stop)
+        system.command_port = command.port
+        query = await start_query_server(infra)
+        closers.append(query.stop)
+        system.query_port = query.port
+        projector = await start_projector(infra, stop)
+        closers.append(projector.stop)
+        relay = Relay(infra.store, EventPublisher(infra.nc.jetstream(), settings.subject_prefix))
+        tasks.append(asyncio.create_task(relay.run(stop)))
+        tasks.extend(start_samplers(infra, stop, relay, [c.durable for c in projector.consumers]))
+        system.metrics_port, stop_metrics = await start_metrics_endpoint(settings.host, settings.projector_metrics_port)
+        closers.append(stop_metrics)
+        if gateway:
+            server, system.gateway_port, gateway_task = await start_gateway(
+                settings, f"127.0.0.1:{command.port}", f"127.0.0.1:{query.port}"
+            )
 
-    command = await start_command_server(infra)
-    closers.append(command.stop)
-    query = await start_query_server(infra)
-    closers.append(query.stop)
-    projector = await start_projector(infra, stop)
-    closers.append(projector.stop)
-    relay = Relay(infra.store, EventPublisher(infra.nc.jetstream(), settings.subject_prefix))
-    tasks.append(asyncio.create_task(relay.run(stop)))
+            async def stop_gateway() -> None:
+                server.should_exit = True
+                await gateway_task
 
-    gateway_port = 0
-    if gateway:
-        server, gateway_port, gateway_task = await start_gateway(
-            settings, f"127.0.0.1:{command.port}", f"127.0.0.1:{query.port}"
-        )
+            closers.append(stop_gateway)
+    except BaseException:
+        # Whatever started before the failure is stopped again; nothing is left listening.
+        await system.stop()
+        raise
+    return system
 
-        async def stop_gateway() -> None:
-            server.should_exit = True
-            await gateway_task
 
-        closers.append(stop_gateway)
-    return RunningSystem(infra, command.port, query.port, gateway_port, stop, tasks, closers)
+def start_samplers(infra: Infrastructure, stop: asyncio.Event, relay: Relay | None,
+                   durables: list[str]) -> list[asyncio.Task[None]]:
+    """Gauges read from the outside every second: relay backlog, projection consumers' pending events."""
+    from runtime.metrics import projection_pending_sampler, relay_backlog_sampler, sample_every
+
+    tasks = []
+    if relay is not None:
+        tasks.append(asyncio.create_task(sample_every(1.0, stop, relay_backlog_sampler(relay))))
+    if durables:
+        sampler = projection_pending_sampler(infra.nc.jetstream(), infra.settings.stream_name, durables)
+        tasks.append(asyncio.create_task(sample_every(1.0, stop, sampler)))
+    return tasks
+
+
+async def start_metrics_endpoint(host: str, port: int):  # type: ignore[no-untyped-def]
+    """Prometheus /metrics on host:port (0 picks a free port); returns (port, async stop)."""
+    from runtime.metrics import serve_metrics
+
+    server, bound = serve_metrics(host, port)
+
+    async def stop() -> None:
+        await asyncio.to_thread(server.shutdown)
+        server.server_close()
+
+    return bound, stop
 
 
 async def start_gateway(settings: Settings, command_target: str, query_target: str):  # type: ignore[no-untyped-def]
     from gateway.app import create_app
+    from runtime.metrics import install_http_metrics
+    from runtime.telemetry import instrument_gateway
 
     app = create_app(command_target, query_target, settings)
+    install_http_metrics(app)
+    instrument_gateway(app)
     config = uvicorn.Config(app, host=settings.host, port=settings.gateway_port, log_level="warning",
                             lifespan="on", access_log=False)
     server = uvicorn.Server(config)

@@ -6,6 +6,7 @@ gRPC clients and REST callers obey the same rules."""
 
 from __future__ import annotations
 
+import base64
 import contextvars
 import hashlib
 import secrets
@@ -77,7 +78,15 @@ def _bearer(metadata: tuple[tuple[str, Any], ...] | None) -> str | None:
         if key == "authorization":
             text = value.decode() if isinstance(value, bytes) else str(value)
             scheme, _, token = text.partition(" ")
-            return token.strip() if scheme.lower() == "bearer" else None
+            if scheme.lower() == "bearer":
+                return token.strip()
+            if scheme.lower() == "basic":
+                # `curl -u sk_test_...:` as Stripe accepts it: the key is the user name.
+                try:
+                    return base64.b64decode(token.strip()).decode().split(":", 1)[0] or None
+                except (ValueError, UnicodeDecodeError):
+                    return None
+            return None
     return None
 
 

@@ -28,6 +28,13 @@ class Subcommand:
 SUBCOMMANDS: dict[str, str] = {
     "up": "runtime.cli_up",
     "status": "runtime.cli_status",
+    "accounts": "runtime.cli_accounts",
+    "verify": "runtime.cli_verify",
+    "lag": "runtime.cli_lag",
+    "dlq": "runtime.cli_dlq",
+    "rebuild": "runtime.cli_rebuild",
+    "replay": "runtime.cli_replay",
+    "reconcile": "runtime.cli_reconcile",
 }
 
 
@@ -50,7 +57,9 @@ def build_parser(commands: dict[str, Subcommand]) -> argparse.ArgumentParser:
 
 
 def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)-5s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=level.upper(), format="%(asctime)s %(levelname)-5s %(name)s: %(message)s", stream=sys.stderr
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -35,10 +35,12 @@ async def grpc_health(target: str, timeout_s: float) -> str:
 
     async with grpc.aio.insecure_channel(target) as channel:
         try:
-            response = await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service=""), timeout=timeout_s)
+            response = await health_pb2_grpc.HealthStub(channel).Check(
+                health_pb2.HealthCheckRequest(service=""), timeout=timeout_s
+            )
         except grpc.aio.AioRpcError as exc:
             raise RuntimeError(f"{exc.code().name}: {exc.details()}") from exc
-    status = health_pb2.HealthCheckResponse.ServingStatus.Name(response.status)
+    status = str(health_pb2.HealthCheckResponse.ServingStatus.Name(response.status))
     if response.status != health_pb2.HealthCheckResponse.SERVING:
         raise RuntimeError(status)
     return status
@@ -54,9 +56,11 @@ async def http_health(url: str, timeout_s: float) -> str:
     return f"HTTP {response.status_code}"
 
 
-async def _check(part: str, where: str | None, probe: Callable[[str, float], Awaitable[str]], timeout_s: float) -> Health:
+async def _check(
+    part: str, where: str | None, probe: Callable[[str, float], Awaitable[str]], timeout_s: float
+) -> Health:
     if where is None:
-        return Health(part, "-", False, "no URL: not in the environment, and no stack.json from `ledgermesh up`")
+        return Health(part, "-", False, "no URL in the environment nor a stack.json: is `ledgermesh up` running?")
     try:
         detail = await asyncio.wait_for(probe(where, timeout_s), timeout_s + 0.5)
     except TimeoutError:

@@ -20,6 +20,7 @@ log = logging.getLogger("ledgermesh.up")
 
 # How long to wait for the services' ports before announcing them anyway.
 _LISTEN_TIMEOUT_S = 60.0
+_REPEAT_SIGNAL_GRACE_S = 1.0
 
 
 def run(args: argparse.Namespace) -> int:
@@ -30,20 +31,28 @@ def run(args: argparse.Namespace) -> int:
     except (InfrastructureUnavailable, ServerStartError, DataDirInUse) as exc:
         print(f"ledgermesh up: {exc}", file=sys.stderr)
         return 1
+    except asyncio.CancelledError:
+        print("LedgerMesh stopped by force.", file=sys.stderr)
+        return 1
 
 
 def _install_stop_signals(stop: asyncio.Event) -> None:
-    """First Ctrl-C/SIGTERM asks for a clean stop; a second one cancels whatever is stuck."""
+    """First Ctrl-C/SIGTERM asks for a clean stop; another one, later, cancels whatever is stuck."""
     loop = asyncio.get_running_loop()
     main_task = asyncio.current_task()
+    first_at: list[float] = []
 
     def on_signal(signum: int) -> None:
-        if stop.is_set() and main_task is not None:
-            log.warning("second %s: cancelling", signal.Signals(signum).name)
+        name = signal.Signals(signum).name
+        if not first_at:
+            first_at.append(time.monotonic())
+            print(f"\n{name} received, stopping LedgerMesh...", file=sys.stderr, flush=True)
+            stop.set()
+        # One stop request often arrives twice at once (`timeout`, process managers and terminals
+        # signal the whole process group): only a later one means "force".
+        elif time.monotonic() - first_at[0] > _REPEAT_SIGNAL_GRACE_S and main_task is not None:
+            print(f"{name} again: forcing the stop", file=sys.stderr, flush=True)
             main_task.cancel()
-            return
-        print(f"\n{signal.Signals(signum).name} received, stopping LedgerMesh...", file=sys.stderr, flush=True)
-        stop.set()
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, on_signal, signum)
@@ -54,22 +63,26 @@ async def _up(settings: Settings) -> int:
     _install_stop_signals(stop)
     settings, stack = await devstack.ensure_infrastructure(settings)
     try:
-        if stop.is_set():
-            return 0
-        devstack.write_stack_file(settings, stack)
-        from runtime.app import serve_all  # being written alongside; imported late so `status` never needs it
-
-        announce = asyncio.create_task(_announce_when_listening(settings, stack))
-        try:
-            await serve_all(settings, stop)
-        finally:
-            announce.cancel()
-        print("services stopped", file=sys.stderr, flush=True)
+        if not stop.is_set():
+            await _serve(settings, stack, stop)
     finally:
         await asyncio.to_thread(stack.stop)
         stack_file(settings).unlink(missing_ok=True)
     print("LedgerMesh stopped.", file=sys.stderr, flush=True)
     return 0
+
+
+async def _serve(settings: Settings, stack: DevStack, stop: asyncio.Event) -> None:
+    devstack.write_stack_file(settings, stack)
+    # Imported here: it pulls in every service, which `status` and `--help` never need.
+    from runtime.app import serve_all
+
+    announce = asyncio.create_task(_announce_when_listening(settings, stack))
+    try:
+        await serve_all(settings, stop)
+    finally:
+        announce.cancel()
+    print("services stopped", file=sys.stderr, flush=True)
 
 
 def _listening(host: str, port: int) -> bool:
@@ -84,24 +97,31 @@ async def _announce_when_listening(settings: Settings, stack: DevStack) -> None:
     host = client_host(settings.host)
     ports = {settings.command_port, settings.query_port, settings.gateway_port}
     deadline = time.monotonic() + _LISTEN_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if all([await asyncio.to_thread(_listening, host, port) for port in ports]):
-            break
-        await asyncio.sleep(0.2)
-    print(_summary(settings, stack), flush=True)
+    listening = False
+    while not listening and time.monotonic() < deadline:
+        listening = all([await asyncio.to_thread(_listening, host, port) for port in ports])
+        if not listening:
+            await asyncio.sleep(0.2)
+    metrics_up = await asyncio.to_thread(_listening, host, settings.projector_metrics_port)
+    print(_summary(settings, stack, listening, metrics_up), flush=True)
 
 
-def _summary(settings: Settings, stack: DevStack) -> str:
+def _summary(settings: Settings, stack: DevStack, listening: bool, metrics_up: bool) -> str:
     host = client_host(settings.host)
     embedded = {server.name: server for server in stack.started}
     lines = [
-        "LedgerMesh is up:",
+        "LedgerMesh is up:" if listening else "LedgerMesh started, but not every service listens yet:",
         f"  gateway      http://{host}:{settings.gateway_port}   (health: /healthz)",
         f"  command gRPC {host}:{settings.command_port}   (grpcurl -plaintext {host}:{settings.command_port} list)",
         f"  query gRPC   {host}:{settings.query_port}",
-        f"  metrics      http://{host}:{settings.projector_metrics_port}/metrics   (projector)",
     ]
-    for name, url in (("PostgreSQL", settings.database_url), ("NATS", settings.nats_url), ("Redis", settings.redis_url)):
+    if metrics_up:
+        lines.append(f"  metrics      http://{host}:{settings.projector_metrics_port}/metrics   (projector)")
+    for name, url in (
+        ("PostgreSQL", settings.database_url),
+        ("NATS", settings.nats_url),
+        ("Redis", settings.redis_url),
+    ):
         where = f"embedded, data in {embedded[name].data_dir}" if name in embedded else "external"
         lines.append(f"  {name:<12} {redact(url or '?')}   ({where})")
     lines.append(f"  status       ledgermesh status   (reads {stack_file(settings)})")

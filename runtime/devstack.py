@@ -85,8 +85,9 @@ async def probe_nats(url: str, timeout_s: float = PROBE_TIMEOUT_S) -> str:
             servers=url.split(","),
             connect_timeout=timeout_s,
             allow_reconnect=False,
-            # 0 would mean "retry forever" to nats-py's initial connect.
+            # 0 would mean "retry forever" to nats-py's initial connect; 1 retry, without its 2 s pause.
             max_reconnect_attempts=1,
+            reconnect_time_wait=0.05,
             error_cb=remember,
         )
         try:
@@ -116,7 +117,7 @@ async def probe_redis(url: str, timeout_s: float = PROBE_TIMEOUT_S) -> str:
         await client.ping()
         info = await client.info("server")
         if "valkey_version" in info:
-            return f"(Valkey {info['valkey_version']})"
+            return f"Valkey {info['valkey_version']}"
         return str(info.get("redis_version", "?"))
     finally:
         await client.aclose()
@@ -139,9 +140,33 @@ class _Part:
 
 
 _PARTS = (
-    _Part("PostgreSQL", "DATABASE_URL", "database_url", "postgres", "embedded_postgres_port", probe_postgres, servers.start_postgres),
-    _Part("NATS", "NATS_URL", "nats_url", "nats", "embedded_nats_port", probe_nats, servers.start_nats),
-    _Part("Redis", "REDIS_URL", "redis_url", "redis", "embedded_redis_port", probe_redis, servers.start_valkey),
+    _Part(
+        name="PostgreSQL",
+        env_name="DATABASE_URL",
+        setting="database_url",
+        folder="postgres",
+        port_setting="embedded_postgres_port",
+        probe=probe_postgres,
+        start=servers.start_postgres,
+    ),
+    _Part(
+        name="NATS",
+        env_name="NATS_URL",
+        setting="nats_url",
+        folder="nats",
+        port_setting="embedded_nats_port",
+        probe=probe_nats,
+        start=servers.start_nats,
+    ),
+    _Part(
+        name="Redis",
+        env_name="REDIS_URL",
+        setting="redis_url",
+        folder="redis",
+        port_setting="embedded_redis_port",
+        probe=probe_redis,
+        start=servers.start_valkey,
+    ),
 )
 
 
@@ -194,12 +219,16 @@ async def _check_external(part: _Part, url: str) -> str:
     try:
         version = await part.probe(url, PROBE_TIMEOUT_S)
     except Exception as exc:  # noqa: BLE001 - any failure to answer means the same thing to the user
-        reason = f"no answer within {PROBE_TIMEOUT_S:g} s" if isinstance(exc, TimeoutError) else str(exc) or type(exc).__name__
+        reason = (
+            f"no answer within {PROBE_TIMEOUT_S:g} s"
+            if isinstance(exc, TimeoutError)
+            else str(exc) or type(exc).__name__
+        )
         raise InfrastructureUnavailable(
             f"{part.env_name}={redact(url)} is set but {part.name} there does not answer: {reason}. "
             f"Start it, fix the URL, or unset {part.env_name} to run an embedded {part.name}."
         ) from exc
-    log.info("using external %s %s at %s (%s)", part.name, version, redact(url), part.env_name)
+    log.info("using external %s (%s) at %s, from %s", part.name, version, redact(url), part.env_name)
     return version
 
 
@@ -216,7 +245,7 @@ async def ensure_infrastructure(settings: Settings) -> tuple[Settings, DevStack]
         stack.reused[part.name] = url
     missing = [part for part in _PARTS if not getattr(settings, part.setting)]
     if not missing:
-        return settings, stack
+        return settings.with_(data_dir=data_dir), stack
     stack._lock = await asyncio.to_thread(_lock_data_dir, data_dir)
     urls: dict[str, str] = {}
     try:
@@ -252,7 +281,10 @@ def write_stack_file(settings: Settings, stack: DevStack) -> Path:
         "query_port": settings.query_port,
         "gateway_port": settings.gateway_port,
         "projector_metrics_port": settings.projector_metrics_port,
-        "embedded": {server.name: {"url": server.url, "data_dir": str(server.data_dir), "pid": server.pid} for server in stack.started},
+        "embedded": {
+            server.name: {"url": server.url, "data_dir": str(server.data_dir), "pid": server.pid}
+            for server in stack.started
+        },
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -59,7 +59,7 @@ class RunningServer:
         self._stop()
 
     def describe(self) -> str:
-        return f"{self.name} {self.version} at {self.url}, data in {self.data_dir}"
+        return f"{self.name} ({self.version}) at {self.url}, data in {self.data_dir}"
 
 
 # --- locating binaries: relative to the installed packages, never a hard-coded virtualenv ---
@@ -113,7 +113,10 @@ def free_port(host: str = LOCALHOST) -> int:
 
 
 def port_is_free(port: int, host: str = LOCALHOST) -> bool:
+    """No server listens there. Connections of a stopped run lingering in TIME_WAIT do not count:
+    the servers bind with SO_REUSEADDR, and so does this check."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:
@@ -156,6 +159,17 @@ def _cmdline(pid: int) -> list[str]:
     return [part.decode(errors="replace") for part in raw.split(b"\0") if part]
 
 
+def _runs_binary_on(pid: int, binary: Path, data_dir: Path) -> bool:
+    proc = Path(f"/proc/{pid}")
+    try:
+        if Path(os.readlink(proc / "exe")) != binary.resolve():
+            return False
+        # valkey-server rewrites its command line but works in its --dir.
+        return str(data_dir) in _cmdline(pid) or Path(os.readlink(proc / "cwd")) == data_dir
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return False
+
+
 def _wait_gone(pid: int, timeout_s: float) -> bool:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -168,15 +182,14 @@ def _wait_gone(pid: int, timeout_s: float) -> bool:
 def stop_leftover(pid_file: Path, binary: Path, data_dir: Path) -> int | None:
     """Stop a server a killed earlier run left behind on `data_dir`; returns its pid if there was one.
 
-    Only a process whose command line names both our binary and this data folder is touched, so a
-    recycled pid never kills an unrelated process.
+    Only a process running our binary on this data folder is touched, so a recycled pid never
+    kills an unrelated process (nor another test's server).
     """
     try:
         pid = int(pid_file.read_text().strip())
     except (FileNotFoundError, ValueError):
         return None
-    cmdline = _cmdline(pid)
-    ours = bool(cmdline) and Path(cmdline[0]).name == binary.name and str(data_dir) in cmdline
+    ours = _runs_binary_on(pid, binary, data_dir)
     if ours and is_running(pid):
         os.kill(pid, signal.SIGTERM)
         if not _wait_gone(pid, _STOP_TIMEOUT_S):
@@ -218,9 +231,7 @@ def _spawn(name: str, argv: Sequence[str], log_file: Path, pid_file: Path | None
     return process
 
 
-def _wait_ready(
-    name: str, process: subprocess.Popen[bytes], log_file: Path, probe: Callable[[], str | None]
-) -> str:
+def _wait_ready(name: str, process: subprocess.Popen[bytes], log_file: Path, probe: Callable[[], str | None]) -> str:
     """Poll `probe` until it returns a value; fail early with the log tail if the server exits."""
     deadline = time.monotonic() + _READY_TIMEOUT_S
     while time.monotonic() < deadline:
@@ -310,7 +321,7 @@ def start_valkey(data_dir: Path, port: int = 0, *, append_only: bool = True) -> 
         url=f"redis://{LOCALHOST}:{port}/0",
         port=port,
         data_dir=data_dir,
-        version=f"(Valkey {_valkey_version(binary)})",
+        version=f"Valkey {_valkey_version(binary)}",
         pid=process.pid,
         started_in_s=time.monotonic() - started,
         _stop=lambda: _terminate(process, pid_file),
@@ -343,7 +354,9 @@ class _PgTools:
         # keep it open, and reading it would then never end.
         with tempfile.TemporaryFile() as out:
             try:
-                rc = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, timeout=timeout_s).returncode
+                rc = subprocess.run(
+                    argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, timeout=timeout_s
+                ).returncode
             except FileNotFoundError as exc:
                 raise ServerStartError(f"cannot run {argv[0]}: {exc}") from exc
             out.seek(0)
@@ -355,9 +368,11 @@ class _PgTools:
 
 def _prepare_pg_dir(tools: _PgTools, data_dir: Path) -> None:
     data_dir.parent.mkdir(parents=True, exist_ok=True)
-    if not data_dir.exists():
-        data_dir.mkdir(mode=0o700)
+    data_dir.mkdir(mode=0o700, exist_ok=True)
+    if not (data_dir / "PG_VERSION").exists():
+        # Also a folder someone made by hand: initdb wants it owned by the server's user, 0700.
         os.chown(data_dir, tools.uid, tools.gid)
+        data_dir.chmod(0o700)
     if not tools.as_user:
         return
     rc = subprocess.run([*tools.as_user, "test", "-w", str(data_dir), "-a", "-x", str(data_dir)]).returncode
@@ -407,7 +422,9 @@ def _create_database(port: int, database: str) -> None:
             conn.execute(sql.SQL("create database {}").format(sql.Identifier(database)))
 
 
-def start_postgres(data_dir: Path, port: int = 0, *, database: str = "ledgermesh", durable: bool = True) -> RunningServer:
+def start_postgres(
+    data_dir: Path, port: int = 0, *, database: str = "ledgermesh", durable: bool = True
+) -> RunningServer:
     """PostgreSQL with its cluster in `data_dir` (initdb on first use), serving `database` over TCP.
 
     `durable=False` turns off fsync and friends: for throwaway test servers only.
@@ -432,7 +449,8 @@ def start_postgres(data_dir: Path, port: int = 0, *, database: str = "ledgermesh
     pid = int((data_dir / "postmaster.pid").read_text().split("\n", 1)[0])
 
     def stop() -> None:
-        if (data_dir / "postmaster.pid").exists():
+        # A crashed postmaster leaves its pid file; pg_ctl would spend a second finding that out.
+        if is_running(pid) and (data_dir / "postmaster.pid").exists():
             tools.run("pg_ctl", "stop", "-D", str(data_dir), "-m", "fast", "-w", check=False)
 
     try:

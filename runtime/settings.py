@@ -24,6 +24,16 @@ def _bool(env: dict[str, str], name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _float(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from exc
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a LedgerMesh process needs to know about its surroundings."""
@@ -49,6 +59,15 @@ class Settings:
     query_port: int = 50052
     gateway_port: int = 8080
     projector_metrics_port: int = 9464
+    # Prometheus /metrics of `ledgermesh serve command|query` (the gateway serves /metrics on its own port;
+    # `ledgermesh up` serves one registry for everything on projector_metrics_port).
+    command_metrics_port: int = 9461
+    query_metrics_port: int = 9462
+    # Gateway rate limit per API key (token bucket): sustained requests per second and burst size.
+    gateway_rate_per_second: float = 100.0
+    gateway_rate_burst: int = 200
+    # Largest accepted request body; bigger ones get 413.
+    gateway_max_body_bytes: int = 256 * 1024
     # Ed25519 private key seed (64 hex chars) that signs event hashes; generated into data_dir if unset.
     signing_key_hex: str | None = None
     # Default fee schedule: 2.9% + 30 minor units.
@@ -66,6 +85,8 @@ class Settings:
     # Comma-separated retry delays in seconds; the default spans about 3 days.
     webhook_retry_schedule: str = "60,300,1800,7200,21600,43200,86400,86400"
     otlp_endpoint: str | None = None
+    # How long the OTLP exporter batches spans before sending (OTEL_BSP_SCHEDULE_DELAY).
+    otlp_schedule_delay_ms: int = 5000
     otel_console: bool = False
     service_name: str = "ledgermesh"
     log_level: str = "INFO"
@@ -92,6 +113,11 @@ class Settings:
             query_port=_int(e, "LEDGERMESH_QUERY_PORT", 50052),
             gateway_port=_int(e, "LEDGERMESH_GATEWAY_PORT", 8080),
             projector_metrics_port=_int(e, "LEDGERMESH_PROJECTOR_METRICS_PORT", 9464),
+            command_metrics_port=_int(e, "LEDGERMESH_COMMAND_METRICS_PORT", 9461),
+            query_metrics_port=_int(e, "LEDGERMESH_QUERY_METRICS_PORT", 9462),
+            gateway_rate_per_second=_float(e, "LEDGERMESH_GATEWAY_RATE_PER_SECOND", 100.0),
+            gateway_rate_burst=_int(e, "LEDGERMESH_GATEWAY_RATE_BURST", 200),
+            gateway_max_body_bytes=_int(e, "LEDGERMESH_GATEWAY_MAX_BODY_BYTES", 256 * 1024),
             signing_key_hex=e.get("LEDGERMESH_SIGNING_KEY") or None,
             fee_percent_bps=_int(e, "LEDGERMESH_FEE_PERCENT_BPS", 290),
             fee_fixed=_int(e, "LEDGERMESH_FEE_FIXED", 30),
@@ -105,6 +131,7 @@ class Settings:
                 "LEDGERMESH_WEBHOOK_RETRY_SCHEDULE", "60,300,1800,7200,21600,43200,86400,86400"
             ),
             otlp_endpoint=e.get("OTEL_EXPORTER_OTLP_ENDPOINT") or None,
+            otlp_schedule_delay_ms=_int(e, "OTEL_BSP_SCHEDULE_DELAY", 5000),
             otel_console=_bool(e, "LEDGERMESH_OTEL_CONSOLE", False),
             service_name=e.get("OTEL_SERVICE_NAME", "ledgermesh"),
             log_level=e.get("LEDGERMESH_LOG_LEVEL", "INFO"),

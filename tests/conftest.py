@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -40,25 +39,21 @@ def _reachable(url: str, default_port: int) -> bool:
 
 @pytest.fixture(scope="session")
 def server_urls() -> Iterator[dict[str, str]]:
-    from runtime import servers
+    from tests import servers
 
-    started = []
-    tmp = Path(tempfile.mkdtemp(prefix="lm-test-servers-"))
+    started: list[servers.ThrowawayServer] = []
     database_url = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
     if not _reachable(database_url, 5432):
-        pg = servers.start_postgres(tmp / "pg", durable=False)
-        started.append(pg)
-        database_url = pg.url
+        started.append(servers.start_postgres())
+        database_url = started[-1].url
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     if not _reachable(redis_url, 6379):
-        valkey = servers.start_valkey(tmp / "redis", append_only=False)
-        started.append(valkey)
-        redis_url = valkey.url
+        started.append(servers.start_valkey())
+        redis_url = started[-1].url
     nats_url = os.environ.get("LEDGERMESH_TEST_NATS_URL", "")
     if not nats_url:
-        nats = servers.start_nats(tmp / "nats")
-        started.append(nats)
-        nats_url = nats.url
+        started.append(servers.start_nats())
+        nats_url = started[-1].url
     try:
         yield {"database": database_url, "redis": redis_url, "nats": nats_url}
     finally:

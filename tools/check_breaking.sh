@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Fails when proto/ breaks wire or source compatibility (buf FILE rules) with the previous commit.
 set -euo pipefail
-here="$(cd "$(dirname "$0")/.." && pwd)"
-buf="$here/.venv/bin/buf"
+here="${LEDGERMESH_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}"
+buf="${BUF:-$here/.venv/bin/buf}"
 cd "$here"
 against="${BREAKING_AGAINST:-HEAD~1}"
 if ! git rev-parse --verify -q "$against^{commit}" >/dev/null; then

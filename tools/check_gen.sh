@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fails when gen/ is not exactly what proto/ generates (someone edited gen/ or forgot `make proto`).
 set -euo pipefail
-here="$(cd "$(dirname "$0")/.." && pwd)"
+# LEDGERMESH_ROOT lets a test point the check at a copy of the tree.
+here="${LEDGERMESH_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}"
 fresh="$(mktemp -d)"
 trap 'rm -rf "$fresh"' EXIT
 "$here/tools/gen_proto.sh" "$fresh" >/dev/null 2>&1

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates gen/ from proto/: messages, .pyi stubs and gRPC stubs. Offline (grpc_tools ships protoc).
 set -euo pipefail
-here="$(cd "$(dirname "$0")/.." && pwd)"
+here="${LEDGERMESH_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}"
 py="${PYTHON:-$here/.venv/bin/python}"
 out="${1:-$here/gen}"
 rm -rf "$out/ledgermesh"

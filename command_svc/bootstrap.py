@@ -12,6 +12,7 @@ from ledgermesh.payments.v1 import payment_service_pb2, payment_service_pb2_grpc
 from psycopg_pool import AsyncConnectionPool
 
 from command_svc.api.payments import PaymentServicer
+from command_svc.application.disputes import config_from as dispute_config_from
 from command_svc.application.payments import PaymentsApp
 from command_svc.application.pipeline import CommandRunner
 from command_svc.domain.card_network import SimulatedCardNetwork
@@ -20,7 +21,9 @@ from eventlog.bus import EventPublisher
 from eventlog.idempotency import IdempotencyKeys
 from runtime.app import Infrastructure
 from runtime.auth import AuthInterceptor, CachedResolver
-from runtime.grpc_server import build_server, set_serving
+from runtime.grpc_server import build_server
+from runtime.health import HealthWatcher, nats, postgres
+from runtime.metrics import count_appended
 
 PAYMENTS = payment_service_pb2.DESCRIPTOR.services_by_name["PaymentCommandService"].full_name
 DISPUTES = dispute_service_pb2.DESCRIPTOR.services_by_name["DisputeCommandService"].full_name
@@ -40,24 +43,35 @@ class PostgresKeyResolver:
         return str(row[0]) if row else None
 
 
+class CountingPublisher(EventPublisher):
+    """Counts committed events for ledgermesh_events_appended_total: the runner hands every commit here."""
+
+    async def publish(self, events):  # type: ignore[no-untyped-def]
+        count_appended(events)
+        await super().publish(events)
+
+
 @dataclass
 class RunningCommandServer:
     server: grpc.aio.Server
     port: int
     runner: CommandRunner
+    health: HealthWatcher
 
     async def stop(self) -> None:
+        await self.health.stop()
         await self.server.stop(grace=2.0)
 
 
 async def start_command_server(infra: Infrastructure) -> RunningCommandServer:
     s = infra.settings
-    publisher = EventPublisher(infra.nc.jetstream(), s.subject_prefix)
+    publisher = CountingPublisher(infra.nc.jetstream(), s.subject_prefix)
     runner = CommandRunner(infra.store, IdempotencyKeys(infra.pool, timedelta(hours=s.idempotency_ttl_hours)), publisher)
     network = SimulatedCardNetwork()
     fees = FeeSchedule(s.fee_percent_bps, s.fee_fixed)
     payments = PaymentServicer(runner, PaymentsApp(infra.store, network, default_fees=fees,
-                                                   settlement_delay_days=s.settlement_delay_days))
+                                                   settlement_delay_days=s.settlement_delay_days,
+                                                   dispute_config=dispute_config_from(s)))
     accounts, disputes = _account_and_dispute_servicers(infra, runner, network, fees)
 
     def register(server: grpc.aio.Server) -> None:
@@ -74,8 +88,8 @@ async def start_command_server(infra: Infrastructure) -> RunningCommandServer:
         f"{s.host}:{s.command_port}",
     )
     await server.start()
-    await set_serving(health, names, True)
-    return RunningCommandServer(server, port, runner)
+    watcher = await HealthWatcher(health, names, [postgres(infra.pool), nats(infra.nc)]).start()
+    return RunningCommandServer(server, port, runner, watcher)
 
 
 def _account_and_dispute_servicers(infra, runner, network, fees):  # type: ignore[no-untyped-def]
@@ -83,7 +97,11 @@ def _account_and_dispute_servicers(infra, runner, network, fees):  # type: ignor
     from command_svc.application.accounts import AccountsApp
 
     s = infra.settings
-    accounts = AccountServicer(runner, AccountsApp(infra.store, default_fees=fees, settings=s))
+    from command_svc.adapters.webhook_endpoints import WebhookEndpointTable
+    from command_svc.application.webhooks import WebhookEndpointsApp
+
+    webhooks = WebhookEndpointsApp(WebhookEndpointTable(infra.pool), allow_private=s.webhooks_allow_private)
+    accounts = AccountServicer(runner, AccountsApp(infra.store, default_fees=fees, settings=s), webhooks)
     try:
         from command_svc.api.disputes import DisputeServicer
         from command_svc.application.disputes import DisputesApp

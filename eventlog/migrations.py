@@ -82,6 +82,47 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         );
         """,
     ),
+    (
+        2,
+        "webhook endpoints and deliveries",
+        """
+        -- Configuration with a secret, not history: a deleted endpoint and its secret must really go,
+        -- which an immutable event stream cannot do.
+        CREATE TABLE webhook_endpoints (
+            id               text PRIMARY KEY,
+            account_id       text NOT NULL,
+            url              text NOT NULL,
+            enabled_events   text[] NOT NULL,
+            status           text NOT NULL CHECK (status IN ('enabled', 'disabled')),
+            secret           text NOT NULL,
+            description      text NOT NULL DEFAULT '',
+            metadata         jsonb NOT NULL DEFAULT '{}',
+            created_at       timestamptz NOT NULL DEFAULT now(),
+            seq              bigserial NOT NULL,
+            idempotency_key  text,
+            disabled_reason  text
+        );
+        CREATE INDEX idx_webhook_endpoints_account ON webhook_endpoints (account_id, seq DESC);
+        CREATE UNIQUE INDEX idx_webhook_endpoints_idempotency
+            ON webhook_endpoints (account_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
+
+        -- The delivery outbox: one row per (endpoint, event), kept until delivered or given up, so
+        -- retries spanning days survive a projector restart. Delivered in id order per endpoint.
+        CREATE TABLE webhook_deliveries (
+            id               bigserial PRIMARY KEY,
+            endpoint_id      text NOT NULL,
+            event_id         text NOT NULL,
+            payload          text NOT NULL,
+            status           text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'failed')),
+            attempts         integer NOT NULL DEFAULT 0,
+            next_attempt_at  timestamptz NOT NULL DEFAULT now(),
+            last_error       text,
+            created_at       timestamptz NOT NULL DEFAULT now(),
+            CONSTRAINT webhook_deliveries_once UNIQUE (endpoint_id, event_id)
+        );
+        CREATE INDEX idx_webhook_deliveries_pending ON webhook_deliveries (endpoint_id, id) WHERE status = 'pending';
+        """,
+    ),
 )
 
 

@@ -237,10 +237,12 @@ class EventStore:
         data_filter: str = "",
         data_params: dict[str, Any] | None = None,
         batch_size: int = 2000,
+        commit_positions: bool = False,
     ) -> AsyncIterator[StoredEvent]:
         """Every finished event matching the filters in global order, read in keyset batches so
         memory stays bounded however long the log is. `data_filter` is an SQL predicate over
-        `event_data` with named parameters from `data_params`."""
+        `event_data` with named parameters from `data_params`. `commit_positions` also reads each
+        event's commit position (as the bus carries it), which rebuilt read models record."""
         clauses = ["global_position > %(after)s", "tx_id < pg_snapshot_xmin(pg_current_snapshot())"]
         params: dict[str, Any] = dict(data_params or {})
         if event_types:
@@ -258,8 +260,8 @@ class EventStore:
         if data_filter:
             clauses.append(f"({data_filter})")
         query = (
-            f"SELECT {_COLUMNS} FROM events WHERE {' AND '.join(clauses)}"
-            " ORDER BY global_position LIMIT %(limit)s"
+            f"SELECT {_COLUMNS}{_COMMIT_POSITION if commit_positions else ''} FROM events"
+            f" WHERE {' AND '.join(clauses)} ORDER BY global_position LIMIT %(limit)s"
         )
         after = 0
         while True:

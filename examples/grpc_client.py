@@ -7,9 +7,8 @@ import uuid
 import grpc
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
-from ledgermesh.payments.v1 import charge_pb2
+from ledgermesh.payments.v1 import charge_pb2, payment_service_pb2_grpc
 from ledgermesh.payments.v1 import payment_service_pb2 as pay
-from ledgermesh.payments.v1 import payment_service_pb2_grpc
 from ledgermesh.query.v1 import query_service_pb2 as q
 from ledgermesh.query.v1 import query_service_pb2_grpc
 

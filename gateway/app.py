@@ -2,21 +2,45 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway.grpc_clients import Backends
-from gateway.routes import charges
-from gateway.routes.common import new_request_id
-from gateway.stripe_shapes.errors import StripeError
+from gateway.rate_limit import TokenBuckets, retry_after_header
+from gateway.routes import (
+    accounts,
+    balance,
+    charges,
+    dashboard,
+    disputes,
+    events,
+    payouts,
+    refunds,
+    reports,
+    webhook_endpoints,
+)
+from gateway.routes.common import authorization, new_request_id
+from gateway.stripe_shapes.errors import StripeError, rate_limited
 from runtime.settings import Settings
 
 
+def _rate_key(request: Request) -> str:
+    auth = authorization(request)
+    if auth:
+        return "key:" + hashlib.sha256(auth.encode()).hexdigest()[:32]
+    return "ip:" + (request.client.host if request.client else "")
+
+
 def create_app(command_target: str, query_target: str, settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    buckets = TokenBuckets(settings.gateway_rate_per_second, settings.gateway_rate_burst)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.backends = Backends.connect(command_target, query_target)
@@ -26,15 +50,29 @@ def create_app(command_target: str, query_target: str, settings: Settings | None
             await app.state.backends.close()
 
     app = FastAPI(title="LedgerMesh API", version="2024-06-20", lifespan=lifespan,
-                  description="Stripe-compatible REST over LedgerMesh's gRPC services.")
+                  description="Stripe-compatible REST over LedgerMesh's gRPC services. Authenticate with "
+                              "`Authorization: Bearer sk_test_...`; the dashboard page and its event stream "
+                              "also accept `?key=sk_test_...` because browsers' EventSource cannot send headers.")
+    app.state.settings = settings
 
     @app.middleware("http")
-    async def request_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         request.state.request_id = new_request_id()
         try:
-            response = await call_next(request)
-        except StripeError as exc:
-            response = exc.response()
+            length = int(request.headers.get("content-length") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.gateway_max_body_bytes:
+            response: Response = StripeError(413, "invalid_request_error", "Request body too large.",
+                                             code="request_too_large").response()
+        elif request.url.path.startswith(("/v1/", "/dashboard/", "/reports/")) and (
+                wait := buckets.take(_rate_key(request))):
+            response = rate_limited(retry_after_header(wait)).response()
+        else:
+            try:
+                response = await call_next(request)
+            except StripeError as exc:
+                response = exc.response()
         response.headers["Request-Id"] = request.state.request_id
         return response
 
@@ -46,14 +84,21 @@ def create_app(command_target: str, query_target: str, settings: Settings | None
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         return StripeError(400, "invalid_request_error", str(exc.errors()[0].get("msg", "Invalid request"))).response()
 
-    @app.exception_handler(404)
-    async def not_found(request: Request, exc: Exception) -> JSONResponse:
-        return StripeError(404, "invalid_request_error",
-                           f"Unrecognized request URL ({request.method}: {request.url.path}).").response()
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 404:
+            return StripeError(404, "invalid_request_error",
+                               f"Unrecognized request URL ({request.method}: {request.url.path}).").response()
+        if exc.status_code == 405:
+            return StripeError(405, "invalid_request_error",
+                               f"Method not allowed ({request.method}: {request.url.path}).").response()
+        return StripeError(exc.status_code, "invalid_request_error", str(exc.detail)).response()
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    app.include_router(charges.router)
+    for module in (charges, refunds, disputes, balance, payouts, accounts, events, webhook_endpoints,
+                   dashboard, reports):
+        app.include_router(module.router)
     return app

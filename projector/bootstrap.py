@@ -8,6 +8,9 @@ from dataclasses import dataclass
 
 from projector.adapters.jetstream_consumer import ConsumerOptions, ProjectionConsumer
 from projector.projections import all_projections
+from projector.webhooks.dispatcher import WebhookDispatcher
+from projector.webhooks.endpoints import EndpointDirectory
+from projector.webhooks.outbox import DeliveryOutbox
 from runtime.app import Infrastructure
 
 log = logging.getLogger(__name__)
@@ -32,6 +35,14 @@ def consumer_options(infra: Infrastructure) -> ConsumerOptions:
     )
 
 
+def webhook_dispatcher(infra: Infrastructure) -> WebhookDispatcher:
+    s = infra.settings
+    return WebhookDispatcher(infra.nc.jetstream(), EndpointDirectory(infra.pool), DeliveryOutbox(infra.pool),
+                             stream=s.stream_name,
+                             subject_prefix=s.subject_prefix, durable=f"{s.stream_name.lower()}-webhooks",
+                             retry_delays=s.webhook_retry_delays, allow_private=s.webhooks_allow_private)
+
+
 async def start_projector(infra: Infrastructure, stop: asyncio.Event) -> RunningProjector:
     own_stop = asyncio.Event()
     js = infra.nc.jetstream()
@@ -40,7 +51,7 @@ async def start_projector(infra: Infrastructure, stop: asyncio.Event) -> Running
         for projection in all_projections()
     ]
 
-    async def run(consumer: ProjectionConsumer) -> None:
+    async def run(consumer: ProjectionConsumer | WebhookDispatcher) -> None:
         merged = asyncio.Event()
 
         async def relay_stop() -> None:
@@ -57,4 +68,5 @@ async def start_projector(infra: Infrastructure, stop: asyncio.Event) -> Running
             watcher.cancel()
 
     tasks = [asyncio.create_task(run(c), name=f"projection-{c.durable}") for c in consumers]
+    tasks.append(asyncio.create_task(run(webhook_dispatcher(infra)), name="webhooks"))
     return RunningProjector(consumers, tasks, own_stop)

@@ -12,7 +12,9 @@ from query_svc.adapters.read_models import ReadModels
 from query_svc.api.servicer import QueryServicer
 from runtime.app import Infrastructure
 from runtime.auth import AuthInterceptor, CachedResolver
-from runtime.grpc_server import build_server, set_serving
+from runtime.grpc_server import build_server
+from runtime.health import HealthWatcher
+from runtime.health import redis as redis_dependency
 
 SERVICE_NAME = query_service_pb2.DESCRIPTOR.services_by_name["QueryService"].full_name
 
@@ -41,8 +43,10 @@ class RedisKeyResolver:
 class RunningQueryServer:
     server: grpc.aio.Server
     port: int
+    health: HealthWatcher
 
     async def stop(self) -> None:
+        await self.health.stop()
         await self.server.stop(grace=1.0)
 
 
@@ -57,5 +61,5 @@ async def start_query_server(infra: Infrastructure, redis: Redis | None = None) 
         f"{s.host}:{s.query_port}",
     )
     await server.start()
-    await set_serving(health, [SERVICE_NAME], True)
-    return RunningQueryServer(server, port)
+    watcher = await HealthWatcher(health, [SERVICE_NAME], [redis_dependency(read_models.redis)]).start()
+    return RunningQueryServer(server, port, watcher)

@@ -27,6 +27,7 @@ class Subcommand:
 # name -> module that defines COMMAND; order is the order in --help.
 SUBCOMMANDS: dict[str, str] = {
     "up": "runtime.cli_up",
+    "serve": "runtime.cli_serve",
     "status": "runtime.cli_status",
     "accounts": "runtime.cli_accounts",
     "verify": "runtime.cli_verify",

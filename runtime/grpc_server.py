@@ -1,4 +1,4 @@
-"""Every LedgerMesh gRPC server gets the same furniture: auth, health checking, reflection."""
+"""Every LedgerMesh gRPC server gets the same furniture: metrics, auth, health checking, reflection."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ def build_server(
 ) -> tuple[grpc.aio.Server, health.aio.HealthServicer, int]:
     """Create a server with the services that `register` adds, plus health and reflection.
     Returns (server, health servicer, bound port)."""
-    server = grpc.aio.server(interceptors=list(interceptors))
+    from runtime.metrics import MetricsInterceptor
+
+    server = grpc.aio.server(interceptors=[MetricsInterceptor(), *interceptors])
     register(server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

@@ -63,6 +63,9 @@ class Settings:
     # `ledgermesh up` serves one registry for everything on projector_metrics_port).
     command_metrics_port: int = 9461
     query_metrics_port: int = 9462
+    # Where `ledgermesh serve gateway` finds the gRPC services (docker-compose: "command:50051").
+    command_target: str = "127.0.0.1:50051"
+    query_target: str = "127.0.0.1:50052"
     # Gateway rate limit per API key (token bucket): sustained requests per second and burst size.
     gateway_rate_per_second: float = 100.0
     gateway_rate_burst: int = 200
@@ -115,6 +118,8 @@ class Settings:
             projector_metrics_port=_int(e, "LEDGERMESH_PROJECTOR_METRICS_PORT", 9464),
             command_metrics_port=_int(e, "LEDGERMESH_COMMAND_METRICS_PORT", 9461),
             query_metrics_port=_int(e, "LEDGERMESH_QUERY_METRICS_PORT", 9462),
+            command_target=e.get("LEDGERMESH_COMMAND_TARGET", "127.0.0.1:50051"),
+            query_target=e.get("LEDGERMESH_QUERY_TARGET", "127.0.0.1:50052"),
             gateway_rate_per_second=_float(e, "LEDGERMESH_GATEWAY_RATE_PER_SECOND", 100.0),
             gateway_rate_burst=_int(e, "LEDGERMESH_GATEWAY_RATE_BURST", 200),
             gateway_max_body_bytes=_int(e, "LEDGERMESH_GATEWAY_MAX_BODY_BYTES", 256 * 1024),

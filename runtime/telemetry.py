@@ -13,31 +13,48 @@ from runtime.settings import Settings
 
 log = logging.getLogger(__name__)
 _instrumented = False
-_exporters_added = False
+_console_added = False
+# One batch exporter per OTLP endpoint, however often setup_tracing runs (tests start many systems).
+_otlp_processors: dict[str, BatchSpanProcessor] = {}
 
 
 def setup_tracing(settings: Settings, *, exporter: SpanExporter | None = None) -> TracerProvider:
     """Install the process's tracer provider (once) and the library instrumentations; add
     `exporter` to it (tests add an in-memory one per system under test)."""
-    global _exporters_added
+    global _console_added
     provider = trace.get_tracer_provider()
     if not isinstance(provider, TracerProvider):
         provider = TracerProvider(resource=Resource.create({"service.name": settings.service_name}))
         trace.set_tracer_provider(provider)
     if exporter is not None:
         provider.add_span_processor(SimpleSpanProcessor(exporter))
-    if not _exporters_added:
-        if settings.otlp_endpoint:
-            from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+    if settings.otlp_endpoint and settings.otlp_endpoint not in _otlp_processors:
+        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 
-            provider.add_span_processor(
-                BatchSpanProcessor(OTLPSpanExporter(endpoint=settings.otlp_endpoint, insecure=True)))
-            log.info("tracing: exporting spans over OTLP to %s", settings.otlp_endpoint)
-        if settings.otel_console:
-            provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter()))
-        _exporters_added = True
+        processor = BatchSpanProcessor(OTLPSpanExporter(endpoint=settings.otlp_endpoint, insecure=True),
+                                       schedule_delay_millis=settings.otlp_schedule_delay_ms)
+        provider.add_span_processor(processor)
+        _otlp_processors[settings.otlp_endpoint] = processor
+        log.info("tracing: exporting spans over OTLP to %s", settings.otlp_endpoint)
+    if settings.otel_console and not _console_added:
+        provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter()))
+        _console_added = True
     instrument_libraries()
     return provider
+
+
+def stop_exporting(endpoint: str) -> None:
+    """Flush and stop the OTLP exporter of `endpoint` (a test's receiver going away)."""
+    processor = _otlp_processors.pop(endpoint, None)
+    if processor is not None:
+        processor.shutdown()
+
+
+def instrument_gateway(app: object) -> None:
+    """Server spans for every REST request, parents of the gateway's gRPC client spans."""
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,metrics")  # type: ignore[arg-type]
 
 
 def instrument_libraries() -> None:

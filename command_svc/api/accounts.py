@@ -10,17 +10,21 @@ from command_svc.api import resources
 from command_svc.api.base import CommandServicerBase
 from command_svc.api.context import audit_context
 from command_svc.api.errors import abort_for
+from command_svc.api.webhook_endpoints import WebhookEndpointMethods
 from command_svc.application.accounts import AccountResult, AccountsApp, PayoutResult, SettleResult
 from command_svc.application.pipeline import CommandRunner, SavedRefusal
+from command_svc.application.webhooks import WebhookEndpointsApp
 from command_svc.domain.errors import DomainError
 from eventlog.records import StoredEvent
 from runtime.errors import abort
 
 
-class AccountServicer(CommandServicerBase, account_service_pb2_grpc.AccountCommandServiceServicer):
-    def __init__(self, runner: CommandRunner, app: AccountsApp) -> None:
+class AccountServicer(WebhookEndpointMethods, CommandServicerBase,
+                      account_service_pb2_grpc.AccountCommandServiceServicer):
+    def __init__(self, runner: CommandRunner, app: AccountsApp, webhooks: WebhookEndpointsApp | None = None) -> None:
         super().__init__(runner)
         self.app = app
+        self.webhooks = webhooks
 
     async def CreateAccount(self, request: pb.CreateAccountRequest, context: grpc.aio.ServicerContext) -> pb.CreateAccountResponse:
         def present(result: AccountResult, stored: list[StoredEvent]) -> pb.CreateAccountResponse:

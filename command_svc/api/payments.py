@@ -30,7 +30,7 @@ class PaymentServicer(CommandServicerBase, payment_service_pb2_grpc.PaymentComma
         }
 
         def present(result: ChargeResult, stored: list[StoredEvent]) -> pb.CreateChargeResponse:
-            return pb.CreateChargeResponse(charge=resources.charge(result.state, result.created_at, stored),
+            return pb.CreateChargeResponse(charge=resources.charge(result.state, result.created_at, stored, result.dispute),
                                            global_position=resources.position_of(stored))
 
         return await self.execute(
@@ -43,7 +43,7 @@ class PaymentServicer(CommandServicerBase, payment_service_pb2_grpc.PaymentComma
         amount = request.amount if request.HasField("amount") else None
 
         def present(result: ChargeResult, stored: list[StoredEvent]) -> pb.CaptureChargeResponse:
-            return pb.CaptureChargeResponse(charge=resources.charge(result.state, result.created_at, stored),
+            return pb.CaptureChargeResponse(charge=resources.charge(result.state, result.created_at, stored, result.dispute),
                                             global_position=resources.position_of(stored))
 
         return await self.execute(
@@ -56,7 +56,7 @@ class PaymentServicer(CommandServicerBase, payment_service_pb2_grpc.PaymentComma
         description = request.description if request.HasField("description") else None
 
         def present(result: ChargeResult, stored: list[StoredEvent]) -> pb.UpdateChargeResponse:
-            return pb.UpdateChargeResponse(charge=resources.charge(result.state, result.created_at, stored),
+            return pb.UpdateChargeResponse(charge=resources.charge(result.state, result.created_at, stored, result.dispute),
                                            global_position=resources.position_of(stored))
 
         return await self.execute(

@@ -7,9 +7,11 @@ from datetime import datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from ledgermesh.accounts.v1 import account_pb2
+from ledgermesh.disputes.v1 import dispute_pb2
 from ledgermesh.payments.v1 import charge_pb2
 
 from command_svc.domain.accounts import AccountState
+from command_svc.domain.disputes import DisputeState, DisputeStatus
 from command_svc.domain.events import FraudDecision, PayoutCreated, RefundCreated
 from command_svc.domain.payments import ChargeState, ChargeStatus
 from eventlog.records import StoredEvent
@@ -54,7 +56,9 @@ def _outcome(s: ChargeState) -> charge_pb2.Outcome:
     )
 
 
-def charge(s: ChargeState, created: datetime, stored: Sequence[StoredEvent]) -> charge_pb2.Charge:
+def charge(
+    s: ChargeState, created: datetime, stored: Sequence[StoredEvent], dispute: DisputeState | None = None
+) -> charge_pb2.Charge:
     c = s.card
     message = charge_pb2.Charge(
         id=s.charge_id, account_id=s.account_id, amount=s.amount, amount_captured=s.amount_captured,
@@ -70,10 +74,35 @@ def charge(s: ChargeState, created: datetime, stored: Sequence[StoredEvent]) -> 
         network_transaction_id=s.network_transaction_id, receipt_email=s.receipt_email,
         statement_descriptor=s.statement_descriptor, fee=s.fee, version=s.version,
         position=position_of(stored, s.charge_id), source=s.source,
+        disputed=dispute is not None and dispute.status in _DISPUTED,
+        dispute=dispute.dispute_id if dispute is not None else "",
     )
     if s.expires_at is not None and s.status is ChargeStatus.AUTHORIZED:
         message.authorization_expires_at.CopyFrom(ts(s.expires_at))
     return message
+
+
+# Stripe's `disputed`: a dispute is open or was lost.
+_DISPUTED = frozenset({DisputeStatus.NEEDS_RESPONSE, DisputeStatus.UNDER_REVIEW, DisputeStatus.LOST})
+
+_DISPUTE_STATUS = {
+    DisputeStatus.NEEDS_RESPONSE: dispute_pb2.DISPUTE_STATUS_NEEDS_RESPONSE,
+    DisputeStatus.UNDER_REVIEW: dispute_pb2.DISPUTE_STATUS_UNDER_REVIEW,
+    DisputeStatus.WON: dispute_pb2.DISPUTE_STATUS_WON,
+    DisputeStatus.LOST: dispute_pb2.DISPUTE_STATUS_LOST,
+}
+
+
+def dispute(
+    s: DisputeState, created: datetime, submission_count: int, stored: Sequence[StoredEvent]
+) -> dispute_pb2.Dispute:
+    return dispute_pb2.Dispute(
+        id=s.dispute_id, charge_id=s.charge_id, account_id=s.account_id, amount=s.amount, currency=s.currency,
+        reason=s.reason, status=_DISPUTE_STATUS.get(s.status, dispute_pb2.DISPUTE_STATUS_UNSPECIFIED),
+        evidence=dict(s.evidence), evidence_files=list(s.file_references), evidence_due_by=ts(s.evidence_due_date),
+        submission_count=submission_count, created=ts(created), dispute_fee=s.dispute_fee, version=s.version,
+        position=position_of(stored),
+    )
 
 
 def refund(r: RefundCreated, account_id: str, created: datetime, stored: Sequence[StoredEvent]) -> charge_pb2.Refund:

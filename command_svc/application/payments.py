@@ -3,28 +3,32 @@ also moves the account's ledger stream, appended in the same transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from command_svc.adapters.event_codec import to_new_event
 from command_svc.adapters.ids import new_id
 from command_svc.adapters.streams import Loaded, load
+from command_svc.application.disputes import TEST_DISPUTE_REASON, OpenedDispute, open_dispute
 from command_svc.application.pipeline import Decision
-from command_svc.domain import ledger, payments
+from command_svc.application.postings import (
+    Clock,
+    appends_for,
+    dispute_id_for,
+    ledger_appends,
+    load_charge,
+    unchanged,
+    utcnow,
+)
+from command_svc.domain import disputes, ledger, payments
 from command_svc.domain.card_network import CardNetwork, card_fingerprint
-from command_svc.domain.errors import NotFoundError
+from command_svc.domain.disputes import DEFAULT_DISPUTE_CONFIG, DisputeConfig, DisputeState, DisputeStatus
+from command_svc.domain.errors import PreconditionError
 from command_svc.domain.events import LedgerEntryPosted, PaymentCaptured, RefundCreated
 from command_svc.domain.money import FeeSchedule
 from eventlog.records import StreamAppend
 from eventlog.store import EventStore
-
-Clock = Callable[[], datetime]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -40,22 +44,24 @@ class ChargeResult:
     state: payments.ChargeState
     created_at: datetime
     refund: RefundCreated | None = None
+    dispute: DisputeState | None = None
 
 
-def appends_for(aggregate_id: str, aggregate_type: str, expected: int, events: Sequence[Any]) -> StreamAppend:
-    return StreamAppend(aggregate_id, aggregate_type, expected, tuple(to_new_event(e) for e in events))
+# A dispute in these states holds the charge's funds: refunding as well would pay the cardholder twice.
+_BLOCKS_REFUNDS = frozenset({DisputeStatus.NEEDS_RESPONSE, DisputeStatus.UNDER_REVIEW, DisputeStatus.LOST})
 
 
 class PaymentsApp:
     def __init__(
         self, store: EventStore, network: CardNetwork, *, default_fees: FeeSchedule, settlement_delay_days: int,
-        clock: Clock = utcnow,
+        clock: Clock = utcnow, dispute_config: DisputeConfig = DEFAULT_DISPUTE_CONFIG,
     ) -> None:
         self._store = store
         self._network = network
         self._default_fees = default_fees
         self._delay = settlement_delay_days
         self._clock = clock
+        self._dispute_config = dispute_config
 
     async def account_terms(self, account_id: str) -> AccountTerms:
         loaded = await self._store.read_stream(account_id)
@@ -80,16 +86,7 @@ class PaymentsApp:
         return (int(row[0]), int(row[1])) if row else (0, 0)
 
     async def load_charge(self, tenant_id: str, charge_id: str) -> Loaded[payments.ChargeState]:
-        loaded = await load(self._store, charge_id, payments.fold)
-        if not loaded.events or loaded.events[0].tenant_id != tenant_id or not charge_id.startswith("ch_"):
-            raise NotFoundError("RESOURCE_MISSING", f"No such charge: '{charge_id}'", field="charge")
-        return loaded
-
-    async def _ledger_posting(self, account_id: str, currency: str, command: ledger.LedgerCommand) -> StreamAppend:
-        stream = ledger.stream_id(account_id, currency)
-        loaded = await load(self._store, stream, ledger.fold)
-        posted = ledger.decide(command, loaded.state)
-        return appends_for(stream, "Ledger", loaded.version, posted)
+        return await load_charge(self._store, tenant_id, charge_id)
 
     async def create_charge(self, tenant_id: str, cmd_fields: dict[str, Any]) -> Decision:
         now = self._clock()
@@ -102,31 +99,61 @@ class PaymentsApp:
             card_charges_last_hour=by_card, account_charges_last_minute=by_account, **cmd_fields,
         )
         events = payments.decide(command, payments.initial_state(), network=self._network)
+        state = payments.fold(events)
         appends = [appends_for(command.charge_id, "Charge", 0, events)]
-        appends += await self._ledger_for(tenant_id, events, now)
-        return Decision(appends, ChargeResult(payments.fold(events), now))
+        dispute = self._test_dispute(state, events, DisputeState(), now)
+        if dispute is not None:
+            appends.append(appends_for(dispute.dispute_id, "Dispute", 0, dispute.events))
+        appends += await self._ledger_for(tenant_id, events, now, dispute)
+        return Decision(appends, ChargeResult(state, now, dispute=dispute.state if dispute else None))
 
-    async def _ledger_for(self, tenant_id: str, events: Sequence[Any], now: datetime) -> list[StreamAppend]:
-        postings: list[StreamAppend] = []
+    def _test_dispute(
+        self, state: payments.ChargeState, events: Sequence[Any], existing: DisputeState, now: datetime
+    ) -> OpenedDispute | None:
+        """Stripe's tok_createDispute: the cardholder disputes the charge as soon as it is captured."""
+        if not any(isinstance(e, PaymentCaptured) for e in events):
+            return None
+        if not self._network.resolve(state.source).creates_dispute:
+            return None
+        return open_dispute(state, existing, reason=TEST_DISPUTE_REASON, amount=None, now=now,
+                            config=self._dispute_config)
+
+    async def _ledger_for(
+        self, tenant_id: str, events: Sequence[Any], now: datetime, dispute: OpenedDispute | None = None
+    ) -> list[StreamAppend]:
+        commands: list[ledger.LedgerCommand] = []
         for event in events:
             if isinstance(event, PaymentCaptured):
-                postings.append(await self._ledger_posting(
-                    tenant_id, event.currency, ledger.post_capture(event, account_id=tenant_id, now=now)))
+                commands.append(ledger.post_capture(event, account_id=tenant_id, now=now))
             elif isinstance(event, RefundCreated):
-                postings.append(await self._ledger_posting(
-                    tenant_id, event.currency, ledger.post_refund(event, account_id=tenant_id)))
-        return postings
+                commands.append(ledger.post_refund(event, account_id=tenant_id))
+        if dispute is not None:
+            commands.append(dispute.reserve)
+        return await ledger_appends(self._store, commands)
 
     async def _on_existing(self, tenant_id: str, charge_id: str, command: payments.ChargeCommand) -> Decision:
         loaded = await self.load_charge(tenant_id, charge_id)
+        dispute = await load(self._store, dispute_id_for(charge_id), disputes.fold)
+        if isinstance(command, payments.RefundCharge) and dispute.state.status in _BLOCKS_REFUNDS:
+            raise PreconditionError(
+                "CHARGE_DISPUTED", f"Charge {charge_id} has been charged back; it cannot be refunded.",
+                field="charge", metadata={"dispute": dispute.state.dispute_id})
+        now = self._clock()
         events = payments.decide(command, loaded.state, network=self._network)
-        appends = [appends_for(charge_id, "Charge", loaded.version, events)]
-        appends += await self._ledger_for(tenant_id, events, self._clock())
         state = loaded.state
         for event in events:
             state = payments.evolve(state, event)
+        opened = self._test_dispute(state, events, dispute.state, now)
+        appends = [appends_for(charge_id, "Charge", loaded.version, events)]
+        if opened is not None:
+            appends.append(appends_for(opened.dispute_id, "Dispute", dispute.version, opened.events))
+        else:
+            # The decision depends on there being no open dispute; one racing in must not be missed.
+            appends.append(unchanged(dispute_id_for(charge_id), "Dispute", dispute.version))
+        appends += await self._ledger_for(tenant_id, events, now, opened)
         refund = next((e for e in events if isinstance(e, RefundCreated)), None)
-        return Decision(appends, ChargeResult(state, loaded.created_at or self._clock(), refund))
+        shown = opened.state if opened is not None else (dispute.state if dispute.events else None)
+        return Decision(appends, ChargeResult(state, loaded.created_at or now, refund, shown))
 
     async def capture(self, tenant_id: str, charge_id: str, amount: int | None) -> Decision:
         terms = await self.account_terms(tenant_id)
@@ -166,4 +193,4 @@ def with_state(result: ChargeResult, state: payments.ChargeState) -> ChargeResul
     return replace(result, state=state)
 
 
-__all__ = ["PaymentsApp", "ChargeResult", "AccountTerms", "LedgerEntryPosted", "appends_for"]
+__all__ = ["PaymentsApp", "ChargeResult", "AccountTerms", "LedgerEntryPosted", "appends_for", "Clock", "utcnow"]

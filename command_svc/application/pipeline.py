@@ -4,7 +4,9 @@ transaction, then publish. Commands supply only the `decide` step."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -55,11 +57,18 @@ def max_position(events: Sequence[StoredEvent]) -> int:
 
 
 class CommandRunner:
-    def __init__(self, store: EventStore, keys: IdempotencyKeys, publisher: EventPublisher, *, max_attempts: int = 5) -> None:
+    def __init__(
+        self, store: EventStore, keys: IdempotencyKeys, publisher: EventPublisher, *, max_attempts: int = 16,
+        max_backoff_s: float = 0.05,
+    ) -> None:
         self._store = store
         self._keys = keys
         self._publisher = publisher
+        # Each conflict means another command committed to one of our streams, so a command only
+        # exhausts its attempts on a stream that many writers are moving at once; the jittered
+        # backoff spreads such a crowd out instead of letting it collide round after round.
         self._max_attempts = max_attempts
+        self._max_backoff_s = max_backoff_s
 
     @property
     def store(self) -> EventStore:
@@ -125,7 +134,9 @@ class CommandRunner:
         present: Callable[[Any, list[StoredEvent]], Message], key: str,
     ) -> tuple[list[StoredEvent], Message]:
         last_conflict: WrongExpectedVersion | None = None
-        for _attempt in range(self._max_attempts):
+        for attempt in range(self._max_attempts):
+            if attempt:
+                await asyncio.sleep(random.uniform(0, min(self._max_backoff_s, 0.002 * 2**attempt)))
             decision = await decide()
             built: dict[str, Message] = {}
 

@@ -5,50 +5,107 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
+from ledgermesh.payments.v1 import charge_pb2
 from ledgermesh.payments.v1 import payment_service_pb2 as pay
 from ledgermesh.query.v1 import query_service_pb2 as q
 
-from gateway.routes.common import boolean, call, form, integer, query_params, require, string_map
+from gateway import openapi as doc
+from gateway.routes.common import (
+    backends,
+    boolean,
+    call,
+    expand,
+    form,
+    idempotency_key,
+    integer,
+    query_params,
+    require,
+    string_map,
+    text,
+)
 from gateway.routes.pages import page_from
 from gateway.stripe_shapes import objects
+from gateway.stripe_shapes.errors import card_declined
 
-router = APIRouter()
+router = APIRouter(tags=["charges"])
+
+CHARGE = doc.stripe_object("charge", ("id", "amount", "currency", "status", "captured", "paid"))
+_CHARGE_FORM = {
+    "amount": doc.INTEGER, "currency": doc.STRING, "source": doc.STRING, "description": doc.STRING,
+    "metadata": doc.METADATA, "capture": doc.BOOLEAN, "customer": doc.STRING, "receipt_email": doc.STRING,
+    "statement_descriptor": doc.STRING, "expand": doc.EXPAND,
+}
 
 
-def backends(request: Request) -> Any:
-    return request.app.state.backends
+async def _shaped(request: Request, charge: charge_pb2.Charge, wanted: set[str]) -> dict[str, Any]:
+    shaped = objects.charge(charge)
+    if "balance_transaction" in wanted and charge.balance_transaction:
+        txn = await call(request, backends(request).query.GetBalanceTransaction,
+                         q.GetBalanceTransactionRequest(balance_transaction_id=charge.balance_transaction))
+        shaped["balance_transaction"] = objects.balance_transaction(txn.balance_transaction)
+    return shaped
 
 
-@router.post("/v1/charges")
+@router.post("/v1/charges", response_model=None, responses=doc.responds(CHARGE),
+             openapi_extra=doc.form(_CHARGE_FORM, ("amount", "currency", "source")))
 async def create_charge(request: Request) -> dict[str, Any]:
     p = await form(request)
     message = pay.CreateChargeRequest(
         amount=integer(p, "amount", required=True) or 0,
-        currency=str(require(p, "currency")),
-        source=str(require(p, "source")),
-        description=str(p.get("description", "")),
+        currency=text(p, "currency") or str(require(p, "currency")),
+        source=text(p, "source") or str(require(p, "source")),
+        description=text(p, "description"),
         metadata=string_map(p, "metadata"),
-        customer=str(p.get("customer", "")),
-        receipt_email=str(p.get("receipt_email", "")),
-        statement_descriptor=str(p.get("statement_descriptor", "")),
-        idempotency_key=request.headers.get("idempotency-key", ""),
+        customer=text(p, "customer"),
+        receipt_email=text(p, "receipt_email"),
+        statement_descriptor=text(p, "statement_descriptor"),
+        idempotency_key=idempotency_key(request),
     )
     capture = boolean(p, "capture")
     if capture is not None:
         message.capture = capture
     response = await call(request, backends(request).payments.CreateCharge, message)
-    return objects.charge(response.charge)
+    charge = response.charge
+    if charge.status == charge_pb2.CHARGE_STATUS_FAILED:
+        raise card_declined(charge.id, charge.failure_code, charge.decline_code, charge.failure_message)
+    return await _shaped(request, charge, expand(p))
 
 
-@router.get("/v1/charges/{charge_id}")
+@router.get("/v1/charges/{charge_id}", response_model=None, responses=doc.responds(CHARGE),
+            openapi_extra=doc.query(("expand[]", doc.STRING)))
 async def retrieve_charge(request: Request, charge_id: str) -> dict[str, Any]:
     response = await call(request, backends(request).query.GetCharge, q.GetChargeRequest(charge_id=charge_id))
-    return objects.charge(response.charge)
+    return await _shaped(request, response.charge, expand(query_params(request)))
 
 
-@router.get("/v1/charges")
+@router.post("/v1/charges/{charge_id}", response_model=None, responses=doc.responds(CHARGE),
+             openapi_extra=doc.form({"description": doc.STRING, "metadata": doc.METADATA, "expand": doc.EXPAND}))
+async def update_charge(request: Request, charge_id: str) -> dict[str, Any]:
+    p = await form(request)
+    message = pay.UpdateChargeRequest(charge_id=charge_id, metadata=string_map(p, "metadata"),
+                                      idempotency_key=idempotency_key(request))
+    if "description" in p:
+        message.description = text(p, "description")
+    response = await call(request, backends(request).payments.UpdateCharge, message)
+    return await _shaped(request, response.charge, expand(p))
+
+
+@router.post("/v1/charges/{charge_id}/capture", response_model=None, responses=doc.responds(CHARGE),
+             openapi_extra=doc.form({"amount": doc.INTEGER, "expand": doc.EXPAND}))
+async def capture_charge(request: Request, charge_id: str) -> dict[str, Any]:
+    p = await form(request)
+    message = pay.CaptureChargeRequest(charge_id=charge_id, idempotency_key=idempotency_key(request))
+    amount = integer(p, "amount")
+    if amount is not None:
+        message.amount = amount
+    response = await call(request, backends(request).payments.CaptureCharge, message)
+    return await _shaped(request, response.charge, expand(p))
+
+
+@router.get("/v1/charges", response_model=None, responses=doc.responds(doc.list_of(CHARGE)),
+            openapi_extra=doc.list_query(("customer", doc.STRING)))
 async def list_charges(request: Request) -> dict[str, Any]:
     p = query_params(request)
-    message = q.ListChargesRequest(page=page_from(p), customer=str(p.get("customer", "")))
+    message = q.ListChargesRequest(page=page_from(p), customer=text(p, "customer"))
     response = await call(request, backends(request).query.ListCharges, message)
     return objects.list_object("/v1/charges", [objects.charge(c) for c in response.charges], response.has_more)

@@ -20,7 +20,8 @@ MAX_BODY_BYTES = 256 * 1024
 
 async def form(request: Request) -> dict[str, Any]:
     body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
+    settings = getattr(request.app.state, "settings", None)
+    if len(body) > (settings.gateway_max_body_bytes if settings else MAX_BODY_BYTES):
         raise StripeError(413, "invalid_request_error", "Request body too large.", code="request_too_large")
     if not body:
         return {}
@@ -34,7 +35,10 @@ async def form(request: Request) -> dict[str, Any]:
 
 
 def query_params(request: Request) -> dict[str, Any]:
-    return parse_nested(request.query_params.multi_items())
+    try:
+        return parse_nested((k, v) for k, v in request.query_params.multi_items() if k != "key")
+    except FormError as exc:
+        raise StripeError(400, "invalid_request_error", str(exc), param=exc.param) from exc
 
 
 def backends(request: Request) -> Backends:
@@ -51,7 +55,8 @@ def authorization(request: Request) -> str | None:
     header = request.headers.get("authorization")
     if header:
         return header
-    key = request.query_params.get("key")
+    # Only the dashboard: keys in URLs end up in logs and history, so the API proper never takes them.
+    key = request.query_params.get("key") if request.url.path.startswith("/dashboard") else None
     return f"Bearer {key}" if key else None
 
 
@@ -90,10 +95,14 @@ def integer(params: dict[str, Any], name: str, *, required: bool = False) -> int
     if raw is None or raw == "":
         return None
     try:
-        return int(str(raw))
+        value = int(str(raw))
     except ValueError as exc:
         raise StripeError(400, "invalid_request_error", f"Invalid integer: {raw}",
                           code="parameter_invalid_integer", param=name) from exc
+    if not -(2**63) <= value < 2**63:
+        raise StripeError(400, "invalid_request_error", f"Invalid integer: {raw}",
+                          code="parameter_invalid_integer", param=name)
+    return value
 
 
 def boolean(params: dict[str, Any], name: str) -> bool | None:

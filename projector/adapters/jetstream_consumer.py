@@ -35,8 +35,14 @@ tracer = trace.get_tracer("ledgermesh.projector")
 def decode(msg_data: bytes) -> tuple[ProjectedEvent, envelope_pb2.EventEnvelope]:
     envelope = envelope_pb2.EventEnvelope()
     envelope.ParseFromString(msg_data)
+    return projected_event(envelope), envelope
+
+
+def projected_event(envelope: envelope_pb2.EventEnvelope) -> ProjectedEvent:
+    """What a projection sees of an envelope; rebuilds from the log go through here too, so a rebuilt
+    read model is byte-for-byte the live one."""
     payload = unpack_payload(envelope)
-    event = ProjectedEvent(
+    return ProjectedEvent(
         event_id=envelope.event_id,
         event_type=envelope.event_type,
         aggregate_id=envelope.aggregate_id,
@@ -49,7 +55,6 @@ def decode(msg_data: bytes) -> tuple[ProjectedEvent, envelope_pb2.EventEnvelope]
         metadata=MessageToDict(envelope.metadata, preserving_proto_field_name=True),
         commit_position=envelope.commit_position or envelope.global_position,
     )
-    return event, envelope
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,8 @@ class ConsumerOptions:
     backoff: tuple[float, ...] = (0.2, 1.0, 5.0)
     # Delay before redelivering an event whose predecessor has not been applied yet.
     out_of_order_delay: float = 0.05
+    # Seconds before JetStream redelivers a message a crashed consumer never acknowledged.
+    ack_wait: float = 30.0
 
 
 class ProjectionConsumer:
@@ -84,7 +91,7 @@ class ProjectionConsumer:
             ack_policy=AckPolicy.EXPLICIT,
             deliver_policy=DeliverPolicy.ALL,
             max_deliver=-1,  # we count deliveries ourselves and dead-letter; never drop silently
-            ack_wait=30,
+            ack_wait=self._options.ack_wait,
             max_ack_pending=10_000,
             filter_subject=f"{self._options.subject_prefix}.>",
         )
@@ -98,8 +105,10 @@ class ProjectionConsumer:
             try:
                 msgs = await sub.fetch(self._options.batch, timeout=0.5)
             except (FetchTimeoutError, NatsTimeoutError, TimeoutError):
+                _raise_if_cancelled()
                 continue
             except Exception:
+                _raise_if_cancelled()
                 if stop.is_set():
                     return
                 log.exception("fetch failed for %s; retrying", self.durable)
@@ -112,11 +121,17 @@ class ProjectionConsumer:
             await self.handle(msg)
 
     async def handle(self, msg: Msg) -> None:
+        if msg.metadata and msg.metadata.num_delivered > 1:
+            PROJECTOR_METRICS.redeliveries.labels(self._projection.name).inc()
         try:
             event, envelope = decode(msg.data)
-            app = self._application(event, msg)
         except Exception as exc:
             await self._failed(msg, None, exc)
+            return
+        try:
+            app = self._application(event, msg)
+        except Exception as exc:
+            await self._failed(msg, event, exc)
             return
         # The consume span continues the producer's trace; the Redis write is its child.
         token = otel_context.attach(propagate.extract(dict(msg.headers or {})))
@@ -177,6 +192,7 @@ class ProjectionConsumer:
             "error": f"{type(exc).__name__}: {exc}",
             "deliveries": delivered,
             "stream_sequence": msg.metadata.sequence.stream if msg.metadata else 0,
+            "subject": msg.subject,
             "event_id": event.event_id if event else (msg.headers or {}).get("Nats-Msg-Id", ""),
             "event_type": event.event_type if event else (msg.headers or {}).get("Ledgermesh-Event-Type", ""),
             "aggregate_id": event.aggregate_id if event else "",
@@ -198,6 +214,14 @@ class ProjectionConsumer:
         PROJECTOR_METRICS.dead_letters.labels(name).inc()
         log.error("projection %s dead-lettered %s after %d deliveries: %s", name, record["event_id"], delivered, exc)
         await msg.ack()
+
+
+def _raise_if_cancelled() -> None:
+    """nats-py's fetch can turn a cancellation into a timeout or a connection error (its inner
+    wait_for swallows it); a cancelled consumer must still stop."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 def _committed_at(msg: Msg) -> float | None:

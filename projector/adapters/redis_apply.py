@@ -36,6 +36,11 @@ if position > tonumber(redis.call('HGET', stats, 'position') or '0') then
   redis.call('HSET', stats, 'position', position)
 end
 redis.call('HSET', stats, 'last_applied_ms', ARGV[6], 'last_lag_ms', ARGV[7])
+if ARGV[10] == '1' then
+  -- a ring of recent lags, for p50/p99 in `ledgermesh lag`
+  redis.call('LPUSH', stats .. ':lags', ARGV[7])
+  redis.call('LTRIM', stats .. ':lags', 0, 999)
+end
 return 1
 """
 
@@ -57,6 +62,8 @@ class Application:
     now_ms: int
     lag_ms: int
     force: bool = False
+    # Rebuilds and replays are not live traffic: their lag would pollute the ring of recent lags.
+    record_lag: bool = True
 
 
 class RedisApplier:
@@ -65,11 +72,13 @@ class RedisApplier:
         self._script = redis.register_script(APPLY_SCRIPT)
         self.versions_key = f"{prefix}proj:{projection}:versions"
         self.stats_key = f"{prefix}proj:{projection}:stats"
+        self.lags_key = f"{self.stats_key}:lags"
 
     def _args(self, a: Application) -> list[str | int]:
         return [
             self.versions_key, self.stats_key, a.aggregate_id, a.version, a.position,
             a.now_ms, a.lag_ms, json.dumps([list(op) for op in a.ops]), "1" if a.force else "0",
+            "1" if a.record_lag else "0",
         ]
 
     async def apply(self, application: Application) -> Outcome:

@@ -9,6 +9,7 @@ from projector.projections.base import Keys, Op, ProjectedEvent, hset
 
 class AccountsProjection:
     name = "accounts"
+    key_patterns = ("account:*", "apikey:*", "payout:*", "acct:*:payouts")
 
     def apply(self, e: ProjectedEvent, k: Keys) -> list[Op]:
         d = e.data
@@ -34,6 +35,18 @@ class AccountsProjection:
                 "capabilities": json.dumps(d.get("approved_capabilities", [])),
                 "risk_level": d.get("risk_level", ""), "required_documents": "[]",
             })]
+        elif e.event_type == "PayoutCreated":
+            ops = [
+                hset(k("payout", d["payout_id"]), {
+                    "id": d["payout_id"], "account_id": d.get("account_id") or e.tenant_id,
+                    "amount": d.get("payout_amount", 0), "currency": d.get("currency", ""),
+                    "destination": d.get("destination_account", ""), "arrival_date": d.get("estimated_arrival", ""),
+                    "description": d.get("description", ""), "balance_transaction": d.get("balance_transaction_id", ""),
+                    "metadata": json.dumps(d.get("metadata") or {}, sort_keys=True), "created_us": e.created_us,
+                    "position": e.commit_position,
+                }),
+                ("ZADD", k("acct", d.get("account_id") or e.tenant_id, "payouts"), str(e.created_us), d["payout_id"]),
+            ]
         else:
             return []
         if e.aggregate_type == "Account":

@@ -6,6 +6,7 @@ changes nothing."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -50,6 +51,8 @@ class Keys:
 
 class Projection(Protocol):
     name: str
+    # Glob patterns (after the prefix) of the keys this projection owns; a rebuild replaces exactly these.
+    key_patterns: tuple[str, ...]
 
     def apply(self, event: ProjectedEvent, keys: Keys) -> list[Op]: ...
 
@@ -65,3 +68,14 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
     return str(value)
+
+
+def event_record(event: ProjectedEvent) -> str:
+    """The event with its metadata as stored JSON; the query service turns it back into an envelope."""
+    return json.dumps({
+        "event_id": event.event_id, "event_type": event.event_type, "aggregate_id": event.aggregate_id,
+        "aggregate_type": event.aggregate_type, "aggregate_version": event.aggregate_version,
+        "global_position": event.global_position, "commit_position": event.commit_position,
+        "tenant_id": event.tenant_id, "occurred_at": event.created_at.isoformat(),
+        "data": event.data, "metadata": event.metadata,
+    }, sort_keys=True)

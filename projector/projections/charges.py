@@ -9,6 +9,7 @@ from projector.projections.base import Keys, Op, ProjectedEvent, hset
 
 class ChargesProjection:
     name = "charges"
+    key_patterns = ("charge:*", "refund:*", "acct:*:charges", "acct:*:refunds")
 
     def apply(self, event: ProjectedEvent, keys: Keys) -> list[Op]:
         handler = getattr(self, "_" + event.event_type, None)
@@ -112,3 +113,8 @@ class ChargesProjection:
                 ops.append(("HSET", k("charge", charge_id, "metadata"), name, value))
         ops.append(self._stamp(e, k, charge_id))
         return ops
+
+    def _DisputeCreated(self, e: ProjectedEvent, k: Keys) -> list[Op]:
+        # The charge links its dispute; the dispute's own stream orders this, not the charge's.
+        d = e.data
+        return [("HSET", k("charge", d["charge_id"]), "dispute", d["dispute_id"])]

@@ -11,10 +11,15 @@ from typing import Any
 
 from google.protobuf.json_format import ParseDict
 from google.protobuf.timestamp_pb2 import Timestamp
+from ledgermesh.accounts.v1 import account_pb2
+from ledgermesh.disputes.v1 import dispute_pb2
+from ledgermesh.events.v1 import envelope_pb2
 from ledgermesh.payments.v1 import charge_pb2
 from redis.asyncio import Redis
 
+from eventlog.envelope import payload_message
 from projector.projections.base import Keys
+from query_svc.adapters.pages import Pager
 
 _STATUS = {
     "pending": charge_pb2.CHARGE_STATUS_PENDING,
@@ -51,6 +56,7 @@ class ReadModels:
         self._redis = redis
         self.keys = Keys(prefix)
         self._wait_timeout = wait_timeout_ms / 1000.0
+        self.pager = Pager(redis)
 
     @property
     def redis(self) -> Redis:
@@ -89,6 +95,38 @@ class ReadModels:
             return None
         metadata = await self._redis.hgetall(self.keys("charge", charge_id, "metadata"))
         return charge_from_hash(h, metadata)
+
+    async def owned(self, key: str, account_id: str, min_position: int = 0) -> dict[str, str] | None:
+        """A hash that belongs to `account_id`, else None: another tenant's object does not exist."""
+        h = await self.hash_at(key, min_position)
+        if not h or h.get("account_id") != account_id or "id" not in h:
+            return None
+        return h
+
+    async def hashes(self, keys: list[str]) -> list[dict[str, str]]:
+        pipe = self._redis.pipeline(transaction=False)
+        for key in keys:
+            pipe.hgetall(key)
+        return list(await pipe.execute()) if keys else []
+
+    async def owned_many(self, kind: str, account_id: str, ids: list[str]) -> list[dict[str, str] | None]:
+        found = await self.hashes([self.keys(kind, i) for i in ids])
+        return [h if h and h.get("account_id") == account_id and "id" in h else None for h in found]
+
+    async def charges(self, account_id: str, ids: list[str]) -> list[charge_pb2.Charge | None]:
+        pipe = self._redis.pipeline(transaction=False)
+        for i in ids:
+            pipe.hgetall(self.keys("charge", i))
+            pipe.hgetall(self.keys("charge", i, "metadata"))
+        raw = await pipe.execute() if ids else []
+        charges: list[charge_pb2.Charge | None] = []
+        for h, metadata in zip(raw[::2], raw[1::2], strict=True):
+            ok = h and h.get("account_id") == account_id and "id" in h
+            charges.append(charge_from_hash(h, metadata) if ok else None)
+        return charges
+
+    async def strings(self, keys: list[str]) -> list[str | None]:
+        return list(await self._redis.mget(keys)) if keys else []
 
     async def page(
         self, index_key: str, limit: int, starting_after: str = "", ending_before: str = "",
@@ -185,3 +223,113 @@ def now_us() -> int:
 
 def loads(value: str | None) -> Any:
     return json.loads(value) if value else None
+
+
+# --- Other resources ------------------------------------------------------------------------------
+
+
+def refund_from_hash(h: dict[str, str]) -> charge_pb2.Refund:
+    return charge_pb2.Refund(
+        id=h["id"], charge_id=h.get("charge_id", ""), amount=_int(h, "amount"), currency=h.get("currency", ""),
+        reason=h.get("reason", ""), status=h.get("status", ""), metadata=loads(h.get("metadata")) or {},
+        created=timestamp_us(h.get("created_us")), balance_transaction=h.get("balance_transaction", ""),
+        account_id=h.get("account_id", ""), position=_int(h, "position"),
+    )
+
+
+_DISPUTE_STATUS = {
+    "needs_response": dispute_pb2.DISPUTE_STATUS_NEEDS_RESPONSE,
+    "under_review": dispute_pb2.DISPUTE_STATUS_UNDER_REVIEW,
+    "won": dispute_pb2.DISPUTE_STATUS_WON,
+    "lost": dispute_pb2.DISPUTE_STATUS_LOST,
+}
+
+
+def dispute_from_hash(h: dict[str, str]) -> dispute_pb2.Dispute:
+    dispute = dispute_pb2.Dispute(
+        id=h["id"], charge_id=h.get("charge_id", ""), account_id=h.get("account_id", ""),
+        amount=_int(h, "amount"), currency=h.get("currency", ""), reason=h.get("reason", ""),
+        status=_DISPUTE_STATUS.get(h.get("status", ""), dispute_pb2.DISPUTE_STATUS_UNSPECIFIED),
+        evidence=loads(h.get("evidence")) or {}, evidence_files=loads(h.get("evidence_files")) or [],
+        submission_count=_int(h, "submission_count"), created=timestamp_us(h.get("created_us")),
+        dispute_fee=_int(h, "dispute_fee"), version=_int(h, "version"), position=_int(h, "position"),
+    )
+    due = timestamp_text(h.get("evidence_due_by"))
+    if due is not None:
+        dispute.evidence_due_by.CopyFrom(due)
+    return dispute
+
+
+def payout_from_hash(h: dict[str, str], now: int | None = None) -> account_pb2.Payout:
+    arrival = timestamp_text(h.get("arrival_date"))
+    arrived = arrival is not None and arrival.ToMicroseconds() <= (now if now is not None else now_us())
+    payout = account_pb2.Payout(
+        id=h["id"], account_id=h.get("account_id", ""), amount=_int(h, "amount"), currency=h.get("currency", ""),
+        status="paid" if arrived else "pending", destination=h.get("destination", ""),
+        created=timestamp_us(h.get("created_us")), description=h.get("description", ""),
+        metadata=loads(h.get("metadata")) or {}, balance_transaction=h.get("balance_transaction", ""),
+        position=_int(h, "position"),
+    )
+    if arrival is not None:
+        payout.arrival_date.CopyFrom(arrival)
+    return payout
+
+
+def account_from_hash(h: dict[str, str]) -> account_pb2.Account:
+    status = h.get("verification_status", "")
+    required = loads(h.get("required_documents")) or []
+    account = account_pb2.Account(
+        id=h["id"], email=h.get("email", ""), country=h.get("country", ""),
+        default_currency=h.get("default_currency", ""), business_name=h.get("business_name", ""),
+        verification_status=status, charges_enabled=status != "rejected", payouts_enabled=status == "verified",
+        capabilities=loads(h.get("capabilities")) or [], risk_level=h.get("risk_level", ""),
+        fee_percent_bps=_int(h, "fee_percent_bps"), fee_fixed=_int(h, "fee_fixed"),
+        metadata=loads(h.get("metadata")) or {}, created=timestamp_us(h.get("created_us")), version=_int(h, "version"),
+        requirements=account_pb2.Requirements(
+            currently_due=required,
+            disabled_reason="" if status == "verified" else "requirements.pending_verification",
+        ),
+    )
+    deadline = timestamp_text(h.get("kyc_due_date"))
+    if deadline is not None:
+        account.requirements.current_deadline.CopyFrom(deadline)
+    return account
+
+
+def balance_from_hash(h: dict[str, str]) -> account_pb2.Balance:
+    buckets: dict[str, list[account_pb2.BalanceAmount]] = {"available": [], "pending": [], "reserved": []}
+    for name in sorted(h):
+        currency, _, bucket = name.partition(":")
+        if bucket in buckets:
+            buckets[bucket].append(account_pb2.BalanceAmount(amount=int(h[name]), currency=currency))
+    return account_pb2.Balance(**buckets)
+
+
+def balance_transaction_from_hash(h: dict[str, str]) -> account_pb2.BalanceTransaction:
+    txn = account_pb2.BalanceTransaction(
+        id=h["id"], account_id=h.get("account_id", ""), amount=_int(h, "amount"), fee=_int(h, "fee"),
+        net=_int(h, "net"), currency=h.get("currency", ""), type=h.get("type", ""), source=h.get("source", ""),
+        status=h.get("status", ""), created=timestamp_us(h.get("created_us")), description=h.get("description", ""),
+        reporting_category=h.get("reporting_category", ""), position=_int(h, "position"),
+    )
+    available_on = timestamp_text(h.get("available_on"))
+    txn.available_on.CopyFrom(available_on if available_on is not None else txn.created)
+    return txn
+
+
+def envelope_from_record(raw: str) -> envelope_pb2.EventEnvelope:
+    """An event as the events and compliance projections stored it, back in its bus format."""
+    record = json.loads(raw)
+    envelope = envelope_pb2.EventEnvelope(
+        event_id=record["event_id"], event_type=record["event_type"], aggregate_type=record["aggregate_type"],
+        aggregate_id=record["aggregate_id"], aggregate_version=record["aggregate_version"],
+        global_position=record["global_position"], tenant_id=record["tenant_id"],
+        commit_position=record.get("commit_position", 0),
+    )
+    envelope.occurred_at.FromDatetime(datetime.fromisoformat(record["occurred_at"]))
+    ParseDict(record.get("metadata") or {}, envelope.metadata, ignore_unknown_fields=True)
+    try:
+        envelope.payload.Pack(payload_message(record["event_type"], record.get("data") or {}))
+    except (KeyError, ValueError):
+        pass  # an event type this build does not know: the envelope still carries its identity
+    return envelope

@@ -75,12 +75,11 @@ async def test_grpcurl_creates_a_charge_and_reads_it_back(system) -> None:
     created = await run(_grpcurl("-H", auth, "-d", '{"amount":1000,"currency":"usd","source":"tok_visa"}',
                                  f"127.0.0.1:{s.command_port}", "ledgermesh.payments.v1.PaymentCommandService/CreateCharge"))
     assert created.returncode == 0, created.stderr
-    print(created.stdout)
-    reply = json.loads(created.stdout)
+    reply = json.loads(created.stdout)  # grpcurl 1.8 prints proto field names
     charge = reply["charge"]
     assert charge["id"].startswith("ch_") and charge["amount"] == "1000" and charge["currency"] == "usd"
 
-    request = json.dumps({"chargeId": charge["id"], "minPosition": reply["globalPosition"]})
+    request = json.dumps({"charge_id": charge["id"], "min_position": reply["global_position"]})
     read = await run(_grpcurl("-H", auth, "-d", request, f"127.0.0.1:{s.query_port}",
                               "ledgermesh.query.v1.QueryService/GetCharge"))
     assert read.returncode == 0, read.stderr

@@ -191,3 +191,33 @@ class DeleteWebhookEndpointResponse(_message.Message):
     id: str
     deleted: bool
     def __init__(self, id: _Optional[str] = ..., deleted: _Optional[bool] = ...) -> None: ...
+
+class GetWebhookEndpointRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class GetWebhookEndpointResponse(_message.Message):
+    __slots__ = ("webhook_endpoint",)
+    WEBHOOK_ENDPOINT_FIELD_NUMBER: _ClassVar[int]
+    webhook_endpoint: _account_pb2.WebhookEndpoint
+    def __init__(self, webhook_endpoint: _Optional[_Union[_account_pb2.WebhookEndpoint, _Mapping]] = ...) -> None: ...
+
+class ListWebhookEndpointsRequest(_message.Message):
+    __slots__ = ("limit", "starting_after", "ending_before")
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    STARTING_AFTER_FIELD_NUMBER: _ClassVar[int]
+    ENDING_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    limit: int
+    starting_after: str
+    ending_before: str
+    def __init__(self, limit: _Optional[int] = ..., starting_after: _Optional[str] = ..., ending_before: _Optional[str] = ...) -> None: ...
+
+class ListWebhookEndpointsResponse(_message.Message):
+    __slots__ = ("webhook_endpoints", "has_more")
+    WEBHOOK_ENDPOINTS_FIELD_NUMBER: _ClassVar[int]
+    HAS_MORE_FIELD_NUMBER: _ClassVar[int]
+    webhook_endpoints: _containers.RepeatedCompositeFieldContainer[_account_pb2.WebhookEndpoint]
+    has_more: bool
+    def __init__(self, webhook_endpoints: _Optional[_Iterable[_Union[_account_pb2.WebhookEndpoint, _Mapping]]] = ..., has_more: _Optional[bool] = ...) -> None: ...

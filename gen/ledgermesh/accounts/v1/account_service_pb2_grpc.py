@@ -75,6 +75,16 @@ class AccountCommandServiceStub:
                 request_serializer=ledgermesh_dot_accounts_dot_v1_dot_account__service__pb2.DeleteWebhookEndpointRequest.SerializeToString,
                 response_deserializer=ledgermesh_dot_accounts_dot_v1_dot_account__service__pb2.DeleteWebhookEndpointResponse.FromString,
                 _registered_method=True)
+        self.GetWebhookEndpoint = channel.unary_unary(
+                '/ledgermesh.accounts.v1.AccountCommandService/GetWebhookEndpoint',
+                request_serializer=ledgermesh_dot_accounts_dot_v1_dot_account__service__pb2.GetWebhookEndpointRequest.SerializeToString,
+                response_deserializer=ledgermesh_dot_accounts_dot_v1_dot_account__service__pb2.GetWebhookEndpointResponse.FromString,
+                _registered_method=True)
+        self.ListWebhookEndpoints = channel.unary_unary(
+                '/ledgermesh.accounts.v1.AccountCommandService/ListWebhookEndpoints',
+                request_serializer=ledgermesh_dot_accounts_dot_v1_dot_account__service__pb2.ListWebhookEndpointsRequest.SerializeToString,
+                response_deserializer=ledgermesh_dot_accounts_dot_v1_dot_account__service__pb2.ListWebhookEndpointsResponse.FromString,
+                _registered_method=True)
 
 
 class AccountCommandServiceServicer:
@@ -138,6 +148,21 @@ class AccountCommandServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetWebhookEndpoint(self, request, context):
+        """GetWebhookEndpoint returns one of the caller's endpoints (secret omitted). Endpoints are
+        configuration kept by the command side, not a projection, so they are read here.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListWebhookEndpoints(self, request, context):
+        """ListWebhookEndpoints lists the caller's endpoints newest first (secrets omitted).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AccountCommandServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -180,6 +205,16 @@ def add_AccountCommandServiceServicer_to_server(servicer, server):
                     servicer.DeleteWebhookEndpoint,
                     request_deserializer=ledgermesh_dot_accounts_dot_v1_dot_account__service__pb2.DeleteWebhookEndpointRequest.FromString,
                     response_serializer=ledgermesh_dot_accounts_dot_v1_dot_account__service__pb2.DeleteWebhookEndpointResponse.SerializeToString,
+            ),
+            'GetWebhookEndpoint': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetWebhookEndpoint,
+                    request_deserializer=ledgermesh_dot_accounts_dot_v1_dot_account__service__pb2.GetWebhookEndpointRequest.FromString,
+                    response_serializer=ledgermesh_dot_accounts_dot_v1_dot_account__service__pb2.GetWebhookEndpointResponse.SerializeToString,
+            ),
+            'ListWebhookEndpoints': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListWebhookEndpoints,
+                    request_deserializer=ledgermesh_dot_accounts_dot_v1_dot_account__service__pb2.ListWebhookEndpointsRequest.FromString,
+                    response_serializer=ledgermesh_dot_accounts_dot_v1_dot_account__service__pb2.ListWebhookEndpointsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -399,6 +434,60 @@ class AccountCommandService:
             '/ledgermesh.accounts.v1.AccountCommandService/DeleteWebhookEndpoint',
             ledgermesh_dot_accounts_dot_v1_dot_account__service__pb2.DeleteWebhookEndpointRequest.SerializeToString,
             ledgermesh_dot_accounts_dot_v1_dot_account__service__pb2.DeleteWebhookEndpointResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetWebhookEndpoint(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ledgermesh.accounts.v1.AccountCommandService/GetWebhookEndpoint',
+            ledgermesh_dot_accounts_dot_v1_dot_account__service__pb2.GetWebhookEndpointRequest.SerializeToString,
+            ledgermesh_dot_accounts_dot_v1_dot_account__service__pb2.GetWebhookEndpointResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListWebhookEndpoints(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ledgermesh.accounts.v1.AccountCommandService/ListWebhookEndpoints',
+            ledgermesh_dot_accounts_dot_v1_dot_account__service__pb2.ListWebhookEndpointsRequest.SerializeToString,
+            ledgermesh_dot_accounts_dot_v1_dot_account__service__pb2.ListWebhookEndpointsResponse.FromString,
             options,
             channel_credentials,
             insecure,

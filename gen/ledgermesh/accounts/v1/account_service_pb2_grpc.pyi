@@ -51,6 +51,12 @@ class AccountCommandServiceStub:
     """UpdateWebhookEndpoint changes a webhook endpoint."""
     DeleteWebhookEndpoint: _grpc.UnaryUnaryMultiCallable[_account_service_pb2.DeleteWebhookEndpointRequest, _account_service_pb2.DeleteWebhookEndpointResponse]
     """DeleteWebhookEndpoint removes a webhook endpoint."""
+    GetWebhookEndpoint: _grpc.UnaryUnaryMultiCallable[_account_service_pb2.GetWebhookEndpointRequest, _account_service_pb2.GetWebhookEndpointResponse]
+    """GetWebhookEndpoint returns one of the caller's endpoints (secret omitted). Endpoints are
+    configuration kept by the command side, not a projection, so they are read here.
+    """
+    ListWebhookEndpoints: _grpc.UnaryUnaryMultiCallable[_account_service_pb2.ListWebhookEndpointsRequest, _account_service_pb2.ListWebhookEndpointsResponse]
+    """ListWebhookEndpoints lists the caller's endpoints newest first (secrets omitted)."""
 
 @_typing.type_check_only
 class AccountCommandServiceAsyncStub(AccountCommandServiceStub):
@@ -75,6 +81,12 @@ class AccountCommandServiceAsyncStub(AccountCommandServiceStub):
     """UpdateWebhookEndpoint changes a webhook endpoint."""
     DeleteWebhookEndpoint: _aio.UnaryUnaryMultiCallable[_account_service_pb2.DeleteWebhookEndpointRequest, _account_service_pb2.DeleteWebhookEndpointResponse]  # type: ignore[assignment]
     """DeleteWebhookEndpoint removes a webhook endpoint."""
+    GetWebhookEndpoint: _aio.UnaryUnaryMultiCallable[_account_service_pb2.GetWebhookEndpointRequest, _account_service_pb2.GetWebhookEndpointResponse]  # type: ignore[assignment]
+    """GetWebhookEndpoint returns one of the caller's endpoints (secret omitted). Endpoints are
+    configuration kept by the command side, not a projection, so they are read here.
+    """
+    ListWebhookEndpoints: _aio.UnaryUnaryMultiCallable[_account_service_pb2.ListWebhookEndpointsRequest, _account_service_pb2.ListWebhookEndpointsResponse]  # type: ignore[assignment]
+    """ListWebhookEndpoints lists the caller's endpoints newest first (secrets omitted)."""
 
 class AccountCommandServiceServicer(metaclass=_abc_1.ABCMeta):
     """AccountCommandService onboards merchants, runs KYC, moves the ledger and pays out."""
@@ -144,5 +156,23 @@ class AccountCommandServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_account_service_pb2.DeleteWebhookEndpointResponse, _abc.Awaitable[_account_service_pb2.DeleteWebhookEndpointResponse]]:
         """DeleteWebhookEndpoint removes a webhook endpoint."""
+
+    @_abc_1.abstractmethod
+    def GetWebhookEndpoint(
+        self,
+        request: _account_service_pb2.GetWebhookEndpointRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_account_service_pb2.GetWebhookEndpointResponse, _abc.Awaitable[_account_service_pb2.GetWebhookEndpointResponse]]:
+        """GetWebhookEndpoint returns one of the caller's endpoints (secret omitted). Endpoints are
+        configuration kept by the command side, not a projection, so they are read here.
+        """
+
+    @_abc_1.abstractmethod
+    def ListWebhookEndpoints(
+        self,
+        request: _account_service_pb2.ListWebhookEndpointsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_account_service_pb2.ListWebhookEndpointsResponse, _abc.Awaitable[_account_service_pb2.ListWebhookEndpointsResponse]]:
+        """ListWebhookEndpoints lists the caller's endpoints newest first (secrets omitted)."""
 
 def add_AccountCommandServiceServicer_to_server(servicer: AccountCommandServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

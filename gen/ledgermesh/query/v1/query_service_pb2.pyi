@@ -116,10 +116,12 @@ class GetDisputeResponse(_message.Message):
     def __init__(self, dispute: _Optional[_Union[_dispute_pb2.Dispute, _Mapping]] = ...) -> None: ...
 
 class ListDisputesRequest(_message.Message):
-    __slots__ = ("page",)
+    __slots__ = ("page", "status")
     PAGE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
     page: Page
-    def __init__(self, page: _Optional[_Union[Page, _Mapping]] = ...) -> None: ...
+    status: str
+    def __init__(self, page: _Optional[_Union[Page, _Mapping]] = ..., status: _Optional[str] = ...) -> None: ...
 
 class ListDisputesResponse(_message.Message):
     __slots__ = ("disputes", "has_more")

@@ -1,0 +1,169 @@
+"""Where the time goes, for a goal LedgerMesh misses: `python -m bench.profile {command,projector,rebuild}
+[--seconds S]` samples the service process under load with py-spy (a dev tool: `pip install py-spy`)
+and prints the functions with the largest share of samples, inclusive and self.
+Writes bench/results/profile-<target>.txt."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from bench.harness import ensure_import_paths
+
+ensure_import_paths()
+
+from bench.harness import (  # noqa: E402
+    Servers,
+    charge_request,
+    closed_loop,
+    create_merchants,
+    isolated,
+    log,
+    merchants_needed,
+    open_loop,
+    services,
+)
+from bench.model import RunContext, Size  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def _py_spy() -> str:
+    found = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    if not Path(found).exists():
+        raise SystemExit("py-spy is not installed: pip install py-spy")
+    return found
+
+
+def record(pid: int, seconds: float, out: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([_py_spy(), "record", "-p", str(pid), "-d", str(int(seconds)), "-r", "200", "-f", "raw",
+                             "-o", str(out), "--nonblocking"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+_ROOT = str(Path(__file__).resolve().parents[1]) + "/"
+
+
+def _frame(raw: str) -> str:
+    """`func (path/to/file.py:123)` -> `func (file path without line, relative to the repo or site-packages)`."""
+    match = re.match(r"(.*) \((.*?)(?::\d+)?\)$", raw)
+    if not match:
+        return raw
+    func, path = match.groups()
+    path = path.replace(_ROOT, "").split("/site-packages/")[-1]
+    return f"{func} ({path})"
+
+
+def hot_spots(collapsed: Path, top: int = 15) -> str:
+    """Inclusive and self shares per function from py-spy's collapsed stacks."""
+    inclusive: collections.Counter[str] = collections.Counter()
+    own: collections.Counter[str] = collections.Counter()
+    total = 0
+    for line in collapsed.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack:
+            continue
+        n = int(count)
+        total += n
+        frames = [_frame(f) for f in stack.split(";")]
+        for frame in set(frames):
+            inclusive[frame] += n
+        own[frames[-1]] += n
+    lines = [f"{total} samples", "", "inclusive share (time in the function and what it calls):"]
+    lines += [f"  {100 * c / total:5.1f}%  {f}" for f, c in inclusive.most_common(top * 2)]
+    lines += ["", "self share (time in the function's own code):"]
+    lines += [f"  {100 * c / total:5.1f}%  {f}" for f, c in own.most_common(top)]
+    return "\n".join(lines)
+
+
+async def profile_command(ctx: RunContext, seconds: float, out: Path) -> None:
+    import grpc
+    from ledgermesh.payments.v1 import payment_service_pb2_grpc
+
+    async with isolated(ctx.servers) as settings, services(settings, "command") as started:
+        channel = grpc.aio.insecure_channel(started["command"].target)
+        stub = payment_service_pb2_grpc.PaymentCommandServiceStub(channel)
+        merchants = await create_merchants(channel, merchants_needed(8, 4000))
+
+        async def op(n: int) -> None:
+            await stub.CreateCharge(charge_request(n), metadata=merchants[n % len(merchants)].metadata)
+
+        spy = record(started["command"].process.pid, seconds, out)
+        result = await closed_loop(op, clients=8, ops=10**9, max_seconds=seconds)
+        await asyncio.to_thread(spy.wait)
+        await channel.close()
+        log(f"CreateCharge at 8 clients: {result.throughput:.0f}/s while sampled")
+
+
+async def profile_projector(ctx: RunContext, seconds: float, out: Path) -> None:
+    import grpc
+    from ledgermesh.payments.v1 import payment_service_pb2_grpc
+
+    async with isolated(ctx.servers) as settings, services(settings, "command", "projector") as started:
+        channel = grpc.aio.insecure_channel(started["command"].target)
+        stub = payment_service_pb2_grpc.PaymentCommandServiceStub(channel)
+        merchants = await create_merchants(channel, merchants_needed(8, 2000))
+
+        async def op(n: int) -> None:
+            await stub.CreateCharge(charge_request(n), metadata=merchants[n % len(merchants)].metadata)
+
+        spy = record(started["projector"].process.pid, seconds, out)
+        result = await open_loop(op, rate=40, seconds=seconds)
+        await asyncio.to_thread(spy.wait)
+        await channel.close()
+        log(f"projector sampled while CreateCharge ran at {result.throughput:.0f}/s")
+
+
+async def profile_rebuild(ctx: RunContext, seconds: float, out: Path) -> None:
+    import os
+    import uuid
+
+    from bench.harness import delete_redis_prefix
+    from bench.scenarios import rebuild
+
+    ctx.size = Size.QUICK
+    await rebuild.prepare(ctx)
+    prefix = f"benchrb{uuid.uuid4().hex[:8]}:"
+    args = {"database_url": ctx.servers.database_url, "schema": rebuild._STATE["schema"],
+            "redis_url": ctx.servers.redis_url, "prefix": prefix, "max_seconds": seconds}
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), str(root / "gen")])}
+    try:
+        await asyncio.to_thread(subprocess.run, [
+            _py_spy(), "record", "-r", "200", "-f", "raw", "-o", str(out), "--",
+            sys.executable, "-m", "bench.rebuild_worker", json.dumps(args)], cwd=root, env=env, check=True,
+            stdout=subprocess.DEVNULL)
+    finally:
+        await delete_redis_prefix(ctx.servers.redis_url, prefix)
+        await rebuild.cleanup(ctx)
+
+
+TARGETS = {"command": profile_command, "projector": profile_projector, "rebuild": profile_rebuild}
+
+
+async def main(target: str, seconds: float) -> None:
+    servers = Servers.start()
+    out = Path(tempfile.mkdtemp(prefix="lm-profile-")) / f"{target}.txt"
+    try:
+        await TARGETS[target](RunContext(servers, Size.FULL), seconds, out)
+    finally:
+        servers.stop()
+    report = f"# py-spy profile of {target} ({seconds:g} s)\n\n" + hot_spots(out)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"profile-{target}.txt").write_text(report + "\n")
+    print(report)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(prog="python -m bench.profile")
+    parser.add_argument("target", choices=sorted(TARGETS))
+    parser.add_argument("--seconds", type=float, default=15.0)
+    a = parser.parse_args()
+    asyncio.run(main(a.target, a.seconds))

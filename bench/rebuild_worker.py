@@ -1,0 +1,134 @@
+"""Rebuilds every projection from the log in its own process, so its peak RSS is its own:
+`python -m bench.rebuild_worker '<json>'` prints one JSON line {events, seconds, peak_rss_mb, engine}.
+
+Stops after `max_seconds` (the rate is then measured over the events done so far).
+Uses projector's rebuild engine when it exists (projector/rebuild.py: every projection in turn);
+otherwise a minimal loop: EventStore.iterate -> every projection's apply -> RedisApplier.apply_many."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import json
+import resource
+import sys
+import time
+from typing import Any
+
+BATCH = 500
+
+
+async def minimal_rebuild(database_url: str, schema: str, redis_url: str, prefix: str, max_seconds: float) -> int:
+    from psycopg_pool import AsyncConnectionPool
+    from redis.asyncio import Redis
+
+    from bench.scenarios.projection_input import application, projected
+    from eventlog.store import EventStore
+    from projector.adapters.redis_apply import RedisApplier
+    from projector.projections import all_projections
+    from projector.projections.base import Keys
+
+    pool = AsyncConnectionPool(database_url, min_size=1, max_size=2, open=False,
+                               kwargs={"options": f"-c search_path={schema}", "autocommit": True})
+    await pool.open(wait=True)
+    redis = Redis.from_url(redis_url, decode_responses=True)
+    store = EventStore(pool, None)  # type: ignore[arg-type]  # reading only: no signing
+    keys = Keys(prefix)
+    projections = all_projections()
+    appliers = [RedisApplier(redis, prefix, p.name) for p in projections]
+    buffers: list[list[Any]] = [[] for _ in projections]
+    count = 0
+    deadline = time.perf_counter() + max_seconds
+
+    async def flush() -> None:
+        await asyncio.gather(*(a.apply_many(b) for a, b in zip(appliers, buffers, strict=True) if b))
+        for b in buffers:
+            b.clear()
+
+    try:
+        async for stored in store.iterate(batch_size=2000):
+            event = projected(stored)
+            for projection, buffer in zip(projections, buffers, strict=True):
+                buffer.append(application(projection, event, keys, replay=True))
+            count += 1
+            if len(buffers[0]) >= BATCH:
+                await flush()
+                if time.perf_counter() > deadline:
+                    break
+        await flush()
+    finally:
+        await redis.aclose()
+        await pool.close()
+    return count
+
+
+def engine_available() -> bool:
+    return importlib.util.find_spec("projector.rebuild") is not None
+
+
+class TimeUp(Exception):
+    """Raised from the engine's progress callback to stop a rebuild at the time cap."""
+
+
+async def engine_rebuild(database_url: str, schema: str, redis_url: str, prefix: str, max_seconds: float) -> int:
+    """projector.rebuild.rebuild for every projection in turn (build, diff, switch, catch up), as
+    `ledgermesh rebuild` does. Returns log events done per projection, i.e. events through all of them."""
+    from psycopg_pool import AsyncConnectionPool
+    from redis.asyncio import Redis
+
+    from eventlog.store import EventStore
+    from projector.projections import all_projections
+    from projector.rebuild import rebuild
+
+    pool = AsyncConnectionPool(database_url, min_size=1, max_size=2, open=False,
+                               kwargs={"options": f"-c search_path={schema}", "autocommit": True})
+    await pool.open(wait=True)
+    redis = Redis.from_url(redis_url, decode_responses=True)
+    store = EventStore(pool, None)  # type: ignore[arg-type]  # reading only: no signing
+    projections = all_projections()
+    deadline = time.perf_counter() + max_seconds
+    applications = 0
+    current = 0
+
+    def progress(done: int, _last: int, _head: int) -> None:
+        nonlocal current
+        current = done
+        if time.perf_counter() > deadline:
+            raise TimeUp
+
+    try:
+        for projection in projections:
+            current = 0
+            try:
+                result = await rebuild(store, redis, prefix, projection, progress=progress)
+            except TimeUp:
+                applications += current
+                break
+            applications += result.build.events
+    finally:
+        await redis.aclose()
+        await pool.close()
+    return applications // len(projections)
+
+
+async def main(args: dict[str, Any]) -> dict[str, Any]:
+    start = time.perf_counter()
+    use_engine = engine_available() and args.get("engine", "auto") != "minimal"
+    if use_engine:
+        engine = "projector.rebuild (one pass per projection: build, diff, switch, catch-up)"
+        count = await engine_rebuild(args["database_url"], args["schema"], args["redis_url"], args["prefix"],
+                                     args["max_seconds"])
+    else:
+        engine = "minimal single-pass loop" + ("" if engine_available() else " (projector.rebuild absent)")
+        count = await minimal_rebuild(args["database_url"], args["schema"], args["redis_url"], args["prefix"],
+                                      args["max_seconds"])
+    seconds = time.perf_counter() - start
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"events": count, "seconds": seconds, "peak_rss_mb": peak_kb / 1024.0, "engine": engine}
+
+
+if __name__ == "__main__":
+    from bench.harness import ensure_import_paths
+
+    ensure_import_paths()
+    print(json.dumps(asyncio.run(main(json.loads(sys.argv[1])))), flush=True)

@@ -1,0 +1,205 @@
+"""Scenario 2: commit -> visible in Redis at half the maximum sustained command rate, and the
+projection apply time alone (RedisApplier, no bus) next to raw pipelined Redis writes of the same ops.
+
+Visibility: a poller reads each charge's hash until its version reaches 4 (captured). Lag is measured
+from the hash's `created_us`, the clock reading taken just before the events' INSERT, so it also
+includes the INSERT and COMMIT: an upper bound of commit -> visible by about one insert."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import grpc
+
+from bench.harness import (
+    charge_request,
+    closed_loop,
+    create_merchants,
+    isolated,
+    latency_summary,
+    log,
+    merchants_needed,
+    open_bench_pool,
+    open_loop,
+    services,
+)
+from bench.model import Row, RunContext, Scenario, Size, at_most
+
+CHARGE_VERSION_CAPTURED = 4
+SIZES: dict[Size, dict[str, Any]] = {
+    Size.FULL: {"seconds": 10.0, "calibrate_ops": 300, "apply_events": 2000, "visible_timeout": 20.0},
+    Size.QUICK: {"seconds": 4.0, "calibrate_ops": 60, "apply_events": 400, "visible_timeout": 15.0},
+    Size.SMOKE: {"seconds": 1.5, "calibrate_ops": 24, "apply_events": 60, "visible_timeout": 15.0},
+}
+
+
+class VisibilityPoller:
+    """Watches charge hashes until each is fully projected; records created -> visible."""
+
+    def __init__(self, redis: Any, prefix: str) -> None:
+        self._redis = redis
+        self._prefix = prefix
+        self.pending: set[str] = set()
+        self.lags: list[float] = []
+        self.closing = False
+
+    def watch(self, charge_id: str) -> None:
+        self.pending.add(f"{self._prefix}charge:{charge_id}")
+
+    async def run(self, timeout_after_close: float) -> int:
+        deadline: float | None = None
+        while True:
+            if self.closing and deadline is None:
+                deadline = time.monotonic() + timeout_after_close
+            if deadline is not None and (not self.pending or time.monotonic() > deadline):
+                return len(self.pending)
+            if self.pending:
+                keys = list(self.pending)
+                pipe = self._redis.pipeline(transaction=False)
+                for key in keys:
+                    pipe.hmget(key, "version", "created_us")
+                values = await pipe.execute()
+                now = time.time()
+                for key, (version, created_us) in zip(keys, values, strict=True):
+                    if version is not None and int(version) >= CHARGE_VERSION_CAPTURED and created_us:
+                        self.lags.append(now - int(created_us) / 1e6)
+                        self.pending.discard(key)
+            await asyncio.sleep(0.001)
+
+
+async def _max_rate(stub: Any, merchants: list[Any], ops: int) -> float:
+    async def op(n: int) -> None:
+        m = merchants[n % len(merchants)]
+        await stub.CreateCharge(charge_request(n), metadata=m.metadata)
+
+    result = await closed_loop(op, clients=16, ops=ops, max_seconds=6.0, warmup=16)
+    return result.throughput
+
+
+async def _apply_alone(settings: Any, redis: Any, limit: int, metrics: dict[str, float]) -> None:
+    from bench.scenarios.projection_input import application, projected
+    from eventlog.store import EventStore
+    from projector.adapters.redis_apply import RedisApplier
+    from projector.projections import all_projections
+    from projector.projections.base import Keys
+
+    pool = await open_bench_pool(settings)
+    try:
+        events = []
+        async for stored in EventStore(pool, None).iterate(batch_size=1000):  # type: ignore[arg-type]
+            events.append(projected(stored))
+            if len(events) >= limit:
+                break
+    finally:
+        await pool.close()
+    projections = all_projections()
+    # One event through every projection, one Lua call each: what the live consumers do per event.
+    prefix = f"{settings.redis_prefix}apply1:"
+    keys = Keys(prefix)
+    appliers = [RedisApplier(redis, prefix, p.name) for p in projections]
+    latencies = []
+    start = time.perf_counter()
+    for event in events:
+        t0 = time.perf_counter()
+        for projection, applier in zip(projections, appliers, strict=True):
+            await applier.apply(application(projection, event, keys, replay=True))
+        latencies.append(time.perf_counter() - t0)
+    elapsed = time.perf_counter() - start
+    metrics.update(latency_summary("apply_one", latencies))
+    metrics["apply_one_events_per_s"] = len(events) / elapsed
+    # Batches of 100 per projection, pipelined (apply_many).
+    prefix = f"{settings.redis_prefix}applyN:"
+    keys = Keys(prefix)
+    appliers = [RedisApplier(redis, prefix, p.name) for p in projections]
+    start = time.perf_counter()
+    for i in range(0, len(events), 100):
+        chunk = events[i:i + 100]
+        for projection, applier in zip(projections, appliers, strict=True):
+            await applier.apply_many([application(projection, e, keys, replay=True) for e in chunk])
+    metrics["apply_batched_events_per_s"] = len(events) / (time.perf_counter() - start)
+    # Baseline: the very same writes as plain pipelined commands, no Lua, no checkpoint.
+    prefix = f"{settings.redis_prefix}raw:"
+    keys = Keys(prefix)
+    start = time.perf_counter()
+    for i in range(0, len(events), 100):
+        pipe = redis.pipeline(transaction=False)
+        for e in events[i:i + 100]:
+            for projection in projections:
+                for op in projection.apply(e, keys):
+                    pipe.execute_command(*op)
+        await pipe.execute()
+    metrics["raw_redis_batched_events_per_s"] = len(events) / (time.perf_counter() - start)
+    metrics["apply_events"] = float(len(events))
+    metrics["projections"] = float(len(projections))
+
+
+async def run(ctx: RunContext) -> dict[str, float]:
+    from ledgermesh.payments.v1 import payment_service_pb2_grpc
+    from redis.asyncio import Redis
+
+    sizes = SIZES[ctx.size]
+    metrics: dict[str, float] = {}
+    notes = []
+    async with isolated(ctx.servers) as settings:
+        redis = Redis.from_url(settings.redis_url or "", decode_responses=True)
+        try:
+            async with services(settings, "command", "projector") as started:
+                channel = grpc.aio.insecure_channel(started["command"].target)
+                try:
+                    stub = payment_service_pb2_grpc.PaymentCommandServiceStub(channel)
+                    max_rate = ctx.session.get("command.lm_best_per_s")
+                    expected = int((max_rate or 200) * 0.5 * sizes["seconds"]) + sizes["calibrate_ops"] + 50
+                    merchants = await create_merchants(channel, merchants_needed(16, expected))
+                    if not max_rate or max_rate != max_rate:
+                        max_rate = await _max_rate(stub, merchants, sizes["calibrate_ops"])
+                        notes.append("max rate calibrated in each run (16 clients, projector running): "
+                                     "the command scenario did not run first")
+                    else:
+                        notes.append("load = half the command scenario's median best CreateCharge/s")
+                    rate = max(1.0, max_rate * 0.5)
+                    metrics["max_rate_per_s"] = max_rate
+                    metrics["target_rate_per_s"] = rate
+                    poller = VisibilityPoller(redis, settings.redis_prefix)
+                    watcher = asyncio.create_task(poller.run(sizes["visible_timeout"]))
+
+                    async def op(n: int) -> None:
+                        m = merchants[n % len(merchants)]
+                        reply = await stub.CreateCharge(charge_request(100_000 + n), metadata=m.metadata)
+                        poller.watch(reply.charge.id)
+
+                    result = await open_loop(op, rate=rate, seconds=sizes["seconds"])
+                    poller.closing = True
+                    never = await watcher
+                finally:
+                    await channel.close()
+            metrics["achieved_rate_per_s"] = result.throughput
+            metrics.update(latency_summary("command", result.latencies_s))
+            metrics.update(latency_summary("lag", poller.lags))
+            log(f"  {result.completed} commands at {result.throughput:.1f}/s (target {rate:.1f}/s); "
+                f"{len(poller.lags)} seen in Redis, lag p99 {metrics['lag_p99_ms']:.1f} ms")
+            metrics["not_visible"] = float(never)
+            await _apply_alone(settings, redis, sizes["apply_events"], metrics)
+        finally:
+            await redis.aclose()
+    metrics["_notes"] = notes + [  # type: ignore[assignment]
+        "command service (with relay) and projector in their own processes; lag = charge hash `created_us` "
+        "(taken just before the INSERT) -> the bench's 1 ms poller sees version 4: an upper bound of "
+        "commit -> visible. Apply alone: this run's events through every projection, in the bench process."]
+    return metrics
+
+
+ROWS = (
+    Row("achieved_rate_per_s", "CreateCharge/s offered (half of max)", "/s", "max_rate_per_s", "max rate"),
+    Row("lag_p50_ms", "commit -> visible in Redis p50", "ms"),
+    Row("lag_p99_ms", "commit -> visible in Redis p99 at half load", "ms", goal=at_most(25, "ms")),
+    Row("lag_max_ms", "commit -> visible in Redis max", "ms"),
+    Row("not_visible", "charges never visible within the timeout", "charges"),
+    Row("apply_one_p50_ms", "apply one event, all projections (Lua each), p50", "ms"),
+    Row("apply_one_p99_ms", "apply one event, all projections (Lua each), p99", "ms"),
+    Row("apply_batched_events_per_s", "apply events/s, batches of 100 (apply_many)", "/s",
+        "raw_redis_batched_events_per_s", "raw redis pipeline, same ops"),
+)
+
+SCENARIO = Scenario("lag", "end-to-end lag and projection apply", ROWS, run, budget_s=180.0)

@@ -1,0 +1,166 @@
+"""The seed's dashboard: GET /dashboard/payments (JSON), the page at /dashboard, and its live feed
+at /dashboard/stream (Server-Sent Events fed by QueryService.WatchDashboard).
+
+Browsers' EventSource cannot send an Authorization header, so these routes also accept the key as
+`?key=sk_test_...` (see common.authorization). Such URLs end up in browser history and server logs;
+that is acceptable for test-mode keys on a local dashboard, not for live keys."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncGenerator, AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import grpc
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, StreamingResponse
+from ledgermesh.query.v1 import query_service_pb2 as q
+
+from gateway import openapi as doc
+from gateway.routes.common import backends, call, call_metadata, query_params, text
+from gateway.stripe_shapes import objects
+from gateway.stripe_shapes.errors import StripeError, from_rpc_error
+
+log = logging.getLogger(__name__)
+router = APIRouter(tags=["dashboard"])
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+HEARTBEAT_SECONDS = 15.0
+# Used only while WatchDashboard is unavailable (UNIMPLEMENTED): re-read the dashboard this often.
+POLL_SECONDS = 1.0
+
+DASHBOARD: dict[str, Any] = {
+    "type": "object",
+    "required": ["object", "day", "charge_count", "succeeded_count", "failed_count", "volume", "recent_charges"],
+    "properties": {"object": {"type": "string", "enum": ["dashboard"]}, "day": {"type": "string"},
+                   "charge_count": {"type": "integer"}, "volume": {"type": "array"},
+                   "recent_charges": {"type": "array"}},
+}
+
+
+def _timeframe(request: Request) -> str:
+    timeframe = text(query_params(request), "timeframe") or "today"
+    if timeframe != "today":
+        raise StripeError(400, "invalid_request_error", "timeframe must be 'today'", param="timeframe")
+    return timeframe
+
+
+def dashboard_object(d: q.Dashboard) -> dict[str, Any]:
+    return {
+        "object": "dashboard",
+        "day": d.day,
+        "timeframe": "today",
+        "volume": [{"amount": v.amount, "currency": v.currency} for v in d.volume],
+        "refunded": [{"amount": v.amount, "currency": v.currency} for v in d.refunded],
+        "charge_count": d.charge_count,
+        "succeeded_count": d.succeeded_count,
+        "failed_count": d.failed_count,
+        "success_rate": d.success_rate_bps / 100,
+        "recent_charges": [objects.charge(c) for c in d.recent_charges],
+    }
+
+
+@router.get("/dashboard/payments", response_model=None, responses=doc.responds(DASHBOARD),
+            openapi_extra=doc.query(("timeframe", {"type": "string", "enum": ["today"]})))
+async def dashboard_payments(request: Request) -> dict[str, Any]:
+    response = await call(request, backends(request).query.GetDashboard,
+                          q.GetDashboardRequest(timeframe=_timeframe(request)))
+    return dashboard_object(response.dashboard)
+
+
+@router.get("/dashboard", include_in_schema=False)
+async def dashboard_page() -> FileResponse:
+    return FileResponse(STATIC / "dashboard.html", media_type="text/html")
+
+
+@router.get("/dashboard/static/{name}", include_in_schema=False)
+async def dashboard_asset(name: str) -> FileResponse:
+    allowed = {"dashboard.js": "text/javascript", "dashboard.css": "text/css"}
+    if name not in allowed:
+        raise StripeError(404, "invalid_request_error", f"No such asset: {name}")
+    return FileResponse(STATIC / name, media_type=allowed[name])
+
+
+async def _snapshot(request: Request, dashboard: q.Dashboard) -> dict[str, Any]:
+    """The dashboard plus balance and projection lag; those two are best effort (null if unavailable)."""
+    snapshot: dict[str, Any] = {"dashboard": dashboard_object(dashboard), "balance": None, "projections": None}
+    try:
+        balance = await call(request, backends(request).query.GetBalance, q.GetBalanceRequest(), timeout=2)
+        snapshot["balance"] = objects.balance(balance.balance)
+    except StripeError:
+        pass
+    try:
+        status = await call(request, backends(request).query.GetProjectionStatus, q.GetProjectionStatusRequest(),
+                            timeout=2)
+        snapshot["projections"] = [{"name": p.name, "position": p.position, "lag_ms": p.last_lag_ms,
+                                    "dead_letters": p.dead_letters} for p in status.projections]
+    except StripeError:
+        pass
+    return snapshot
+
+
+def _sse(data: dict[str, Any], event: str = "dashboard") -> bytes:
+    return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
+
+
+async def _updates(request: Request, timeframe: str) -> AsyncGenerator[q.Dashboard, None]:
+    stream = backends(request).query.WatchDashboard(q.WatchDashboardRequest(timeframe=timeframe),
+                                                    metadata=call_metadata(request))
+    try:
+        async for update in stream:
+            yield update.dashboard
+    except grpc.aio.AioRpcError as exc:
+        if exc.code() != grpc.StatusCode.UNIMPLEMENTED:
+            raise
+        log.warning("WatchDashboard is not implemented by the query service; polling GetDashboard instead")
+        while True:
+            response = await call(request, backends(request).query.GetDashboard,
+                                  q.GetDashboardRequest(timeframe=timeframe))
+            yield response.dashboard
+            await asyncio.sleep(POLL_SECONDS)
+    finally:
+        stream.cancel()
+
+
+@router.get("/dashboard/stream", response_model=None,
+            responses={200: {"description": "Server-Sent Events: one `dashboard` event per change",
+                             "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+                       **doc.error_responses()},
+            openapi_extra=doc.query(("timeframe", {"type": "string", "enum": ["today"]}), ("key", doc.STRING)))
+async def dashboard_stream(request: Request) -> StreamingResponse:
+    timeframe = _timeframe(request)
+    # Fail before the stream starts when the key is bad, so the client gets a proper 401.
+    first = await call(request, backends(request).query.GetDashboard, q.GetDashboardRequest(timeframe=timeframe))
+
+    async def events() -> AsyncIterator[bytes]:
+        yield _sse(await _snapshot(request, first.dashboard))
+        updates = _updates(request, timeframe)
+        pending: asyncio.Task[q.Dashboard] | None = None
+        try:
+            while True:
+                pending = pending or asyncio.ensure_future(anext(updates))
+                done, _ = await asyncio.wait({pending}, timeout=HEARTBEAT_SECONDS)
+                if not done:
+                    yield b": heartbeat\n\n"
+                    continue
+                try:
+                    dashboard = pending.result()
+                except StopAsyncIteration:
+                    return
+                except (grpc.aio.AioRpcError, StripeError) as exc:
+                    error = from_rpc_error(exc) if isinstance(exc, grpc.aio.AioRpcError) else exc
+                    yield _sse({"error": {"type": error.type, "message": error.message}}, event="error")
+                    return
+                pending = None
+                yield _sse(await _snapshot(request, dashboard))
+        finally:
+            if pending is not None:
+                pending.cancel()
+                await asyncio.gather(pending, return_exceptions=True)
+            await updates.aclose()
+
+    return StreamingResponse(events(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

@@ -1,0 +1,59 @@
+"""/v1/refunds: Stripe's Refunds API over PaymentCommandService.CreateRefund and QueryService."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from ledgermesh.payments.v1 import payment_service_pb2 as pay
+from ledgermesh.query.v1 import query_service_pb2 as q
+
+from gateway import openapi as doc
+from gateway.routes.common import (
+    backends,
+    call,
+    form,
+    idempotency_key,
+    integer,
+    query_params,
+    require,
+    string_map,
+    text,
+)
+from gateway.routes.pages import page_from
+from gateway.stripe_shapes import objects
+
+router = APIRouter(tags=["refunds"])
+
+REFUND = doc.stripe_object("refund", ("id", "amount", "charge", "currency", "status"))
+
+
+@router.post("/v1/refunds", response_model=None, responses=doc.responds(REFUND),
+             openapi_extra=doc.form({"charge": doc.STRING, "amount": doc.INTEGER, "reason": doc.STRING,
+                                     "metadata": doc.METADATA}, ("charge",)))
+async def create_refund(request: Request) -> dict[str, Any]:
+    p = await form(request)
+    message = pay.CreateRefundRequest(
+        charge_id=text(p, "charge") or str(require(p, "charge")), reason=text(p, "reason"),
+        metadata=string_map(p, "metadata"), idempotency_key=idempotency_key(request),
+    )
+    amount = integer(p, "amount")
+    if amount is not None:
+        message.amount = amount
+    response = await call(request, backends(request).payments.CreateRefund, message)
+    return objects.refund(response.refund)
+
+
+@router.get("/v1/refunds/{refund_id}", response_model=None, responses=doc.responds(REFUND))
+async def retrieve_refund(request: Request, refund_id: str) -> dict[str, Any]:
+    response = await call(request, backends(request).query.GetRefund, q.GetRefundRequest(refund_id=refund_id))
+    return objects.refund(response.refund)
+
+
+@router.get("/v1/refunds", response_model=None, responses=doc.responds(doc.list_of(REFUND)),
+            openapi_extra=doc.list_query(("charge", doc.STRING)))
+async def list_refunds(request: Request) -> dict[str, Any]:
+    p = query_params(request)
+    response = await call(request, backends(request).query.ListRefunds,
+                          q.ListRefundsRequest(page=page_from(p), charge_id=text(p, "charge")))
+    return objects.list_object("/v1/refunds", [objects.refund(r) for r in response.refunds], response.has_more)

@@ -1,0 +1,68 @@
+"""How far each projection is behind the log: in positions (from PostgreSQL) and in time (the ring of
+recent commit -> applied lags the Lua apply keeps), and whether it has stopped moving."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+from eventlog.store import EventStore
+from projector.projections import all_projections
+
+# A projection that has events to apply but applied nothing for this long is unhealthy.
+STALL_SECONDS = 30.0
+_BEHIND_CAP = 10_000_000
+
+
+@dataclass(frozen=True)
+class ProjectionLag:
+    name: str
+    position: int
+    behind: int
+    applied: int
+    last_lag_ms: int
+    p50_ms: int
+    p99_ms: int
+    idle_seconds: float | None
+    dead_letters: int
+
+    @property
+    def healthy(self) -> bool:
+        return not (self.behind > 0 and (self.idle_seconds is None or self.idle_seconds > STALL_SECONDS))
+
+
+def percentile(values: list[int], q: float) -> int:
+    if not values:
+        return 0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def behind(store: EventStore, position: int) -> int:
+    async with store.pool.connection() as conn:
+        cur = await conn.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM events WHERE global_position > %s"
+            " AND tx_id < pg_snapshot_xmin(pg_current_snapshot()) LIMIT %s) s", (position, _BEHIND_CAP))
+        row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+
+async def lag_report(store: EventStore, redis: Redis, prefix: str) -> list[ProjectionLag]:
+    rows = []
+    now_ms = time.time() * 1000
+    for projection in all_projections():
+        stats_key = f"{prefix}proj:{projection.name}:stats"
+        stats = await redis.hgetall(stats_key)
+        lags = [int(v) for v in await redis.lrange(f"{stats_key}:lags", 0, -1)]
+        position = int(stats.get("position", 0))
+        last = stats.get("last_applied_ms")
+        rows.append(ProjectionLag(
+            name=projection.name, position=position, behind=await behind(store, position),
+            applied=int(stats.get("applied", 0)), last_lag_ms=int(stats.get("last_lag_ms", 0)),
+            p50_ms=percentile(lags, 0.50), p99_ms=percentile(lags, 0.99),
+            idle_seconds=(now_ms - int(last)) / 1000 if last else None,
+            dead_letters=await redis.llen(f"{prefix}dlq:{projection.name}"),
+        ))
+    return rows

@@ -1,0 +1,114 @@
+"""Stripe cursor pages over a newest-first sorted-set index (score = created time in µs).
+
+Pages walk ranks, not scores, so objects created in the same microsecond are neither skipped nor
+repeated (ties are ordered by member, as Redis orders them). Each window is read by one Lua call, so a
+window is consistent even while the projector writes. Filters are applied here, over bounded windows:
+a page scans at most `max_scan` index entries."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+# Returns up to COUNT members, skipping SKIP, on one side of the cursor, within [GTE, LTE].
+# Direction "older" (default, starting_after) walks newest -> oldest; "newer" (ending_before) walks
+# oldest -> newest starting right above the cursor. A cursor that is not in the index returns {-1}.
+WINDOW_SCRIPT = """
+local key, cursor, direction = KEYS[1], ARGV[1], ARGV[2]
+local gte, lte = ARGV[3], ARGV[4]
+local skip, count = tonumber(ARGV[5]), tonumber(ARGV[6])
+local size = redis.call('ZCARD', key)
+local first = 0
+if lte ~= '+inf' then first = redis.call('ZCOUNT', key, '(' .. lte, '+inf') end
+local last = size - 1
+if gte ~= '-inf' then last = size - 1 - redis.call('ZCOUNT', key, '-inf', '(' .. gte) end
+local at = nil
+if cursor ~= '' then
+  at = redis.call('ZREVRANK', key, cursor)
+  if not at then return {-1} end
+end
+if direction == 'newer' then
+  local top = (at or (last + 1)) - 1 - skip
+  if top > last then top = last end
+  local bottom = top - count + 1
+  if bottom < first then bottom = first end
+  if top < bottom then return {} end
+  local members = redis.call('ZREVRANGE', key, bottom, top)
+  local reversed = {}
+  for i = #members, 1, -1 do reversed[#reversed + 1] = members[i] end
+  return reversed
+end
+local start = first
+if at and at + 1 > start then start = at + 1 end
+start = start + skip
+local stop = start + count - 1
+if stop > last then stop = last end
+if stop < start then return {} end
+return redis.call('ZREVRANGE', key, start, stop)
+"""
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    limit: int = 10
+    starting_after: str = ""
+    ending_before: str = ""
+    created_gte_us: int | None = None
+    created_lte_us: int | None = None
+
+    @property
+    def size(self) -> int:
+        return max(1, min(self.limit or 10, 100))
+
+
+class CursorMissing(Exception):
+    """The cursor object is not in the index (unknown id, or another account's)."""
+
+
+class Pager:
+    def __init__(self, redis: Redis, max_scan: int = 20_000, chunk: int = 200) -> None:
+        self._redis = redis
+        self._script = redis.register_script(WINDOW_SCRIPT)
+        self._max_scan = max_scan
+        self._chunk = chunk
+
+    async def _window(self, key: str, page: PageRequest, skip: int, count: int) -> list[str]:
+        direction = "newer" if page.ending_before else "older"
+        cursor = page.ending_before or page.starting_after
+        gte = "-inf" if page.created_gte_us is None else str(page.created_gte_us)
+        lte = "+inf" if page.created_lte_us is None else str(page.created_lte_us)
+        result = await self._script(keys=[key], args=[cursor, direction, gte, lte, skip, count])
+        if result and result[0] == -1:
+            raise CursorMissing(cursor)
+        return [m if isinstance(m, str) else m.decode() for m in result]
+
+    async def ids(self, key: str, page: PageRequest) -> tuple[list[str], bool]:
+        """One unfiltered page of ids, newest first, and whether more follow in that direction."""
+        ids = await self._window(key, page, 0, page.size + 1)
+        has_more = len(ids) > page.size
+        ids = ids[: page.size]
+        return (list(reversed(ids)) if page.ending_before else ids), has_more
+
+    async def matching(
+        self, key: str, page: PageRequest, load: Callable[[Sequence[str]], Awaitable[list[object | None]]],
+        keep: Callable[[object], bool],
+    ) -> tuple[list[object], bool]:
+        """One page of loaded objects that `keep` accepts, newest first. Objects are loaded a window at
+        a time; the scan stops after `max_scan` index entries (has_more then says whether any remain)."""
+        found: list[object] = []
+        scanned = 0
+        while scanned < self._max_scan:
+            ids = await self._window(key, page, scanned, self._chunk)
+            scanned += len(ids)
+            for item in await load(ids):
+                if item is not None and keep(item):
+                    found.append(item)
+                    if len(found) > page.size:
+                        break
+            if len(found) > page.size or len(ids) < self._chunk:
+                break
+        has_more = len(found) > page.size or scanned >= self._max_scan
+        found = found[: page.size]
+        return (list(reversed(found)) if page.ending_before else found), has_more

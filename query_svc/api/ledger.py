@@ -1,0 +1,104 @@
+"""The account, its balance and balance transactions, and the events API."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import grpc
+from ledgermesh.query.v1 import query_service_pb2 as q
+
+from query_svc.adapters.pages import CursorMissing
+from query_svc.adapters.read_models import (
+    account_from_hash,
+    balance_from_hash,
+    balance_transaction_from_hash,
+    envelope_from_record,
+)
+from query_svc.api.common import ReadSide, account, not_found, page_of
+
+
+class LedgerQueries(ReadSide):
+    async def GetAccount(self, request: q.GetAccountRequest, context: grpc.aio.ServicerContext) -> q.GetAccountResponse:
+        acct = account()
+        if request.account_id and request.account_id != acct:
+            await not_found(context, "account", request.account_id)
+        h = await self.rm.hash_at(self.rm.keys("account", acct), request.min_position)
+        if not h or "id" not in h:
+            await not_found(context, "account", acct)
+        return q.GetAccountResponse(account=account_from_hash(h))
+
+    async def GetBalance(self, request: q.GetBalanceRequest, context: grpc.aio.ServicerContext) -> q.GetBalanceResponse:
+        key = self.rm.keys("bal", account())
+        found: dict[str, str] = {}
+
+        async def probe() -> bool:
+            nonlocal found
+            found = await self.rm.redis.hgetall(key)
+            positions = [int(v) for name, v in found.items() if name.startswith("position:")]
+            return max(positions, default=0) >= request.min_position
+
+        if request.min_position > 0:
+            await self.rm.wait_until(probe)
+        else:
+            await probe()
+        return q.GetBalanceResponse(balance=balance_from_hash(found))
+
+    async def GetBalanceTransaction(
+        self, request: q.GetBalanceTransactionRequest, context: grpc.aio.ServicerContext
+    ) -> q.GetBalanceTransactionResponse:
+        h = await self.rm.owned(self.rm.keys("txn", request.balance_transaction_id), account())
+        if h is None:
+            await not_found(context, "balance transaction", request.balance_transaction_id)
+        return q.GetBalanceTransactionResponse(balance_transaction=balance_transaction_from_hash(h))  # type: ignore[arg-type]
+
+    async def ListBalanceTransactions(
+        self, request: q.ListBalanceTransactionsRequest, context: grpc.aio.ServicerContext
+    ) -> q.ListBalanceTransactionsResponse:
+        acct = account()
+        index = self.rm.keys("acct", acct, "txns")
+        page = page_of(request.page)
+        kind, source = request.type, request.source
+        try:
+            if not kind and not source:
+                ids, has_more = await self.rm.pager.ids(index, page)
+                found = [h for h in await self.rm.owned_many("txn", acct, ids) if h is not None]
+            else:
+                async def load(ids: Sequence[str]) -> list[object | None]:
+                    return list(await self.rm.owned_many("txn", acct, list(ids)))
+
+                def keep(h: object) -> bool:
+                    assert isinstance(h, dict)
+                    return (not kind or h.get("type") == kind) and (not source or h.get("source") == source)
+
+                found, has_more = await self.rm.pager.matching(index, page, load, keep)  # type: ignore[assignment]
+        except CursorMissing:
+            return q.ListBalanceTransactionsResponse()
+        return q.ListBalanceTransactionsResponse(
+            balance_transactions=[balance_transaction_from_hash(h) for h in found], has_more=has_more)
+
+    async def GetEvent(self, request: q.GetEventRequest, context: grpc.aio.ServicerContext) -> q.GetEventResponse:
+        raw = await self.rm.redis.get(self.rm.keys("event", request.event_id))
+        envelope = envelope_from_record(raw) if raw else None
+        if envelope is None or envelope.tenant_id != account():
+            await not_found(context, "event", request.event_id)
+        return q.GetEventResponse(event=envelope)
+
+    async def ListEvents(self, request: q.ListEventsRequest, context: grpc.aio.ServicerContext) -> q.ListEventsResponse:
+        acct = account()
+        index = self.rm.keys("acct", acct, "events")
+        wanted = request.type
+
+        async def load(ids: Sequence[str]) -> list[object | None]:
+            raws = await self.rm.strings([self.rm.keys("event", i) for i in ids])
+            return [envelope_from_record(r) if r else None for r in raws]
+
+        try:
+            if not wanted:
+                ids, has_more = await self.rm.pager.ids(index, page_of(request.page))
+                events = [e for e in await load(ids) if e is not None]
+            else:
+                events, has_more = await self.rm.pager.matching(
+                    index, page_of(request.page), load, lambda e: e.event_type == wanted)  # type: ignore[attr-defined]
+        except CursorMissing:
+            return q.ListEventsResponse()
+        return q.ListEventsResponse(events=[e for e in events if e.tenant_id == acct], has_more=has_more)  # type: ignore[attr-defined]

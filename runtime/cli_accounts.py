@@ -1,0 +1,67 @@
+"""`ledgermesh accounts create`: onboard a merchant on the running stack and print its secret key.
+
+The key is printed once (only its hash is stored). The target is the command service of the stack
+that `ledgermesh up` recorded, or LEDGERMESH_HOST / LEDGERMESH_COMMAND_PORT."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+
+from runtime.cli import Subcommand
+from runtime.devstack import client_host, settings_from_stack_file
+from runtime.settings import Settings
+
+
+async def create_account(target: str, email: str, business_name: str, country: str, currency: str,
+                         api_key: str | None, timeout_s: float) -> tuple[str, str]:
+    import grpc
+    from ledgermesh.accounts.v1 import account_service_pb2 as pb
+    from ledgermesh.accounts.v1 import account_service_pb2_grpc
+
+    metadata = [("authorization", f"Bearer {api_key}")] if api_key else []
+    async with grpc.aio.insecure_channel(target) as channel:
+        response = await account_service_pb2_grpc.AccountCommandServiceStub(channel).CreateAccount(
+            pb.CreateAccountRequest(email=email, business_name=business_name, country=country,
+                                    default_currency=currency),
+            metadata=metadata, timeout=timeout_s)
+    return response.account.id, response.secret_key
+
+
+def _configure(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    create = actions.add_parser("create", help="create an account and print its sk_test_ key",
+                                description="Create an account on the running stack and print its secret key.")
+    create.add_argument("--email", default="owner@example.com", help="contact email")
+    create.add_argument("--business-name", default="", help="business name")
+    create.add_argument("--country", default="US", help="ISO 3166-1 alpha-2 country")
+    create.add_argument("--currency", default="usd", help="default currency")
+    create.add_argument("--api-key", default=None,
+                        help="a platform key, when the stack does not allow self sign-up")
+    create.add_argument("--json", action="store_true", help="print {account_id, secret_key} as JSON")
+    create.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for the command service")
+
+
+def run(args: argparse.Namespace) -> int:
+    import grpc
+
+    settings = settings_from_stack_file(Settings.from_env())
+    target = f"{client_host(settings.host)}:{settings.command_port}"
+    try:
+        account_id, secret_key = asyncio.run(create_account(
+            target, args.email, args.business_name, args.country, args.currency, args.api_key, args.timeout))
+    except grpc.aio.AioRpcError as exc:
+        print(f"ledgermesh accounts create: {target}: {exc.code().name}: {exc.details()}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps({"account_id": account_id, "secret_key": secret_key}))
+    else:
+        print(f"account: {account_id}", file=sys.stderr)
+        print(secret_key)
+    return 0
+
+
+COMMAND = Subcommand(help="manage merchant accounts (create prints a new sk_test_ key)", run=run,
+                     configure=_configure)

@@ -1,0 +1,45 @@
+"""What the read-side operations commands (lag, dlq, rebuild, replay, reconcile) open: the event log
+and Redis of the running stack, nothing else."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+from eventlog.store import EventStore
+from runtime.settings import Settings
+
+
+@dataclass
+class ReadSide:
+    settings: Settings
+    store: EventStore
+    redis: Redis
+
+    @property
+    def prefix(self) -> str:
+        return self.settings.redis_prefix
+
+
+def cli_settings() -> Settings:
+    from runtime.devstack import settings_from_stack_file
+
+    return settings_from_stack_file(Settings.from_env())
+
+
+@asynccontextmanager
+async def open_read_side(settings: Settings) -> AsyncIterator[ReadSide]:
+    from runtime.app import load_signer, open_pool
+
+    if not settings.redis_url:
+        raise ValueError("REDIS_URL is not set and no stack.json from `ledgermesh up`")
+    pool = await open_pool(settings, min_size=1, max_size=4)
+    redis = Redis.from_url(settings.redis_url, decode_responses=True)
+    try:
+        yield ReadSide(settings, EventStore(pool, load_signer(settings)), redis)
+    finally:
+        await redis.aclose()
+        await pool.close()

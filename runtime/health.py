@@ -1,0 +1,108 @@
+"""gRPC health that tells the truth: a watcher probes a server's dependencies and reports NOT_SERVING
+while any of them is down, SERVING again once all answer."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from grpc_health.v1 import health
+from nats.aio.client import Client as NATS
+from psycopg_pool import AsyncConnectionPool
+from redis.asyncio import Redis
+
+from runtime.grpc_server import set_serving
+from runtime.metrics import METRICS
+
+log = logging.getLogger(__name__)
+
+
+class DependencyDown(ConnectionError):
+    """A probe found its dependency unreachable."""
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """Something a server cannot serve without, and a cheap way to ask whether it is there."""
+
+    name: str
+    probe: Callable[[], Awaitable[None]]
+
+
+def postgres(pool: AsyncConnectionPool, timeout: float = 1.0) -> Dependency:
+    async def probe() -> None:
+        async with pool.connection(timeout=timeout) as conn:
+            await conn.execute("SELECT 1")
+
+    return Dependency("postgresql", probe)
+
+
+def nats(nc: NATS) -> Dependency:
+    async def probe() -> None:
+        if not nc.is_connected:
+            raise DependencyDown("NATS connection is not established")
+
+    return Dependency("nats", probe)
+
+
+def redis(client: Redis) -> Dependency:
+    async def probe() -> None:
+        await client.ping()
+
+    return Dependency("redis", probe)
+
+
+class HealthWatcher:
+    """Probes every `interval` seconds and sets the health status of "" and each service name."""
+
+    def __init__(self, servicer: health.aio.HealthServicer, service_names: Sequence[str],
+                 dependencies: Sequence[Dependency], *, interval: float = 0.5, timeout: float = 1.0) -> None:
+        self._servicer = servicer
+        self._names = tuple(service_names)
+        self._dependencies = tuple(dependencies)
+        self._interval = interval
+        self._timeout = timeout
+        self._serving: bool | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def _up(self, dependency: Dependency) -> bool:
+        try:
+            await asyncio.wait_for(dependency.probe(), self._timeout)
+        except Exception as exc:  # any failure of a probe means "not available", whatever raised it
+            log.debug("%s probe failed: %s", dependency.name, exc)
+            up = False
+        else:
+            up = True
+        METRICS.dependency_up.labels(dependency.name).set(1 if up else 0)
+        return up
+
+    async def check_once(self) -> bool:
+        results = await asyncio.gather(*(self._up(d) for d in self._dependencies))
+        serving = all(results)
+        if serving != self._serving:
+            down = [d.name for d, up in zip(self._dependencies, results, strict=True) if not up]
+            if serving:
+                log.info("dependencies back; %s SERVING", ", ".join(self._names))
+            else:
+                log.warning("%s down; %s NOT_SERVING", ", ".join(down), ", ".join(self._names))
+            await set_serving(self._servicer, self._names, serving)
+            self._serving = serving
+        return serving
+
+    async def _run(self) -> None:
+        while True:
+            await self.check_once()
+            await asyncio.sleep(self._interval)
+
+    async def start(self) -> HealthWatcher:
+        """Check once (so the server starts with a true status), then keep watching."""
+        await self.check_once()
+        self._task = asyncio.create_task(self._run(), name=f"health-{self._names[0] if self._names else ''}")
+        return self
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)

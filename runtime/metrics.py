@@ -1,0 +1,192 @@
+"""Prometheus metrics shared by every LedgerMesh process; names and labels are listed in docs/metrics.md.
+
+The projector's own metrics live in projector/metrics.py; both register in prometheus_client's default
+registry, so one endpoint per process exposes everything that process does."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import grpc
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram, start_http_server
+
+log = logging.getLogger(__name__)
+
+_LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.command_seconds = Histogram(
+            "ledgermesh_command_duration_seconds", "Command handling time, by command (gRPC method)",
+            ["command"], buckets=_LATENCY_BUCKETS)
+        self.commands = Counter(
+            "ledgermesh_commands_total", "Commands handled, by command and outcome (gRPC status code name)",
+            ["command", "outcome"])
+        self.query_seconds = Histogram(
+            "ledgermesh_query_duration_seconds", "Query handling time, by query (gRPC method)",
+            ["query"], buckets=_LATENCY_BUCKETS)
+        self.queries = Counter(
+            "ledgermesh_queries_total", "Queries handled, by query and outcome (gRPC status code name)",
+            ["query", "outcome"])
+        self.events_appended = Counter(
+            "ledgermesh_events_appended_total", "Events committed to the log by this process",
+            ["aggregate_type", "event_type"])
+        self.relay_backlog = Gauge(
+            "ledgermesh_relay_backlog_events", "Committed events the relay has not yet published")
+        self.dependency_up = Gauge(
+            "ledgermesh_dependency_up", "1 while the dependency answers its health probe, else 0", ["dependency"])
+        self.webhook_deliveries = Counter(
+            "ledgermesh_webhook_deliveries_total",
+            "Webhook delivery attempts, by outcome (succeeded, failed, refused)", ["outcome"])
+        self.webhook_delivery_seconds = Histogram(
+            "ledgermesh_webhook_delivery_duration_seconds", "Time of one webhook delivery attempt",
+            buckets=_LATENCY_BUCKETS)
+        self.webhook_endpoints_disabled = Counter(
+            "ledgermesh_webhook_endpoints_disabled_total", "Endpoints disabled after persistent failure")
+        self.http_requests = Counter(
+            "ledgermesh_http_requests_total", "Gateway requests, by method, route and status",
+            ["method", "route", "status"])
+        self.http_seconds = Histogram(
+            "ledgermesh_http_request_duration_seconds", "Gateway request time, by method and route",
+            ["method", "route"], buckets=_LATENCY_BUCKETS)
+
+
+METRICS = Metrics()
+
+
+def _split(method: str) -> tuple[str, str]:
+    """'/pkg.Service/Method' -> ('pkg.Service', 'Method')."""
+    _, service, name = method.split("/", 2) if method.count("/") == 2 else ("", "", method)
+    return service, name
+
+
+def _outcome(context: grpc.aio.ServicerContext, failed: bool) -> str:
+    code = context.code()
+    if code is None:
+        return "UNKNOWN" if failed else "OK"
+    if isinstance(code, grpc.StatusCode):
+        return code.name
+    return next((c.name for c in grpc.StatusCode if c.value[0] == code), str(code))
+
+
+class MetricsInterceptor(grpc.aio.ServerInterceptor):
+    """Latency and outcome of every unary call to a *CommandService (as a command) or the QueryService
+    (as a query). Installed outermost, so refusals by the auth interceptor are counted too."""
+
+    async def intercept_service(
+        self, continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(handler_call_details)
+        service, method = _split(handler_call_details.method)
+        if service.endswith("CommandService"):
+            seconds, outcomes = METRICS.command_seconds, METRICS.commands
+        elif service.endswith("QueryService"):
+            seconds, outcomes = METRICS.query_seconds, METRICS.queries
+        else:
+            return handler
+        if handler is None or handler.unary_unary is None:
+            return handler
+        inner = handler.unary_unary
+
+        async def timed(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            started = time.perf_counter()
+            failed = True
+            try:
+                response = await inner(request, context)
+                failed = False
+                return response
+            finally:
+                seconds.labels(method).observe(time.perf_counter() - started)
+                outcomes.labels(method, _outcome(context, failed)).inc()
+
+        return grpc.unary_unary_rpc_method_handler(
+            timed, request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer)
+
+
+def serve_metrics(host: str, port: int) -> tuple[Any, int]:
+    """Expose the default registry at http://host:port/metrics (a daemon thread); returns (server, port)."""
+    server, _ = start_http_server(port, addr=host, registry=REGISTRY)
+    return server, int(server.server_port)
+
+
+def count_appended(events: Sequence[Any]) -> None:
+    for event in events:
+        METRICS.events_appended.labels(event.aggregate_type, event.event_type).inc()
+
+
+async def sample_every(interval: float, stop: asyncio.Event, sample: Callable[[], Awaitable[None]]) -> None:
+    """Run `sample` until `stop`; a failed sample is logged and retried at the next tick."""
+    while not stop.is_set():
+        try:
+            await sample()
+        except Exception as exc:  # a gauge we cannot read this tick keeps its last value
+            log.debug("metrics sample failed: %s", exc)
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+        except TimeoutError:
+            pass
+
+
+def relay_backlog_sampler(relay: Any) -> Callable[[], Awaitable[None]]:
+    async def sample() -> None:
+        METRICS.relay_backlog.set(await relay.backlog())
+
+    return sample
+
+
+def projection_pending_sampler(js: Any, stream: str, durables: Sequence[str]) -> Callable[[], Awaitable[None]]:
+    """Lag in positions: events in the stream each projection's consumer has not yet acked."""
+    from projector.metrics import PROJECTOR_METRICS
+
+    async def sample() -> None:
+        for durable in durables:
+            info = await js.consumer_info(stream, durable)
+            PROJECTOR_METRICS.pending.labels(durable).set(info.num_pending + info.num_ack_pending)
+
+    return sample
+
+
+class HttpMetricsMiddleware:
+    """ASGI middleware counting gateway requests by route template (not raw path: ids would explode labels)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_and_note(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            METRICS.http_requests.labels(scope["method"], route, str(status)).inc()
+            METRICS.http_seconds.labels(scope["method"], route).observe(time.perf_counter() - started)
+
+
+def install_http_metrics(app: Any) -> None:
+    """GET /metrics on the gateway's own port, and request metrics for every route."""
+    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+    from starlette.responses import Response
+
+    async def metrics_endpoint(request: Any) -> Response:
+        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+    app.add_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
+    app.add_middleware(HttpMetricsMiddleware)

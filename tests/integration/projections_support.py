@@ -1,0 +1,164 @@
+"""A stack whose projector the test controls: command and query servers, the relay, and projection
+consumers the test can start, kill (cancel, no clean stop) and restart. Real PostgreSQL, NATS, Redis."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+import pytest_asyncio
+from ledgermesh.accounts.v1 import account_service_pb2 as acc
+from ledgermesh.accounts.v1 import account_service_pb2_grpc
+from ledgermesh.payments.v1 import payment_service_pb2 as pay
+from ledgermesh.payments.v1 import payment_service_pb2_grpc
+from ledgermesh.query.v1 import query_service_pb2_grpc
+from nats.js.errors import NotFoundError
+
+from eventlog.bus import EventPublisher, Relay
+from projector import keyspace
+from projector.adapters.jetstream_consumer import ConsumerOptions, ProjectionConsumer
+from projector.projections import all_projections
+from runtime.app import Infrastructure
+from runtime.settings import Settings
+from tests.conftest import eventually
+
+
+@dataclass
+class Merchant:
+    account_id: str
+    secret_key: str
+
+    @property
+    def metadata(self) -> list[tuple[str, str]]:
+        return [("authorization", f"Bearer {self.secret_key}")]
+
+
+@dataclass
+class Stack:
+    infra: Infrastructure
+    command: grpc.aio.Channel
+    query: grpc.aio.Channel
+    options: ConsumerOptions
+    consumer_tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    consumer_stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def prefix(self) -> str:
+        return self.infra.settings.redis_prefix
+
+    @property
+    def payments(self) -> payment_service_pb2_grpc.PaymentCommandServiceStub:
+        return payment_service_pb2_grpc.PaymentCommandServiceStub(self.command)
+
+    @property
+    def accounts(self) -> account_service_pb2_grpc.AccountCommandServiceStub:
+        return account_service_pb2_grpc.AccountCommandServiceStub(self.command)
+
+    @property
+    def queries(self) -> query_service_pb2_grpc.QueryServiceStub:
+        return query_service_pb2_grpc.QueryServiceStub(self.query)
+
+    def consumers(self, durable_prefix: str | None = None) -> list[ProjectionConsumer]:
+        options = self.options if durable_prefix is None else ConsumerOptions(
+            **{**self.options.__dict__, "durable_prefix": durable_prefix})
+        js = self.infra.nc.jetstream()
+        return [ProjectionConsumer(js, self.infra.redis, self.prefix, p, options) for p in all_projections()]
+
+    def start_projector(self, durable_prefix: str | None = None) -> None:
+        self.consumer_stop = asyncio.Event()
+        self.consumer_tasks = [asyncio.create_task(c.run(self.consumer_stop)) for c in self.consumers(durable_prefix)]
+
+    async def kill_projector(self) -> None:
+        for task in self.consumer_tasks:
+            task.cancel()
+        await asyncio.gather(*self.consumer_tasks, return_exceptions=True)
+        self.consumer_tasks = []
+
+    async def stop_projector(self) -> None:
+        self.consumer_stop.set()
+        await asyncio.gather(*self.consumer_tasks, return_exceptions=True)
+        self.consumer_tasks = []
+
+    async def merchant(self) -> Merchant:
+        response = await self.accounts.CreateAccount(acc.CreateAccountRequest(email="o@example.com", business_name="Shop"))
+        return Merchant(response.account.id, response.secret_key)
+
+    async def charge(self, merchant: Merchant, amount: int, currency: str = "usd", source: str = "tok_visa",
+                     **fields: Any) -> pay.CreateChargeResponse:
+        return await self.payments.CreateCharge(
+            pay.CreateChargeRequest(amount=amount, currency=currency, source=source, **fields),
+            metadata=merchant.metadata)
+
+    async def scalar(self, sql: str, params: Any = ()) -> Any:
+        async with self.infra.pool.connection() as conn:
+            cur = await conn.execute(sql, params)
+            row = await cur.fetchone()
+            return row[0] if row else None
+
+    async def event_count(self) -> int:
+        return int(await self.scalar("SELECT count(*) FROM events"))
+
+    async def projected_everything(self) -> bool:
+        """Every event is on the bus and every projection consumer has acknowledged all of it."""
+        js = self.infra.nc.jetstream()
+        info = await js.stream_info(self.infra.settings.stream_name)
+        if info.state.messages < await self.event_count():
+            return False
+        for projection in all_projections():
+            try:
+                consumer = await js.consumer_info(self.infra.settings.stream_name,
+                                                  f"{self.options.durable_prefix}-{projection.name}")
+            except NotFoundError:
+                return False  # not subscribed yet
+            if consumer.num_pending or consumer.num_ack_pending:
+                return False
+        return True
+
+    async def settle(self, timeout: float = 30.0) -> None:
+        await eventually(self.projected_everything, timeout=timeout, message="projector never caught up")
+
+    async def dump(self, prefix: str | None = None) -> dict[str, Any]:
+        """Every read-model key (and checkpoint) of every projection under the prefix."""
+        prefix = prefix or self.prefix
+        redis = self.infra.redis
+        found: dict[str, Any] = {}
+        for projection in all_projections():
+            names: list[str] = []
+            async for batch in keyspace.owned_keys(redis, prefix, projection):
+                names += batch
+            names = sorted(set(names)) + keyspace.meta_keys(prefix, projection)
+            for name, value in zip(names, await keyspace.values(redis, names), strict=True):
+                found[name[len(prefix):]] = value
+        return found
+
+
+@pytest_asyncio.fixture
+async def stack(settings: Settings, cleanup: None) -> AsyncIterator[Stack]:
+    from command_svc.bootstrap import start_command_server
+    from query_svc.bootstrap import start_query_server
+
+    infra = await Infrastructure.open(settings)
+    command = await start_command_server(infra)
+    query = await start_query_server(infra)
+    stop = asyncio.Event()
+    relay = asyncio.create_task(Relay(infra.store, EventPublisher(infra.nc.jetstream(), settings.subject_prefix)).run(stop))
+    options = ConsumerOptions(stream=settings.stream_name, subject_prefix=settings.subject_prefix,
+                              durable_prefix=settings.stream_name.lower(), max_deliver=3, backoff=(0.05,),
+                              ack_wait=2.0)
+    command_channel = grpc.aio.insecure_channel(f"127.0.0.1:{command.port}")
+    query_channel = grpc.aio.insecure_channel(f"127.0.0.1:{query.port}")
+    result = Stack(infra, command_channel, query_channel, options)
+    try:
+        yield result
+    finally:
+        await result.kill_projector()
+        stop.set()
+        await relay
+        await command_channel.close()
+        await query_channel.close()
+        await query.stop()
+        await command.stop()
+        await infra.close()

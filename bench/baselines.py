@@ -96,6 +96,8 @@ async def sample_command_rows(conn: Any) -> tuple[RowTemplate, ...]:
 
 
 RAW_TABLE = "bench_raw_events"
+# runtime.app.open_pool's max_size: the raw baseline gets no more connections than LedgerMesh has.
+RAW_CONNECTIONS = 20
 _RAW_COLUMNS = ("event_id, tenant_id, aggregate_id, aggregate_type, event_type, event_version, aggregate_version,"
                 " event_data, metadata, created_at, correlation_id, causation_id, event_hash,"
                 " previous_event_hash, signature")
@@ -110,16 +112,21 @@ async def create_raw_table(conn: Any) -> None:
 
 async def raw_insert_load(database_url: str, schema: str, rows: tuple[RowTemplate, ...], *, clients: int,
                           ops: int, max_seconds: float) -> LoadResult:
-    """One transaction per command: a single multi-row INSERT of `rows`, durable commit."""
+    """One transaction per command: a single multi-row INSERT of `rows`, durable commit. The clients
+    share at most RAW_CONNECTIONS connections, as many as LedgerMesh's pool holds."""
     import psycopg
 
-    conns = [await psycopg.AsyncConnection.connect(database_url, options=f"-c search_path={schema}")
-             for _ in range(clients)]
+    conns: list[Any] = []
     free: asyncio.Queue[Any] = asyncio.Queue()
-    for c in conns:
-        free.put_nowait(c)
-    placeholders = ", ".join(["(" + ", ".join(["%s"] * 15) + ", now())"] * len(rows))
-    placeholders = placeholders.replace(", now())", ")")
+    try:
+        for _ in range(min(clients, RAW_CONNECTIONS)):
+            conns.append(await psycopg.AsyncConnection.connect(database_url, options=f"-c search_path={schema}"))
+            free.put_nowait(conns[-1])
+    except BaseException:
+        for c in conns:
+            await c.close()
+        raise
+    placeholders = ", ".join(["(" + ", ".join(["%s"] * 15) + ")"] * len(rows))
     statement = f"INSERT INTO {RAW_TABLE} ({_RAW_COLUMNS}) VALUES {placeholders}"
     tag = uuid.uuid4().hex[:8]
 

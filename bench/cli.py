@@ -33,11 +33,14 @@ async def run_scenario(scenario: Scenario, ctx: RunContext, runs: int) -> report
         result.not_measured = reason
         return result
     started = time.monotonic()
-    if scenario.prepare is not None:
-        await scenario.prepare(ctx)
     try:
+        if scenario.prepare is not None:
+            await scenario.prepare(ctx)
+        runs_started = time.monotonic()
         for i in range(runs):
-            if ctx.size is Size.FULL and i >= 3 and time.monotonic() - started > scenario.budget_s:
+            spent = time.monotonic() - started
+            next_run = (time.monotonic() - runs_started) / i if i else 0.0
+            if ctx.size is Size.FULL and i >= 3 and spent + next_run > scenario.budget_s:
                 result.skipped_runs = runs - i
                 log(f"{scenario.name}: time budget {scenario.budget_s:.0f}s spent; skipping {runs - i} runs")
                 break

@@ -22,16 +22,21 @@ tracer = trace.get_tracer("ledgermesh.bus")
 
 
 async def connect(url: str, name: str) -> NATS:
-    return await nats.connect(url, name=name, max_reconnect_attempts=-1, reconnect_time_wait=0.5)
+    """Connect to NATS; `url` may list several servers of a cluster separated by commas."""
+    servers = [u.strip() for u in url.split(",") if u.strip()]
+    return await nats.connect(servers=servers, name=name, max_reconnect_attempts=-1, reconnect_time_wait=0.5)
 
 
-async def ensure_stream(js: JetStreamContext, stream: str, subject_prefix: str, dedup_seconds: int) -> None:
+async def ensure_stream(
+    js: JetStreamContext, stream: str, subject_prefix: str, dedup_seconds: int, replicas: int = 1
+) -> None:
     config = StreamConfig(
         name=stream,
         subjects=[f"{subject_prefix}.>"],
         storage=StorageType.FILE,
         retention=RetentionPolicy.LIMITS,
         duplicate_window=float(dedup_seconds),
+        num_replicas=replicas,
     )
     try:
         await js.stream_info(stream)
@@ -48,20 +53,29 @@ class EventPublisher:
         self._prefix = subject_prefix
 
     async def publish(self, events: Sequence[StoredEvent]) -> None:
-        for event in events:
-            with tracer.start_as_current_span(
-                f"publish {event.event_type}", kind=trace.SpanKind.PRODUCER,
-                attributes={"messaging.system": "nats", "messaging.destination.name": self._prefix,
-                            "ledgermesh.event_id": str(event.event_id)},
-            ):
-                headers = headers_for(event)
-                # The current (publish) span becomes the consumer's parent.
-                propagate.inject(headers)
-                await self._js.publish(
-                    subject_for(self._prefix, event.aggregate_type, event.event_type),
-                    to_envelope(event).SerializeToString(),
-                    headers=headers,
-                )
+        """Publish a commit's events, all in flight at once: one round trip to JetStream rather than
+        one per event. They are sent in order; a consumer that still sees one object's events out
+        of order waits for the missing one (the projector's version guard)."""
+        in_request = trace.get_current_span().get_span_context().is_valid
+        await asyncio.gather(*(self._publish_one(event, in_request) for event in events))
+
+    async def _publish_one(self, event: StoredEvent, in_request: bool) -> None:
+        # The fast path publishes inside the command's span; the relay continues the trace the
+        # command recorded in the event's metadata instead of starting a new one.
+        parent = None if in_request else propagate.extract({"traceparent": event.metadata.get("traceparent", "")})
+        with tracer.start_as_current_span(
+            f"publish {event.event_type}", context=parent, kind=trace.SpanKind.PRODUCER,
+            attributes={"messaging.system": "nats", "messaging.destination.name": self._prefix,
+                        "ledgermesh.event_id": str(event.event_id)},
+        ):
+            headers = headers_for(event)
+            # The current (publish) span becomes the consumer's parent.
+            propagate.inject(headers)
+            await self._js.publish(
+                subject_for(self._prefix, event.aggregate_type, event.event_type),
+                to_envelope(event).SerializeToString(),
+                headers=headers,
+            )
 
 
 class Relay:

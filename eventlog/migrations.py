@@ -123,6 +123,17 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         CREATE INDEX idx_webhook_deliveries_pending ON webhook_deliveries (endpoint_id, id) WHERE status = 'pending';
         """,
     ),
+    (
+        3,
+        "velocity index",
+        # The fraud rules count an account's and a card's recent charges on every CreateCharge.
+        """
+        CREATE INDEX idx_events_tenant_type_created ON events (tenant_id, event_type, created_at);
+        CREATE INDEX idx_events_card_velocity ON events
+            (tenant_id, (event_data->'card'->>'fingerprint'), created_at)
+            WHERE event_type = 'ChargeRequested';
+        """,
+    ),
 )
 
 

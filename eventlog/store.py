@@ -122,14 +122,15 @@ class EventStore:
         metadata_base = audit.as_metadata()
         rows: list[tuple[Any, ...]] = []
         pending: list[dict[str, Any]] = []
+        # Every stream's head in one round trip.
+        cur = await conn.execute(
+            "SELECT DISTINCT ON (aggregate_id) aggregate_id, aggregate_version, event_hash FROM events"
+            " WHERE aggregate_id = ANY(%s) ORDER BY aggregate_id, aggregate_version DESC",
+            ([s.aggregate_id for s in appends],),
+        )
+        heads = {row[0]: (row[1], row[2]) for row in await cur.fetchall()}
         for stream in appends:
-            cur = await conn.execute(
-                "SELECT aggregate_version, event_hash FROM events WHERE aggregate_id = %s"
-                " ORDER BY aggregate_version DESC LIMIT 1",
-                (stream.aggregate_id,),
-            )
-            head = await cur.fetchone()
-            version, previous_hash = (head[0], head[1]) if head else (0, None)
+            version, previous_hash = heads.get(stream.aggregate_id, (0, None))
             if version != stream.expected_version:
                 raise WrongExpectedVersion(
                     f"stream {stream.aggregate_id} is at version {version}, expected {stream.expected_version}",
@@ -190,12 +191,14 @@ class EventStore:
             for (pos, tx), fields in zip(positions, pending, strict=True)
         ]
 
-    async def read_stream(self, aggregate_id: str) -> list[StoredEvent]:
+    async def read_stream(self, aggregate_id: str, *, after_version: int = 0) -> list[StoredEvent]:
+        """The stream's events in version order; `after_version` skips those a caller already folded."""
         async with self._pool.connection() as conn:
             cur = conn.cursor(row_factory=dict_row)
             await cur.execute(
-                f"SELECT {_COLUMNS} FROM events WHERE aggregate_id = %s ORDER BY aggregate_version",
-                (aggregate_id,),
+                f"SELECT {_COLUMNS} FROM events WHERE aggregate_id = %s AND aggregate_version > %s"
+                " ORDER BY aggregate_version",
+                (aggregate_id, after_version),
             )
             return [row_to_event(row) for row in await cur.fetchall()]
 

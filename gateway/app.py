@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
+import uvicorn
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -54,6 +57,9 @@ def create_app(command_target: str, query_target: str, settings: Settings | None
                               "`Authorization: Bearer sk_test_...`; the dashboard page and its event stream "
                               "also accept `?key=sk_test_...` because browsers' EventSource cannot send headers.")
     app.state.settings = settings
+    # Set when the server shuts down: endless responses (the dashboard's event stream) end on it, since
+    # uvicorn waits for every open response before it stops.
+    app.state.closing = asyncio.Event()
 
     @app.middleware("http")
     async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -102,3 +108,13 @@ def create_app(command_target: str, query_target: str, settings: Settings | None
                    dashboard, reports):
         app.include_router(module.router)
     return app
+
+
+class GatewayServer(uvicorn.Server):
+    """uvicorn's server, telling the app's endless streams to end when shutdown begins."""
+
+    async def shutdown(self, sockets: Any = None) -> None:
+        closing = getattr(getattr(self.config.app, "state", None), "closing", None)
+        if isinstance(closing, asyncio.Event):
+            closing.set()
+        await super().shutdown(sockets)

@@ -40,7 +40,8 @@ async def replay_dead_letters(store: EventStore, redis: Redis, prefix: str, proj
     key = dlq_key(prefix, projection.name)
     applier = RedisApplier(redis, prefix, projection.name)
     outcome = DeadLetterReplay()
-    for raw in await redis.lrange(key, 0, -1):
+    raws: list[str] = await redis.lrange(key, 0, -1)  # type: ignore[assignment] # decode_responses
+    for raw in raws:
         record = json.loads(raw)
         event_id = record.get("event_id", "")
         try:

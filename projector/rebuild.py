@@ -106,68 +106,81 @@ async def head_position(store: EventStore) -> int:
 
 
 class LogReplayer:
-    """Feeds events read from the log to one projection under one key prefix."""
+    """Feeds events read once from the log to one or more projections, each under its own key prefix.
+    Decoding an event costs far more than projecting it, so a rebuild of every projection reads and
+    decodes the log once."""
 
-    def __init__(self, store: EventStore, redis: Redis, projection: Projection, prefix: str, *,
+    def __init__(self, store: EventStore, redis: Redis, projection: Projection | Sequence[Projection], prefix: str, *,
                  force: bool = False, batch: int = 1000, keep_ids: bool = False) -> None:
         self._store = store
-        self._redis = redis
-        self._projection = projection
+        self._projections = [projection] if not isinstance(projection, Sequence) else list(projection)
         self._keys = Keys(prefix)
-        self._applier = RedisApplier(redis, prefix, projection.name)
+        self._appliers = [RedisApplier(redis, prefix, p.name) for p in self._projections]
         self._force = force
         self._batch = batch
         self._keep_ids = keep_ids
+        self.results: dict[str, RunResult] = {}
 
-    def _application(self, stored: StoredEvent, result: RunResult) -> Application:
+    def _applications(self, stored: StoredEvent) -> list[Application]:
         event = projected_event(to_envelope(stored))
-        try:
-            ops = self._projection.apply(event, self._keys)
-        except Exception as exc:  # noqa: BLE001 - a poison event is counted and stepped over, as live
-            result.failed += 1
-            if len(result.errors) < 20:
-                result.errors.append(f"{stored.event_id} {stored.event_type}: {type(exc).__name__}: {exc}")
-            ops = []
-        return Application(event.aggregate_id, event.aggregate_version, event.global_position, ops,
-                           int(time.time() * 1000), 0, force=self._force, record_lag=False)
+        applications = []
+        now_ms = int(time.time() * 1000)
+        for projection in self._projections:
+            try:
+                ops = projection.apply(event, self._keys)
+            except Exception as exc:  # noqa: BLE001 - a poison event is counted and stepped over, as live
+                result = self.results[projection.name]
+                result.failed += 1
+                if len(result.errors) < 20:
+                    result.errors.append(f"{stored.event_id} {stored.event_type}: {type(exc).__name__}: {exc}")
+                ops = []
+            applications.append(Application(event.aggregate_id, event.aggregate_version, event.global_position, ops,
+                                            now_ms, 0, force=self._force, record_lag=False))
+        return applications
 
     async def run(self, events_filter: EventFilter, progress: ProgressCallback | None = None) -> RunResult:
-        result = RunResult()
+        """Returns the result of the first projection; `results` has every projection's."""
+        self.results = {p.name: RunResult() for p in self._projections}
         started = time.monotonic()
         head = await head_position(self._store)
-        pending: list[Application] = []
-        last_position = 0
+        pending: list[list[Application]] = []
+        last_position, events = 0, 0
+        event_ids: list[str] = []
         f = events_filter
         async for stored in self._store.iterate(
             event_types=f.event_types, tenant_id=f.tenant_id, since=f.since, until=f.until,
             data_filter=f.data_sql, data_params=f.data_params, batch_size=self._batch, commit_positions=True,
         ):
-            result.events += 1
+            events += 1
             last_position = stored.global_position
             if self._keep_ids:
-                result.event_ids.append(str(stored.event_id))
-            pending.append(self._application(stored, result))
+                event_ids.append(str(stored.event_id))
+            pending.append(self._applications(stored))
             if len(pending) >= self._batch:
-                await self._flush(pending, result)
+                await self._flush(pending)
                 pending = []
                 if progress:
-                    progress(result.events, last_position, max(head, last_position))
-        await self._flush(pending, result)
+                    progress(events, last_position, max(head, last_position))
+        await self._flush(pending)
         if progress:
-            progress(result.events, max(head, last_position), max(head, last_position))
-        result.seconds = time.monotonic() - started
-        return result
+            progress(events, max(head, last_position), max(head, last_position))
+        seconds = time.monotonic() - started
+        for result in self.results.values():
+            result.events, result.seconds, result.event_ids = events, seconds, event_ids
+        return self.results[self._projections[0].name]
 
-    async def _flush(self, applications: Sequence[Application], result: RunResult) -> None:
-        if not applications:
+    async def _flush(self, pending: Sequence[Sequence[Application]]) -> None:
+        if not pending:
             return
-        for outcome in await self._applier.apply_many(applications):
-            if outcome is Outcome.APPLIED:
-                result.applied += 1
-            elif outcome is Outcome.DUPLICATE:
-                result.duplicates += 1
-            else:
-                result.out_of_order += 1
+        for index, (projection, applier) in enumerate(zip(self._projections, self._appliers, strict=True)):
+            result = self.results[projection.name]
+            for outcome in await applier.apply_many([apps[index] for apps in pending]):
+                if outcome is Outcome.APPLIED:
+                    result.applied += 1
+                elif outcome is Outcome.DUPLICATE:
+                    result.duplicates += 1
+                else:
+                    result.out_of_order += 1
 
 
 @dataclass
@@ -185,26 +198,40 @@ async def next_prefix(redis: Redis, prefix: str, kind: str = "rb") -> str:
     return f"{prefix}{kind}{await redis.incr(f'{prefix}{kind}:seq')}:"
 
 
-async def rebuild(store: EventStore, redis: Redis, prefix: str, projection: Projection, *, dry_run: bool = False,
-                  batch: int = 1000, progress: ProgressCallback | None = None, examples: int = 20) -> RebuildResult:
-    """Build `projection` from the whole log into a new prefix, diff it against the live keys, and
-    (unless `dry_run`) switch atomically and catch up. The new prefix is removed afterwards."""
+async def rebuild_many(store: EventStore, redis: Redis, prefix: str, projections: Sequence[Projection], *,
+                       dry_run: bool = False, batch: int = 1000, progress: ProgressCallback | None = None,
+                       examples: int = 20) -> list[RebuildResult]:
+    """Build `projections` from the whole log (read once) into a new prefix, diff each against its live
+    keys, and (unless `dry_run`) switch each atomically and catch up. The new prefix is removed after."""
     target = await next_prefix(redis, prefix)
     started_at = datetime.now().astimezone()
     try:
-        built = await LogReplayer(store, redis, projection, target, batch=batch).run(EventFilter(), progress)
-        differences = await keyspace.diff(redis, prefix, target, projection, examples)
-        result = RebuildResult(projection.name, target, built, differences)
+        builder = LogReplayer(store, redis, projections, target, batch=batch)
+        await builder.run(EventFilter(), progress)
+        results = [RebuildResult(p.name, target, builder.results[p.name],
+                                 await keyspace.diff(redis, prefix, target, p, examples)) for p in projections]
         if dry_run:
-            return result
-        result.moved = await keyspace.switch(redis, prefix, target, projection)
-        result.switched = True
-        result.catch_up = await LogReplayer(store, redis, projection, prefix, batch=batch).run(
-            EventFilter(since=started_at - CATCH_UP_WINDOW))
-        await redis.hset(f"{prefix}proj:{projection.name}:stats", mapping={"rebuilt_at_ms": int(time.time() * 1000)})
-        return result
+            return results
+        for projection, result in zip(projections, results, strict=True):
+            result.moved = await keyspace.switch(redis, prefix, target, projection)
+            result.switched = True
+        catch_up = LogReplayer(store, redis, projections, prefix, batch=batch)
+        await catch_up.run(EventFilter(since=started_at - CATCH_UP_WINDOW))
+        for projection, result in zip(projections, results, strict=True):
+            result.catch_up = catch_up.results[projection.name]
+            await redis.hset(f"{prefix}proj:{projection.name}:stats", mapping={"rebuilt_at_ms": int(time.time() * 1000)})
+        return results
     finally:
-        await keyspace.delete_prefix(redis, target, projection)
+        for projection in projections:
+            await keyspace.delete_prefix(redis, target, projection)
+
+
+async def rebuild(store: EventStore, redis: Redis, prefix: str, projection: Projection, *, dry_run: bool = False,
+                  batch: int = 1000, progress: ProgressCallback | None = None, examples: int = 20) -> RebuildResult:
+    """rebuild_many for one projection."""
+    (result,) = await rebuild_many(store, redis, prefix, [projection], dry_run=dry_run, batch=batch,
+                                   progress=progress, examples=examples)
+    return result
 
 
 async def replay(store: EventStore, redis: Redis, prefix: str, projection: Projection, events_filter: EventFilter, *,

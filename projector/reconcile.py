@@ -4,12 +4,16 @@ behind it: those missing from the read model first, then the most recent ones.""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
 
 from eventlog.store import EventStore
 from projector.projections.balance import BUCKETS
+
+log = logging.getLogger(__name__)
 
 SHOWN_ENTRIES = 50
 
@@ -88,8 +92,8 @@ async def reconcile(store: EventStore, redis: Redis, prefix: str) -> Reconciliat
                 {"available": int(available), "pending": int(pending), "reserved": int(reserved)}, int(count))
     actual: dict[tuple[str, str], dict[str, int]] = {}
     async for key in redis.scan_iter(match=f"{prefix}bal:*", count=1000):
-        account = key[len(prefix) + len("bal:"):]
-        h = await redis.hgetall(key)
+        account = str(key)[len(prefix) + len("bal:"):]
+        h: dict[str, str] = await redis.hgetall(key)  # type: ignore[assignment] # decode_responses
         for name, value in h.items():
             currency, _, bucket = name.partition(":")
             if bucket in BUCKETS:
@@ -121,3 +125,23 @@ async def _entries_behind(store: EventStore, redis: Redis, prefix: str, account:
     missing = [line for line in lines if not line.projected]
     recent = [line for line in lines if line.projected][: max(0, SHOWN_ENTRIES - len(missing))]
     return missing + recent
+
+
+async def reconcile_periodically(store: EventStore, redis: Redis, prefix: str, stop: asyncio.Event,
+                                 interval_s: float = 86_400.0) -> None:
+    """What `ledgermesh up` runs: a reconciliation every `interval_s` (daily), each difference logged
+    as an error with the entries behind it."""
+    while True:
+        try:
+            await asyncio.wait_for(stop.wait(), interval_s)
+            return
+        except TimeoutError:
+            pass
+        try:
+            result = await reconcile(store, redis, prefix)
+        except Exception:  # noqa: BLE001 - a failed run must not end the schedule; say why and retry tomorrow
+            log.exception("daily reconciliation failed")
+            continue
+        for difference in result.differences:
+            log.error("balance differs from the log:\n%s", difference)
+        log.info("daily reconciliation: %d balances, %d differ", result.balances, len(result.differences))

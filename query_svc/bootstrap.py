@@ -32,7 +32,8 @@ class RedisKeyResolver:
 
         async def probe() -> bool:
             nonlocal found
-            found = await self._rm.redis.get(key)
+            value = await self._rm.redis.get(key)
+            found = None if value is None else str(value)
             return found is not None
 
         await self._rm.wait_until(probe)

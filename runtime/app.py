@@ -19,6 +19,7 @@ from eventlog.integrity import Signer
 from eventlog.migrations import migrate
 from eventlog.store import EventStore
 from runtime.settings import Settings
+from runtime.telemetry import create_untraced_task
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,10 @@ class Infrastructure:
         pool = await open_pool(settings)
         assert settings.nats_url and settings.redis_url
         nc = await connect(settings.nats_url, name=settings.service_name)
-        await ensure_stream(nc.jetstream(), settings.stream_name, settings.subject_prefix, settings.dedup_window_seconds)
+        await ensure_stream(
+            nc.jetstream(), settings.stream_name, settings.subject_prefix, settings.dedup_window_seconds,
+            settings.stream_replicas,
+        )
         redis = Redis.from_url(settings.redis_url, decode_responses=True)
         return cls(settings, pool, nc, redis, load_signer(settings))
 
@@ -135,7 +139,7 @@ async def start_system(settings: Settings, *, gateway: bool = True) -> RunningSy
         projector = await start_projector(infra, stop)
         closers.append(projector.stop)
         relay = Relay(infra.store, EventPublisher(infra.nc.jetstream(), settings.subject_prefix))
-        tasks.append(asyncio.create_task(relay.run(stop)))
+        tasks.append(create_untraced_task(relay.run(stop), name="relay"))
         tasks.extend(start_samplers(infra, stop, relay, [c.durable for c in projector.consumers]))
         system.metrics_port, stop_metrics = await start_metrics_endpoint(settings.host, settings.projector_metrics_port)
         closers.append(stop_metrics)
@@ -163,10 +167,10 @@ def start_samplers(infra: Infrastructure, stop: asyncio.Event, relay: Relay | No
 
     tasks = []
     if relay is not None:
-        tasks.append(asyncio.create_task(sample_every(1.0, stop, relay_backlog_sampler(relay))))
+        tasks.append(create_untraced_task(sample_every(1.0, stop, relay_backlog_sampler(relay))))
     if durables:
         sampler = projection_pending_sampler(infra.nc.jetstream(), infra.settings.stream_name, durables)
-        tasks.append(asyncio.create_task(sample_every(1.0, stop, sampler)))
+        tasks.append(create_untraced_task(sample_every(1.0, stop, sampler)))
     return tasks
 
 
@@ -184,7 +188,7 @@ async def start_metrics_endpoint(host: str, port: int):  # type: ignore[no-untyp
 
 
 async def start_gateway(settings: Settings, command_target: str, query_target: str):  # type: ignore[no-untyped-def]
-    from gateway.app import create_app
+    from gateway.app import GatewayServer, create_app
     from runtime.metrics import install_http_metrics
     from runtime.telemetry import instrument_gateway
 
@@ -193,7 +197,7 @@ async def start_gateway(settings: Settings, command_target: str, query_target: s
     instrument_gateway(app)
     config = uvicorn.Config(app, host=settings.host, port=settings.gateway_port, log_level="warning",
                             lifespan="on", access_log=False)
-    server = uvicorn.Server(config)
+    server = GatewayServer(config)
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():
@@ -210,12 +214,18 @@ async def serve_all(settings: Settings, stop: asyncio.Event) -> None:
 
     setup_tracing(settings)
     system = await start_system(settings)
+    from projector.reconcile import reconcile_periodically
+
+    reconciliation = asyncio.create_task(
+        reconcile_periodically(system.infra.store, system.infra.redis, settings.redis_prefix, stop))
     try:
         from runtime.dev_account import ensure_dev_account
 
         await ensure_dev_account(settings, system)
         await stop.wait()
     finally:
+        reconciliation.cancel()
+        await asyncio.gather(reconciliation, return_exceptions=True)
         await system.stop()
 
 

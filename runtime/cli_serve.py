@@ -48,6 +48,7 @@ async def _serve(service: str, settings: Settings) -> int:
 
 async def _start(service: str, settings: Settings, stop: asyncio.Event) -> list[Stopper]:
     from runtime.app import Infrastructure, start_gateway, start_metrics_endpoint, start_samplers
+    from runtime.telemetry import create_untraced_task
 
     if service == "gateway":
         server, _, task = await start_gateway(settings, settings.command_target, settings.query_target)
@@ -69,7 +70,7 @@ async def _start(service: str, settings: Settings, stop: asyncio.Event) -> list[
         stoppers.append(command.stop)
         # The relay runs next to the command service: it is the writer's safety net.
         relay = Relay(infra.store, EventPublisher(infra.nc.jetstream(), settings.subject_prefix))
-        tasks += [asyncio.create_task(relay.run(stop)), *start_samplers(infra, stop, relay, [])]
+        tasks += [create_untraced_task(relay.run(stop), name="relay"), *start_samplers(infra, stop, relay, [])]
         metrics_port = settings.command_metrics_port
     elif service == "query":
         from query_svc.bootstrap import start_query_server

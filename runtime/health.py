@@ -10,11 +10,13 @@ from dataclasses import dataclass
 
 from grpc_health.v1 import health
 from nats.aio.client import Client as NATS
+from opentelemetry.instrumentation.utils import suppress_instrumentation
 from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 
 from runtime.grpc_server import set_serving
 from runtime.metrics import METRICS
+from runtime.telemetry import create_untraced_task
 
 log = logging.getLogger(__name__)
 
@@ -98,8 +100,9 @@ class HealthWatcher:
 
     async def start(self) -> HealthWatcher:
         """Check once (so the server starts with a true status), then keep watching."""
-        await self.check_once()
-        self._task = asyncio.create_task(self._run(), name=f"health-{self._names[0] if self._names else ''}")
+        with suppress_instrumentation():
+            await self.check_once()
+        self._task = create_untraced_task(self._run(), name=f"health-{self._names[0] if self._names else ''}")
         return self
 
     async def stop(self) -> None:

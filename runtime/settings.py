@@ -95,6 +95,8 @@ class Settings:
     log_level: str = "INFO"
     max_deliver: int = 5
     dedup_window_seconds: int = 600
+    # JetStream replicas of the EVENTS stream (3 on the compose cluster).
+    stream_replicas: int = 1
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -142,6 +144,7 @@ class Settings:
             log_level=e.get("LEDGERMESH_LOG_LEVEL", "INFO"),
             max_deliver=_int(e, "LEDGERMESH_MAX_DELIVER", 5),
             dedup_window_seconds=_int(e, "LEDGERMESH_DEDUP_WINDOW_SECONDS", 600),
+            stream_replicas=_int(e, "LEDGERMESH_STREAM_REPLICAS", 1),
         )
 
     def with_(self, **changes: object) -> Settings:

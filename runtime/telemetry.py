@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
@@ -12,6 +15,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExport
 from runtime.settings import Settings
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 _instrumented = False
 _console_added = False
 # One batch exporter per OTLP endpoint, however often setup_tracing runs (tests start many systems).
@@ -79,3 +83,13 @@ def current_traceparent() -> tuple[str, str]:
         return "", ""
     trace_id = format(ctx.trace_id, "032x")
     return trace_id, f"00-{trace_id}-{format(ctx.span_id, '016x')}-{int(ctx.trace_flags):02x}"
+
+
+def create_untraced_task(coro: Coroutine[Any, Any, T], *, name: str | None = None) -> asyncio.Task[T]:
+    """A background loop (relay polling, health probes, metric samplers) whose library calls should not
+    each start a new trace: instrumentations are off inside it. Manual spans still appear."""
+    from opentelemetry.instrumentation.utils import suppress_instrumentation
+
+    with suppress_instrumentation():
+        # The task copies the current context, suppression included, when it is created.
+        return asyncio.create_task(coro, name=name)

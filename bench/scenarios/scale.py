@@ -66,4 +66,4 @@ ROWS = (
     Row("p2_p99_ms", "CreateCharge p99, 2 processes", "ms"),
 )
 
-SCENARIO = Scenario("scale", "command throughput with 1 and 2 processes", ROWS, run, budget_s=200.0)
+SCENARIO = Scenario("scale", "command throughput with 1 and 2 processes", ROWS, run, budget_s=150.0)

@@ -125,4 +125,4 @@ ROWS = (
     Row("not_delivered", "webhooks not delivered within the timeout", "charges"),
 )
 
-SCENARIO = Scenario("webhooks", "webhook delivery latency", ROWS, run, unavailable=unavailable, budget_s=150.0)
+SCENARIO = Scenario("webhooks", "webhook delivery latency", ROWS, run, unavailable=unavailable, budget_s=110.0)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import grpc
 from ledgermesh.payments.v1 import payment_service_pb2 as pb
 from ledgermesh.payments.v1 import payment_service_pb2_grpc
 
 from command_svc.api import resources
 from command_svc.api.base import CommandServicerBase
-from command_svc.api.errors import abort_for
+from command_svc.api.context import audit_context
 from command_svc.application.payments import ChargeResult, PaymentsApp
 from command_svc.application.pipeline import CommandRunner
 from command_svc.domain.errors import DomainError
@@ -85,21 +87,24 @@ class PaymentServicer(CommandServicerBase, payment_service_pb2_grpc.PaymentComma
     async def ExpireAuthorizations(
         self, request: pb.ExpireAuthorizationsRequest, context: grpc.aio.ServicerContext
     ) -> pb.ExpireAuthorizationsResponse:
-        tenant = current_caller().account_id
+        caller = current_caller()
+        tenant = caller.account_id
         expired: list[str] = []
         position = 0
         for charge_id in await self.app.expirable_charges(tenant, request.limit or 1000):
             try:
-                response = await self.execute(
-                    context, operation="ExpireAuthorization", request=request,
-                    response_type=pb.ExpireAuthorizationsResponse,
-                    decide=lambda t, cid=charge_id: self.app.expire(t, cid),
-                    present=lambda result, stored: pb.ExpireAuthorizationsResponse(
-                        global_position=resources.position_of(stored)),
+                response = await self.runner.run(
+                    tenant_id=tenant, operation="ExpireAuthorization", request=request,
+                    response_type=pb.ExpireAuthorizationsResponse, audit=audit_context(context, caller),
+                    decide=partial(self.app.expire, tenant, charge_id), present=_sweep_position,
                 )
-            except DomainError as exc:  # pragma: no cover - raced with a capture
-                await abort_for(context, exc)
-                raise
+            except DomainError:
+                # Captured or expired by a concurrent command since it was listed: nothing left to sweep.
+                continue
             expired.append(charge_id)
             position = max(position, response.global_position)
         return pb.ExpireAuthorizationsResponse(expired_charge_ids=expired, global_position=position)
+
+
+def _sweep_position(_result: ChargeResult, stored: list[StoredEvent]) -> pb.ExpireAuthorizationsResponse:
+    return pb.ExpireAuthorizationsResponse(global_position=resources.position_of(stored))

@@ -78,7 +78,7 @@ def charge(
         dispute=dispute.dispute_id if dispute is not None else "",
     )
     if s.expires_at is not None and s.status is ChargeStatus.AUTHORIZED:
-        message.authorization_expires_at.CopyFrom(ts(s.expires_at))
+        message.authorization_expires_at.FromDatetime(s.expires_at)
     return message
 
 
@@ -124,7 +124,7 @@ def account(s: AccountState, created: datetime) -> account_pb2.Account:
             "rejected.other" if status == "rejected" else "requirements.past_due"),
     )
     if s.kyc_due_date is not None and not verified:
-        requirements.current_deadline.CopyFrom(ts(s.kyc_due_date))
+        requirements.current_deadline.FromDatetime(s.kyc_due_date)
     return account_pb2.Account(
         id=s.account_id, email=s.email, country=s.country, default_currency=s.default_currency,
         business_name=s.business_name, verification_status=status, charges_enabled=status != "rejected",

@@ -7,8 +7,8 @@ from datetime import datetime
 
 from command_svc.adapters.ids import new_id
 from command_svc.adapters.streams import load
-from command_svc.application.payments import Clock, appends_for, utcnow
 from command_svc.application.pipeline import Decision
+from command_svc.application.postings import Clock, appends_for, ledger_streams, utcnow
 from command_svc.domain import accounts, ledger
 from command_svc.domain.errors import NotFoundError
 from command_svc.domain.events import LedgerEntryPosted, PayoutCreated
@@ -42,6 +42,7 @@ class AccountsApp:
         self._fees = default_fees
         self._settings = settings
         self._clock = clock
+        self._ledgers = ledger_streams(store)
 
     async def onboard(self, *, email: str, country: str, default_currency: str, business_name: str,
                       fee_percent_bps: int | None, fee_fixed: int | None, metadata: dict[str, str]) -> Decision:
@@ -104,7 +105,7 @@ class AccountsApp:
         account = await self._account(tenant_id, "")
         currency = normalize_currency(currency or account.state.default_currency)
         stream = ledger.stream_id(tenant_id, currency)
-        ledger_loaded = await load(self._store, stream, ledger.fold)
+        ledger_loaded = await self._ledgers.load(stream)
         command = accounts.CreatePayout(
             payout_id=new_id("po"), balance_transaction_id=new_id("txn"), amount=amount, currency=currency,
             now=now, destination_account=destination or "ba_default", description=description, metadata=metadata)
@@ -125,7 +126,7 @@ class AccountsApp:
         settled: dict[str, int] = {}
         for cur in currencies:
             stream = ledger.stream_id(tenant_id, cur)
-            loaded = await load(self._store, stream, ledger.fold)
+            loaded = await self._ledgers.load(stream)
             events = ledger.decide(ledger.Settle(entry_id=new_id("txn"), account_id=account.state.account_id,
                                                  currency=cur, now=now), loaded.state)
             if events:

@@ -17,6 +17,7 @@ from command_svc.application.postings import (
     appends_for,
     dispute_id_for,
     ledger_appends,
+    ledger_streams,
     load_charge,
     unchanged,
     utcnow,
@@ -79,6 +80,7 @@ class DisputesApp:
         self._store = store
         self._config = config_from(settings)
         self._clock = clock
+        self._ledgers = ledger_streams(store)
 
     async def _load(self, tenant_id: str, dispute_id: str) -> Loaded[DisputeState]:
         loaded = await load(self._store, dispute_id, disputes.fold)
@@ -95,7 +97,7 @@ class DisputesApp:
         appends = [appends_for(opened.dispute_id, "Dispute", existing.version, opened.events),
                    # The disputable amount was read from the charge; a refund racing in must not be missed.
                    unchanged(charge_id, "Charge", charge.version)]
-        appends += await ledger_appends(self._store, [opened.reserve])
+        appends += await ledger_appends(self._ledgers, [opened.reserve])
         return Decision(appends, DisputeResult(opened.state, now, 0))
 
     async def _on_dispute(self, tenant_id: str, dispute_id: str, command: disputes.DisputeCommand) -> Decision:
@@ -107,7 +109,7 @@ class DisputesApp:
         appends = [appends_for(dispute_id, "Dispute", loaded.version, events)]
         resolved = next((e for e in events if isinstance(e, DisputeResolved)), None)
         if resolved is not None:
-            appends += await ledger_appends(self._store, [
+            appends += await ledger_appends(self._ledgers, [
                 ledger.settle_dispute(resolved, account_id=tenant_id, entry_id=new_id("txn"))])
         history = [e.data for e in loaded.events if e.event_type == "EvidenceSubmitted"]
         count = sum(1 for data in history if data.get("submitted")) + submissions(events)

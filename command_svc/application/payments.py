@@ -17,6 +17,7 @@ from command_svc.application.postings import (
     appends_for,
     dispute_id_for,
     ledger_appends,
+    ledger_streams,
     load_charge,
     unchanged,
     utcnow,
@@ -25,6 +26,7 @@ from command_svc.domain import disputes, ledger, payments
 from command_svc.domain.card_network import CardNetwork, card_fingerprint
 from command_svc.domain.disputes import DEFAULT_DISPUTE_CONFIG, DisputeConfig, DisputeState, DisputeStatus
 from command_svc.domain.errors import PreconditionError
+from command_svc.domain.fraud import DEFAULT_FRAUD_RULES
 from command_svc.domain.events import LedgerEntryPosted, PaymentCaptured, RefundCreated
 from command_svc.domain.money import FeeSchedule
 from eventlog.records import StreamAppend
@@ -62,25 +64,43 @@ class PaymentsApp:
         self._delay = settlement_delay_days
         self._clock = clock
         self._dispute_config = dispute_config
+        self._ledgers = ledger_streams(store)
+        # Terms come from AccountOnboarded, which never changes: read once per account and process.
+        self._terms: dict[str, AccountTerms] = {}
 
     async def account_terms(self, account_id: str) -> AccountTerms:
+        cached = self._terms.get(account_id)
+        if cached is not None:
+            return cached
         loaded = await self._store.read_stream(account_id)
         for event in loaded:
             if event.event_type == "AccountOnboarded":
                 bps = int(event.data.get("fee_percent_bps") or 0)
                 fixed = int(event.data.get("fee_fixed") or 0)
                 fees = FeeSchedule(bps, fixed) if (bps or fixed) else self._default_fees
-                return AccountTerms(fees, str(event.data.get("country", "")))
+                terms = AccountTerms(fees, str(event.data.get("country", "")))
+                if len(self._terms) > 100_000:
+                    self._terms.clear()
+                self._terms[account_id] = terms
+                return terms
         return AccountTerms(self._default_fees, "")
 
     async def _velocity(self, tenant_id: str, fingerprint: str, now: datetime) -> tuple[int, int]:
+        """Recent charges by this card and by this account. The rules only ask whether a count
+        reaches its threshold, so each count stops just past it: an index range scan of bounded
+        length however busy the account is."""
+        rules = DEFAULT_FRAUD_RULES
         async with self._store.pool.connection() as conn:
             cur = await conn.execute(
-                "SELECT count(*) FILTER (WHERE event_data->'card'->>'fingerprint' = %s AND created_at > %s),"
-                "       count(*) FILTER (WHERE created_at > %s)"
-                " FROM events WHERE tenant_id = %s AND event_type = 'ChargeRequested' AND created_at > %s",
-                (fingerprint, now - timedelta(hours=1), now - timedelta(minutes=1), tenant_id,
-                 now - timedelta(hours=1)),
+                "SELECT"
+                " (SELECT count(*) FROM (SELECT 1 FROM events WHERE event_type = 'ChargeRequested'"
+                "   AND tenant_id = %(tenant)s AND event_data->'card'->>'fingerprint' = %(card)s"
+                "   AND created_at > %(hour)s LIMIT %(card_cap)s) c),"
+                " (SELECT count(*) FROM (SELECT 1 FROM events WHERE event_type = 'ChargeRequested'"
+                "   AND tenant_id = %(tenant)s AND created_at > %(minute)s LIMIT %(account_cap)s) a)",
+                {"tenant": tenant_id, "card": fingerprint, "hour": now - timedelta(hours=1),
+                 "minute": now - timedelta(minutes=1), "card_cap": rules.card_charges_per_hour + 1,
+                 "account_cap": rules.account_charges_per_minute + 1},
             )
             row = await cur.fetchone()
         return (int(row[0]), int(row[1])) if row else (0, 0)
@@ -129,7 +149,7 @@ class PaymentsApp:
                 commands.append(ledger.post_refund(event, account_id=tenant_id))
         if dispute is not None:
             commands.append(dispute.reserve)
-        return await ledger_appends(self._store, commands)
+        return await ledger_appends(self._ledgers, commands)
 
     async def _on_existing(self, tenant_id: str, charge_id: str, command: payments.ChargeCommand) -> Decision:
         loaded = await self.load_charge(tenant_id, charge_id)

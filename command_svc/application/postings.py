@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from command_svc.adapters.event_codec import to_new_event
-from command_svc.adapters.streams import Loaded, load
+from command_svc.adapters.streams import FoldedStreams, Loaded, load
 from command_svc.domain import ledger, payments
 from command_svc.domain.errors import NotFoundError
 from command_svc.domain.events import LedgerEntryPosted
@@ -45,7 +45,13 @@ async def load_charge(store: EventStore, tenant_id: str, charge_id: str) -> Load
     return loaded
 
 
-async def ledger_appends(store: EventStore, commands: Sequence[ledger.LedgerCommand]) -> list[StreamAppend]:
+def ledger_streams(store: EventStore) -> FoldedStreams[ledger.LedgerState]:
+    return FoldedStreams(store, ledger.evolve, ledger.initial_state)
+
+
+async def ledger_appends(
+    ledgers: FoldedStreams[ledger.LedgerState], commands: Sequence[ledger.LedgerCommand]
+) -> list[StreamAppend]:
     """Decide every ledger command, in order, on fresh ledger state; one append per ledger stream, so
     two postings to the same stream in one command (a capture and a dispute reserve) chain correctly."""
     by_stream: dict[str, list[ledger.LedgerCommand]] = {}
@@ -53,7 +59,7 @@ async def ledger_appends(store: EventStore, commands: Sequence[ledger.LedgerComm
         by_stream.setdefault(ledger.stream_id(command.account_id, command.currency), []).append(command)
     appends: list[StreamAppend] = []
     for stream, stream_commands in by_stream.items():
-        loaded = await load(store, stream, ledger.fold)
+        loaded = await ledgers.load(stream)
         state = loaded.state
         posted: list[LedgerEntryPosted] = []
         for command in stream_commands:

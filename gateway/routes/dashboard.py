@@ -135,14 +135,20 @@ async def dashboard_stream(request: Request) -> StreamingResponse:
     # Fail before the stream starts when the key is bad, so the client gets a proper 401.
     first = await call(request, backends(request).query.GetDashboard, q.GetDashboardRequest(timeframe=timeframe))
 
+    closing: asyncio.Event = request.app.state.closing
+
     async def events() -> AsyncIterator[bytes]:
         yield _sse(await _snapshot(request, first.dashboard))
         updates = _updates(request, timeframe)
         pending: asyncio.Task[q.Dashboard] | None = None
+        shutdown = asyncio.ensure_future(closing.wait())
         try:
             while True:
                 pending = pending or asyncio.ensure_future(anext(updates))
-                done, _ = await asyncio.wait({pending}, timeout=HEARTBEAT_SECONDS)
+                done, _ = await asyncio.wait({pending, shutdown}, timeout=HEARTBEAT_SECONDS,
+                                             return_when=asyncio.FIRST_COMPLETED)
+                if shutdown in done:
+                    return
                 if not done:
                     yield b": heartbeat\n\n"
                     continue
@@ -157,6 +163,7 @@ async def dashboard_stream(request: Request) -> StreamingResponse:
                 pending = None
                 yield _sse(await _snapshot(request, dashboard))
         finally:
+            shutdown.cancel()
             if pending is not None:
                 pending.cancel()
                 await asyncio.gather(pending, return_exceptions=True)

@@ -5,18 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from google.protobuf import descriptor_pool, json_format, message_factory
 from google.protobuf.timestamp_pb2 import Timestamp
 from ledgermesh.accounts.v1 import account_pb2
 from ledgermesh.disputes.v1 import dispute_pb2
-from ledgermesh.events.v1 import (  # noqa: F401 - registers the payload types for event_payload
-    account_events_pb2,
-    dispute_events_pb2,
-    envelope_pb2,
-    ledger_events_pb2,
-    payment_events_pb2,
-)
+from ledgermesh.events.v1 import envelope_pb2
 from ledgermesh.payments.v1 import charge_pb2
+
+from eventlog.envelope import payload_json, unpack_payload
 
 API_VERSION = "2024-06-20"
 
@@ -305,14 +300,11 @@ def envelope_id(stripe_id: str) -> str:
 
 
 def event_payload(e: envelope_pb2.EventEnvelope) -> dict[str, Any]:
-    """The domain event's fields as JSON; payloads whose type this gateway cannot decode stay empty."""
+    """The domain event's fields as JSON (int64 as numbers); a payload of an unknown type stays empty."""
     try:
-        descriptor = descriptor_pool.Default().FindMessageTypeByName(e.payload.TypeName())
-    except KeyError:
+        return payload_json(unpack_payload(e))
+    except (KeyError, ValueError):
         return {}
-    message = message_factory.GetMessageClass(descriptor)()
-    e.payload.Unpack(message)
-    return json_format.MessageToDict(message, preserving_proto_field_name=True)
 
 
 def event(e: envelope_pb2.EventEnvelope) -> dict[str, Any]:

@@ -9,8 +9,10 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from google.protobuf.json_format import MessageToDict
 from ledgermesh.events.v1 import envelope_pb2
@@ -32,7 +34,10 @@ log = logging.getLogger(__name__)
 tracer = trace.get_tracer("ledgermesh.projector")
 
 
+@lru_cache(maxsize=4096)
 def decode(msg_data: bytes) -> tuple[ProjectedEvent, envelope_pb2.EventEnvelope]:
+    """Every projection's consumer receives the same message; in one process it is decoded once.
+    (Projections are pure and never mutate the event, so sharing the decoded objects is safe.)"""
     envelope = envelope_pb2.EventEnvelope()
     envelope.ParseFromString(msg_data)
     return projected_event(envelope), envelope
@@ -117,22 +122,49 @@ class ProjectionConsumer:
             await self.handle_batch(msgs)
 
     async def handle_batch(self, msgs: list[Msg]) -> None:
-        for msg in msgs:
-            await self.handle(msg)
+        """Apply a fetched batch in one Redis round trip (each event still its own atomic Lua call,
+        in order, so an object's events apply in sequence). If the pipeline fails, each event is
+        applied alone: the version guard makes the ones already applied duplicates."""
+        prepared = [p for p in [await self._prepare(msg) for msg in msgs] if p is not None]
+        if len(prepared) <= 1:
+            for msg, event, envelope, app in prepared:
+                await self._traced(msg, event, self._apply_one(msg, event, envelope, app))
+            return
+        try:
+            outcomes = await self._applier.apply_many([app for _, _, _, app in prepared])
+        except Exception:  # noqa: BLE001 - fall back to one at a time, where each failure is handled alone
+            log.warning("batch apply failed for %s; applying one at a time", self.durable, exc_info=True)
+            for msg, event, envelope, app in prepared:
+                await self._traced(msg, event, self._apply_one(msg, event, envelope, app))
+            return
+        for (msg, event, envelope, app), outcome in zip(prepared, outcomes, strict=True):
+            await self._traced(msg, event, self._settle(msg, event, envelope, app, outcome))
 
     async def handle(self, msg: Msg) -> None:
+        prepared = await self._prepare(msg)
+        if prepared is not None:
+            msg, event, envelope, app = prepared
+            await self._traced(msg, event, self._apply_one(msg, event, envelope, app))
+
+    async def _prepare(
+        self, msg: Msg
+    ) -> tuple[Msg, ProjectedEvent, envelope_pb2.EventEnvelope, Application] | None:
+        """Decode and project one message; a failure goes to retry / dead letter and gives None."""
         if msg.metadata and msg.metadata.num_delivered > 1:
             PROJECTOR_METRICS.redeliveries.labels(self._projection.name).inc()
         try:
             event, envelope = decode(msg.data)
         except Exception as exc:
             await self._failed(msg, None, exc)
-            return
+            return None
         try:
             app = self._application(event, msg)
         except Exception as exc:
             await self._failed(msg, event, exc)
-            return
+            return None
+        return msg, event, envelope, app
+
+    async def _traced(self, msg: Msg, event: ProjectedEvent, work: Awaitable[None]) -> None:
         # The consume span continues the producer's trace; the Redis write is its child.
         token = otel_context.attach(propagate.extract(dict(msg.headers or {})))
         try:
@@ -140,7 +172,7 @@ class ProjectionConsumer:
                 f"project {self._projection.name} {event.event_type}", kind=trace.SpanKind.CONSUMER,
                 attributes={"ledgermesh.projection": self._projection.name, "ledgermesh.event_id": event.event_id},
             ):
-                await self._apply_one(msg, event, envelope, app)
+                await work
         finally:
             otel_context.detach(token)
 
@@ -187,9 +219,10 @@ class ProjectionConsumer:
 
     async def dead_letter(self, msg: Msg, event: ProjectedEvent | None, exc: Exception, delivered: int) -> None:
         name = self._projection.name
-        record = {
+        error = f"{type(exc).__name__}: {exc}"
+        record: dict[str, object] = {
             "projection": name,
-            "error": f"{type(exc).__name__}: {exc}",
+            "error": error,
             "deliveries": delivered,
             "stream_sequence": msg.metadata.sequence.stream if msg.metadata else 0,
             "subject": msg.subject,
@@ -207,7 +240,7 @@ class ProjectionConsumer:
         try:
             await self._js.publish(
                 f"{self._options.subject_prefix.rsplit('.', 1)[0]}.deadletter.{name}",
-                msg.data, headers={**(msg.headers or {}), "Ledgermesh-Error": record["error"][:500]},
+                msg.data, headers={**(msg.headers or {}), "Ledgermesh-Error": error[:500]},
             )
         except Exception:
             log.warning("dead-letter subject has no stream; the Redis list keeps the record")

@@ -9,7 +9,7 @@ from projector.projections.base import Keys, Op, ProjectedEvent, hset
 
 class AccountsProjection:
     name = "accounts"
-    key_patterns = ("account:*", "apikey:*", "payout:*", "acct:*:payouts")
+    key_patterns: tuple[str, ...] = ("account:*", "apikey:*", "payout:*", "acct:*:payouts")
 
     def apply(self, e: ProjectedEvent, k: Keys) -> list[Op]:
         d = e.data

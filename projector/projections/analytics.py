@@ -8,7 +8,7 @@ from projector.projections.base import Keys, Op, ProjectedEvent
 
 class AnalyticsProjection:
     name = "analytics"
-    key_patterns = ("an:*",)
+    key_patterns: tuple[str, ...] = ("an:*",)
 
     def apply(self, e: ProjectedEvent, k: Keys) -> list[Op]:
         d = e.data

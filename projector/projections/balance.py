@@ -26,7 +26,7 @@ def balance_field(currency: str, bucket: str) -> str:
 class BalanceProjection:
     name = "balance"
     # Glob patterns (after the prefix) of every key this projection owns; a rebuild replaces them.
-    key_patterns = ("bal:*", "txn:*", "acct:*:txns")
+    key_patterns: tuple[str, ...] = ("bal:*", "txn:*", "acct:*:txns")
 
     def apply(self, e: ProjectedEvent, k: Keys) -> list[Op]:
         if e.event_type != "LedgerEntryPosted":

@@ -9,7 +9,7 @@ from projector.projections.base import Keys, Op, ProjectedEvent, hset
 
 class ChargesProjection:
     name = "charges"
-    key_patterns = ("charge:*", "refund:*", "acct:*:charges", "acct:*:refunds")
+    key_patterns: tuple[str, ...] = ("charge:*", "refund:*", "acct:*:charges", "acct:*:refunds")
 
     def apply(self, event: ProjectedEvent, keys: Keys) -> list[Op]:
         handler = getattr(self, "_" + event.event_type, None)

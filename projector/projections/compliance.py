@@ -24,7 +24,7 @@ def audited_objects(e: ProjectedEvent) -> list[str]:
 
 class ComplianceProjection:
     name = "compliance"
-    key_patterns = ("audit:*", "susp:*", "cmp:*")
+    key_patterns: tuple[str, ...] = ("audit:*", "susp:*", "cmp:*")
 
     def apply(self, e: ProjectedEvent, k: Keys) -> list[Op]:
         record = event_record(e)

@@ -12,7 +12,7 @@ def dashboard_channel(keys: Keys, account_id: str) -> str:
 
 class DashboardProjection:
     name = "dashboard"
-    key_patterns = ("dash:*",)
+    key_patterns: tuple[str, ...] = ("dash:*",)
 
     def apply(self, e: ProjectedEvent, k: Keys) -> list[Op]:
         d = e.data

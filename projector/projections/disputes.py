@@ -9,7 +9,7 @@ from projector.projections.base import Keys, Op, ProjectedEvent, hset
 
 class DisputesProjection:
     name = "disputes"
-    key_patterns = ("dispute:*", "acct:*:disputes")
+    key_patterns: tuple[str, ...] = ("dispute:*", "acct:*:disputes")
 
     def apply(self, e: ProjectedEvent, k: Keys) -> list[Op]:
         d = e.data

@@ -7,7 +7,7 @@ from projector.projections.base import Keys, Op, ProjectedEvent, event_record
 
 class EventsProjection:
     name = "events"
-    key_patterns = ("event:*", "acct:*:events")
+    key_patterns: tuple[str, ...] = ("event:*", "acct:*:events")
 
     def apply(self, e: ProjectedEvent, k: Keys) -> list[Op]:
         if not e.tenant_id:

@@ -8,7 +8,7 @@ from projector.projections.base import Keys, Op, ProjectedEvent
 
 class SettlementProjection:
     name = "settlement"
-    key_patterns = ("stl:*",)
+    key_patterns: tuple[str, ...] = ("stl:*",)
 
     def apply(self, e: ProjectedEvent, k: Keys) -> list[Op]:
         if e.event_type != "LedgerEntryPosted":

@@ -80,7 +80,7 @@ class ReadModels:
 
         async def probe() -> bool:
             nonlocal found
-            found = await self._redis.hgetall(key)
+            found = await self._redis.hgetall(key)  # type: ignore[assignment] # decode_responses
             return bool(found) and (min_position <= 0 or int(found.get("position") or 0) >= min_position)
 
         if min_position > 0:
@@ -93,7 +93,7 @@ class ReadModels:
         h = await self.hash_at(self.keys("charge", charge_id), min_position)
         if not h or h.get("account_id") != account_id:
             return None
-        metadata = await self._redis.hgetall(self.keys("charge", charge_id, "metadata"))
+        metadata: dict[str, str] = await self._redis.hgetall(self.keys("charge", charge_id, "metadata"))  # type: ignore[assignment]
         return charge_from_hash(h, metadata)
 
     async def owned(self, key: str, account_id: str, min_position: int = 0) -> dict[str, str] | None:
@@ -126,30 +126,7 @@ class ReadModels:
         return charges
 
     async def strings(self, keys: list[str]) -> list[str | None]:
-        return list(await self._redis.mget(keys)) if keys else []
-
-    async def page(
-        self, index_key: str, limit: int, starting_after: str = "", ending_before: str = "",
-        created_gte_us: int | None = None, created_lte_us: int | None = None,
-    ) -> tuple[list[str], bool]:
-        """Ids from a newest-first sorted-set index with Stripe's cursor semantics."""
-        limit = max(1, min(limit or 10, 100))
-        high: str | float = "+inf" if created_lte_us is None else created_lte_us
-        low: str | float = "-inf" if created_gte_us is None else created_gte_us
-        if ending_before:
-            score = await self._redis.zscore(index_key, ending_before)
-            if score is None:
-                return [], False
-            ids = await self._redis.zrangebyscore(index_key, f"({int(score)}", high, start=0, num=limit + 1)
-            has_more = len(ids) > limit
-            return list(reversed(ids[:limit])), has_more
-        if starting_after:
-            score = await self._redis.zscore(index_key, starting_after)
-            if score is None:
-                return [], False
-            high = f"({int(score)}"
-        ids = await self._redis.zrevrangebyscore(index_key, high, low, start=0, num=limit + 1)
-        return list(ids[:limit]), len(ids) > limit
+        return [None if v is None else str(v) for v in await self._redis.mget(keys)] if keys else []
 
 
 def charge_from_hash(h: dict[str, str], metadata: dict[str, str]) -> charge_pb2.Charge:

@@ -20,7 +20,7 @@ class ComplianceQueries(ReadSide):
     async def GetAuditTrail(self, request: q.GetAuditTrailRequest, context: grpc.aio.ServicerContext) -> q.GetAuditTrailResponse:
         acct = account()
         raws = await self.rm.redis.zrange(self.rm.keys("audit", request.object_id), 0, MAX_AUDIT_EVENTS - 1)
-        events = [envelope_from_record(r) for r in raws]
+        events = [envelope_from_record(str(r)) for r in raws]
         # The account's own trail is its stream; any other object must belong to the caller.
         if not events or any(e.tenant_id != acct for e in events):
             await not_found(context, "object", request.object_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import grpc
+from ledgermesh.events.v1 import envelope_pb2
 from ledgermesh.query.v1 import query_service_pb2 as q
 
 from query_svc.adapters.pages import CursorMissing
@@ -33,7 +34,7 @@ class LedgerQueries(ReadSide):
 
         async def probe() -> bool:
             nonlocal found
-            found = await self.rm.redis.hgetall(key)
+            found = await self.rm.redis.hgetall(key)  # type: ignore[assignment] # decode_responses
             positions = [int(v) for name, v in found.items() if name.startswith("position:")]
             return max(positions, default=0) >= request.min_position
 
@@ -78,7 +79,7 @@ class LedgerQueries(ReadSide):
 
     async def GetEvent(self, request: q.GetEventRequest, context: grpc.aio.ServicerContext) -> q.GetEventResponse:
         raw = await self.rm.redis.get(self.rm.keys("event", request.event_id))
-        envelope = envelope_from_record(raw) if raw else None
+        envelope = envelope_from_record(str(raw)) if raw else None
         if envelope is None or envelope.tenant_id != account():
             await not_found(context, "event", request.event_id)
         return q.GetEventResponse(event=envelope)
@@ -101,4 +102,5 @@ class LedgerQueries(ReadSide):
                     index, page_of(request.page), load, lambda e: e.event_type == wanted)  # type: ignore[attr-defined]
         except CursorMissing:
             return q.ListEventsResponse()
-        return q.ListEventsResponse(events=[e for e in events if e.tenant_id == acct], has_more=has_more)  # type: ignore[attr-defined]
+        mine = [e for e in events if isinstance(e, envelope_pb2.EventEnvelope) and e.tenant_id == acct]
+        return q.ListEventsResponse(events=mine, has_more=has_more)

@@ -49,7 +49,7 @@ def day_range(start: str, end: str) -> list[str]:
 class ReportQueries(ReadSide):
     async def dashboard(self, acct: str) -> q.Dashboard:
         day = today()
-        h = await self.rm.redis.hgetall(self.rm.keys("dash", acct, day))
+        h: dict[str, str] = await self.rm.redis.hgetall(self.rm.keys("dash", acct, day))  # type: ignore[assignment]
         count, succeeded = int(h.get("count", 0)), int(h.get("succeeded", 0))
         ids, _ = await self.rm.pager.ids(self.rm.keys("acct", acct, "charges"), PageRequest(limit=RECENT_CHARGES))
         recent = [c for c in await self.rm.charges(acct, ids) if c is not None]

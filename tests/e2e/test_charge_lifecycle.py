@@ -3,15 +3,21 @@ never more than captured; fees of 2.9% + 30 or the account's own, as the ledger 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import grpc
 import pytest
 from ledgermesh.accounts.v1 import account_service_pb2 as acc
 from ledgermesh.payments.v1 import charge_pb2
 from ledgermesh.payments.v1 import payment_service_pb2 as pay
 
+from command_svc.application.payments import PaymentsApp
+from command_svc.domain.card_network import SimulatedCardNetwork
+from command_svc.domain.money import FeeSchedule
 from runtime.errors import error_info
 from tests.e2e.conftest import Merchant
 from tests.e2e.support import Balance, charge, count_events, ledger_balance, ledger_entries, system_without_gateway
+from tests.integration.conftest import audit
 
 __all__ = ["system_without_gateway"]
 
@@ -119,3 +125,31 @@ async def test_given_a_captured_charge_when_refunding_more_than_captured_then_re
     info = error_info(refused.value)
     assert info is not None and info.reason == "REFUND_EXCEEDS_CAPTURED" and info.metadata["field"] == "amount"
     assert await count_events(system) == before
+
+
+async def test_given_an_authorization_8_days_old_when_the_sweeper_rpc_runs_then_it_expires_and_cannot_be_captured(
+    system,
+) -> None:
+    merchant = await system.merchant()
+    fresh = await charge(system, merchant, 1_000, capture=False)
+    # An authorization taken 8 days ago, written by the command side's own use case with its clock then.
+    eight_days_ago = datetime.now(UTC) - timedelta(days=8)
+    infra = system.system.infra
+    then = PaymentsApp(infra.store, SimulatedCardNetwork(), default_fees=FeeSchedule(), settlement_delay_days=2,
+                       clock=lambda: eight_days_ago)
+    decision = await then.create_charge(merchant.account_id, {"amount": 2_500, "currency": "usd",
+                                                               "source": "tok_visa", "capture": False})
+    await infra.store.append(merchant.account_id, decision.appends, audit())
+    old_id = decision.result.state.charge_id
+
+    swept = await system.payments.ExpireAuthorizations(pay.ExpireAuthorizationsRequest(), metadata=merchant.metadata)
+
+    assert list(swept.expired_charge_ids) == [old_id]
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await _capture(system, merchant, old_id)
+    assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    info = error_info(refused.value)
+    assert info is not None and info.reason == "AUTHORIZATION_EXPIRED"
+    assert (await _capture(system, merchant, fresh.id)).captured
+    again = await system.payments.ExpireAuthorizations(pay.ExpireAuthorizationsRequest(), metadata=merchant.metadata)
+    assert list(again.expired_charge_ids) == []

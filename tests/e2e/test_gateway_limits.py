@@ -3,12 +3,17 @@ missing keys; and the seed's dashboard and settlement report endpoints."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import json
+import time
 from datetime import UTC, datetime
 
+import httpx
 import pytest
 
+from runtime.app import start_system
 from runtime.settings import Settings
 from tests.conftest import eventually
 
@@ -92,3 +97,32 @@ async def test_settlement_report_as_json_and_csv(system) -> None:
     last_month = await system.http.get("/reports/settlement?period=last_month&format=csv", headers=merchant.headers)
     assert last_month.status_code == 200
     assert last_month.text.splitlines()[0].startswith("day,currency,gross")
+
+
+async def test_an_open_dashboard_stream_gets_events_and_does_not_hold_up_shutdown(settings, cleanup) -> None:
+    running = await start_system(settings)
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{running.gateway_port}", timeout=15) as http:
+            signup = await http.post("/v1/accounts", data={"email": "sse@example.com"})
+            key = signup.json()["secret_key"]
+            first_event = asyncio.get_running_loop().create_future()
+
+            async def read_stream() -> None:
+                async with http.stream("GET", f"/dashboard/stream?timeframe=today&key={key}") as stream:
+                    assert stream.headers["content-type"].startswith("text/event-stream")
+                    async for line in stream.aiter_lines():
+                        if line.startswith("data: ") and not first_event.done():
+                            first_event.set_result(json.loads(line.removeprefix("data: ")))
+
+            reader = asyncio.create_task(read_stream())
+            snapshot = await asyncio.wait_for(first_event, 10)
+            assert snapshot["dashboard"]["object"] == "dashboard" and snapshot["dashboard"]["charge_count"] == 0
+
+            # When the system stops with the stream still open, it stops promptly and the stream ends
+            started = time.monotonic()
+            await asyncio.wait_for(running.stop(), 10)
+            assert time.monotonic() - started < 5
+            await asyncio.wait_for(asyncio.gather(reader, return_exceptions=True), 5)
+    finally:
+        if not running._stop.is_set():
+            await running.stop()

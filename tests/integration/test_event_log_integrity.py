@@ -130,3 +130,13 @@ async def test_given_stored_events_when_changing_or_deleting_them_then_the_datab
         cur = await conn.execute("SELECT count(*) FROM events")
         row = await cur.fetchone()
     assert row is not None and row[0] == 2
+
+
+async def test_given_streams_longer_than_a_read_batch_then_the_whole_log_still_verifies(infra) -> None:
+    for stream in ("ledger:acct_test:eur", "ledger:acct_test:gbp", "ledger:acct_test:usd"):
+        await append_notes(infra, stream, 0, "a", "b", "c")
+
+    async with infra.pool.connection() as conn:
+        checked, problems = await verify_log(conn, infra.signer.verifier(), batch_size=2)
+
+    assert (checked, problems) == (9, [])

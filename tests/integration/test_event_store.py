@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,26 @@ async def test_given_a_stored_v1_charge_requested_then_it_reads_back_as_v2_and_f
     assert (state.charge_id, state.amount, state.currency, state.source) == (
         charge_id, fixture["data"]["amount"], "usd", "tok_visa")
     assert state.capture_requested is True
+
+
+async def test_given_two_processes_caching_a_ledger_when_both_write_then_each_load_equals_a_full_fold(infra) -> None:
+    from command_svc.adapters.event_codec import to_new_event
+    from command_svc.adapters.streams import load
+    from command_svc.application.postings import ledger_streams
+    from command_svc.domain import ledger
+
+    stream = ledger.stream_id("acct_test", "usd")
+    first, second = ledger_streams(infra.store), ledger_streams(infra.store)
+    for n, cache in enumerate([first, second, first, first, second, second, first]):
+        folded = await cache.load(stream)
+        entries = ledger.decide(ledger.PostCharge(
+            entry_id=f"txn_{n}", account_id="acct_test", currency="usd", charge_id=f"ch_{n}", amount=1_000 + n,
+            fee=30, available_on=datetime.now(UTC), now=datetime.now(UTC)), folded.state)
+        await infra.store.append("acct_test", [StreamAppend(stream, "Ledger", folded.version,
+                                                            tuple(to_new_event(e) for e in entries))], audit())
+
+    full = await load(infra.store, stream, ledger.fold)
+    for cache in (first, second):
+        cached = await cache.load(stream)
+        assert (cached.version, cached.state) == (full.version, full.state)
+    assert full.state.available == sum(1_000 + n - 30 for n in range(7))

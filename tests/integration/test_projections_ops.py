@@ -12,7 +12,7 @@ from nats.js.errors import NotFoundError
 
 from projector.dead_letters import dead_letters, replay_dead_letters
 from projector.projections import all_projections, projection_named
-from projector.rebuild import EventFilter, LogReplayer, parse_where, rebuild, replay
+from projector.rebuild import EventFilter, LogReplayer, parse_where, rebuild, rebuild_many, replay
 from projector.reconcile import reconcile
 from tests.conftest import eventually
 from tests.integration.projections_support import Stack, stack  # noqa: F401 - fixture
@@ -91,13 +91,13 @@ async def test_flushing_redis_then_rebuilding_gives_the_same_read_models(stack: 
     await stack.settle()
     await stack.stop_projector()
     before = await stack.dump()
+    before_events = await stack.event_count()
     assert before
 
     async for key in stack.infra.redis.scan_iter(match=stack.prefix + "*", count=1000):
         await stack.infra.redis.delete(key)
-    for projection in all_projections():
-        result = await rebuild(stack.infra.store, stack.infra.redis, stack.prefix, projection)
-        assert result.switched and result.build.failed == 0
+    results = await rebuild_many(stack.infra.store, stack.infra.redis, stack.prefix, all_projections())
+    assert all(r.switched and r.build.failed == 0 and r.build.events == before_events for r in results)
 
     assert await stack.dump() == before
     rebuild_leftovers = [k async for k in stack.infra.redis.scan_iter(match=f"{stack.prefix}rb[0-9]*:*")]

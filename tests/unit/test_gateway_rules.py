@@ -11,9 +11,11 @@ import grpc
 import httpx
 import pytest
 import stripe
+from ledgermesh.events.v1 import envelope_pb2, payment_events_pb2
 
 from gateway.rate_limit import TokenBuckets, retry_after_header
 from gateway.routes.reports import parse_period, to_csv
+from gateway.stripe_shapes import objects
 from gateway.stripe_shapes.errors import StripeError, card_declined, from_rpc_error
 from gateway.stripe_shapes.forms import parse_nested
 from projector.webhooks.delivery import EndpointWorker
@@ -184,3 +186,15 @@ def test_a_redirect_to_the_metadata_address_is_refused_before_it_is_followed() -
     with pytest.raises(webhook_urls.WebhookUrlRefused):
         asyncio.run(post())
     assert seen == ["https://93.184.216.34/hook"]
+
+
+def test_a_log_event_is_shown_as_a_stripe_event_with_numeric_amounts() -> None:
+    envelope = envelope_pb2.EventEnvelope(event_id="6f1c2a51-3a5e-4a0e-9b7e-1f2d3c4b5a69",
+                                          event_type="PaymentAuthorized", aggregate_type="Charge",
+                                          aggregate_id="ch_1", tenant_id="acct_1")
+    envelope.payload.Pack(payment_events_pb2.PaymentAuthorized(charge_id="ch_1", amount=2000, currency="usd"))
+    shaped = objects.event(envelope)
+    assert shaped["id"] == "evt_6f1c2a513a5e4a0e9b7e1f2d3c4b5a69" and shaped["type"] == "charge.succeeded"
+    assert shaped["data"]["object"] == {"id": "ch_1", "object": "charge", "charge_id": "ch_1", "amount": 2000,
+                                        "currency": "usd"}
+    assert objects.envelope_id(shaped["id"]) == envelope.event_id

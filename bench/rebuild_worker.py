@@ -71,14 +71,15 @@ class TimeUp(Exception):
 
 
 async def engine_rebuild(database_url: str, schema: str, redis_url: str, prefix: str, max_seconds: float) -> int:
-    """projector.rebuild.rebuild for every projection in turn (build, diff, switch, catch up), as
-    `ledgermesh rebuild` does. Returns log events done per projection, i.e. events through all of them."""
+    """projector.rebuild as `ledgermesh rebuild` uses it (build, diff, switch, catch up): rebuild_many
+    (the log read once for every projection) when it exists, else rebuild() per projection in turn.
+    Returns log events taken through every projection."""
     from psycopg_pool import AsyncConnectionPool
     from redis.asyncio import Redis
 
     from eventlog.store import EventStore
+    from projector import rebuild as engine
     from projector.projections import all_projections
-    from projector.rebuild import rebuild
 
     pool = AsyncConnectionPool(database_url, min_size=1, max_size=2, open=False,
                                kwargs={"options": f"-c search_path={schema}", "autocommit": True})
@@ -97,10 +98,16 @@ async def engine_rebuild(database_url: str, schema: str, redis_url: str, prefix:
             raise TimeUp
 
     try:
+        if hasattr(engine, "rebuild_many"):
+            try:
+                await engine.rebuild_many(store, redis, prefix, projections, progress=progress)
+            except TimeUp:
+                pass
+            return current
         for projection in projections:
             current = 0
             try:
-                result = await rebuild(store, redis, prefix, projection, progress=progress)
+                result = await engine.rebuild(store, redis, prefix, projection, progress=progress)
             except TimeUp:
                 applications += current
                 break
@@ -115,7 +122,11 @@ async def main(args: dict[str, Any]) -> dict[str, Any]:
     start = time.perf_counter()
     use_engine = engine_available() and args.get("engine", "auto") != "minimal"
     if use_engine:
-        engine = "projector.rebuild (one pass per projection: build, diff, switch, catch-up)"
+        import projector.rebuild
+
+        engine = ("projector.rebuild.rebuild_many (one read of the log for all projections; build, diff, "
+                  "switch, catch-up)" if hasattr(projector.rebuild, "rebuild_many") else
+                  "projector.rebuild.rebuild (one pass per projection; build, diff, switch, catch-up)")
         count = await engine_rebuild(args["database_url"], args["schema"], args["redis_url"], args["prefix"],
                                      args["max_seconds"])
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 from collections.abc import Sequence
 
@@ -48,9 +49,20 @@ async def ensure_stream(
 class EventPublisher:
     """Publishes stored events to JetStream; Nats-Msg-Id = event_id makes republishing harmless."""
 
-    def __init__(self, js: JetStreamContext, subject_prefix: str) -> None:
+    def __init__(self, js: JetStreamContext, subject_prefix: str, remember: int = 200_000) -> None:
         self._js = js
         self._prefix = subject_prefix
+        # Events this process has published (acknowledged by JetStream), so its relay skips them.
+        self._published: collections.OrderedDict[str, None] = collections.OrderedDict()
+        self._remember = remember
+
+    def was_published(self, event_id: object) -> bool:
+        return str(event_id) in self._published
+
+    def _remember_published(self, event_id: str) -> None:
+        self._published[event_id] = None
+        if len(self._published) > self._remember:
+            self._published.popitem(last=False)
 
     async def publish(self, events: Sequence[StoredEvent]) -> None:
         """Publish a commit's events, all in flight at once: one round trip to JetStream rather than
@@ -76,6 +88,7 @@ class EventPublisher:
                 to_envelope(event).SerializeToString(),
                 headers=headers,
             )
+        self._remember_published(str(event.event_id))
 
 
 class Relay:
@@ -104,19 +117,21 @@ class Relay:
                 (self._name, position.tx_id, position.position),
             )
 
-    async def run_once(self, batch: int = 500) -> int:
-        """Publish everything finished since the checkpoint; return how many events were sent."""
+    async def run_once(self, batch: int = 2000) -> int:
+        """Publish everything finished since the checkpoint that this process has not already
+        published on its fast path; return how many events were sent."""
         position = await self.checkpoint()
         sent = 0
         while True:
-            events = await self._store.read_after(position, batch)
-            if not events:
+            heads = await self._store.read_ids_after(position, batch)
+            if not heads:
                 return sent
-            await self._publisher.publish(events)
-            last = events[-1]
-            position = LogPosition(last.tx_id, last.global_position)
+            missing = [event_id for event_id, _ in heads if not self._publisher.was_published(event_id)]
+            if missing:
+                await self._publisher.publish(await self._store.get_events(missing))
+            position = heads[-1][1]
             await self._save(position)
-            sent += len(events)
+            sent += len(missing)
 
     async def backlog(self) -> int:
         position = await self.checkpoint()

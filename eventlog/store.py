@@ -230,6 +230,31 @@ class EventStore:
             )
             return [row_to_event(row) for row in await cur.fetchall()]
 
+    async def read_ids_after(self, after: LogPosition, limit: int = 2000) -> list[tuple[uuid.UUID, LogPosition]]:
+        """Like `read_after`, ids and positions only: what the relay needs to decide what to send."""
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT event_id, tx_id::text::bigint, global_position FROM events"
+                " WHERE (tx_id, global_position) > (%(tx)s::text::xid8, %(pos)s)"
+                "   AND tx_id < pg_snapshot_xmin(pg_current_snapshot())"
+                " ORDER BY tx_id, global_position LIMIT %(limit)s",
+                {"tx": after.tx_id, "pos": after.position, "limit": limit},
+            )
+            return [(row[0], LogPosition(row[1], row[2])) for row in await cur.fetchall()]
+
+    async def get_events(self, event_ids: Sequence[uuid.UUID]) -> list[StoredEvent]:
+        """The given events with their commit positions, in (tx_id, position) order."""
+        if not event_ids:
+            return []
+        async with self._pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(
+                f"SELECT {_COLUMNS}{_COMMIT_POSITION} FROM events WHERE event_id = ANY(%s)"
+                " ORDER BY tx_id, global_position",
+                (list(event_ids),),
+            )
+            return [row_to_event(row) for row in await cur.fetchall()]
+
     async def iterate(
         self,
         *,
@@ -241,12 +266,18 @@ class EventStore:
         data_params: dict[str, Any] | None = None,
         batch_size: int = 2000,
         commit_positions: bool = False,
+        finished_only: bool = True,
     ) -> AsyncIterator[StoredEvent]:
         """Every finished event matching the filters in global order, read in keyset batches so
         memory stays bounded however long the log is. `data_filter` is an SQL predicate over
         `event_data` with named parameters from `data_params`. `commit_positions` also reads each
-        event's commit position (as the bus carries it), which rebuilt read models record."""
-        clauses = ["global_position > %(after)s", "tx_id < pg_snapshot_xmin(pg_current_snapshot())"]
+        event's commit position (as the bus carries it), which rebuilt read models record.
+        `finished_only=False` drops the gap-safety condition (older than every running transaction in
+        the cluster), which one long transaction anywhere would stall: for a reader that repairs late
+        commits itself, as a rebuild's catch-up does."""
+        clauses = ["global_position > %(after)s"]
+        if finished_only:
+            clauses.append("tx_id < pg_snapshot_xmin(pg_current_snapshot())")
         params: dict[str, Any] = dict(data_params or {})
         if event_types:
             clauses.append("event_type = ANY(%(types)s)")

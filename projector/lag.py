@@ -43,8 +43,8 @@ def percentile(values: list[int], q: float) -> int:
 async def behind(store: EventStore, position: int) -> int:
     async with store.pool.connection() as conn:
         cur = await conn.execute(
-            "SELECT count(*) FROM (SELECT 1 FROM events WHERE global_position > %s"
-            " AND tx_id < pg_snapshot_xmin(pg_current_snapshot()) LIMIT %s) s", (position, _BEHIND_CAP))
+            "SELECT count(*) FROM (SELECT 1 FROM events WHERE global_position > %s LIMIT %s) s",
+            (position, _BEHIND_CAP))
         row = await cur.fetchone()
         return int(row[0]) if row else 0
 

@@ -5,8 +5,11 @@ pure projection and the same atomic Lua apply as the live consumer, compare with
 switch in one MULTI/EXEC (keyspace.switch). The live consumer keeps running throughout; after the
 switch, the events of the last minutes before the rebuild started are applied again to the live keys
 through the per-aggregate version guard: what the rebuild already holds is skipped, what the live
-consumer applied to the old keys meanwhile is redone. Memory is bounded by the batch size: the log is
-read in keyset batches, each batch applied in one pipeline.
+consumer applied to the old keys meanwhile is redone. The log is read without the event store's
+gap-safety condition (which one long transaction anywhere in the cluster would stall): an event that
+commits late behind the read is within the catch-up window, and anything committing after it reaches
+the switched keys through the live consumer and the version guard. Memory is bounded by the batch
+size: the log is read in keyset batches, each batch applied in one pipeline.
 
 Replay: the same engine over a filtered read (event types, time range, tenant, payload predicates in
 SQL), into a fresh prefix (forced: each matching event once, gaps expected) or into the live keys
@@ -150,6 +153,7 @@ class LogReplayer:
         async for stored in self._store.iterate(
             event_types=f.event_types, tenant_id=f.tenant_id, since=f.since, until=f.until,
             data_filter=f.data_sql, data_params=f.data_params, batch_size=self._batch, commit_positions=True,
+            finished_only=False,
         ):
             events += 1
             last_position = stored.global_position

@@ -25,7 +25,6 @@ SELECT coalesce(event_data->>'account_id', tenant_id) AS account, event_data->>'
        count(*)
 FROM events
 WHERE event_type = 'LedgerEntryPosted' AND global_position <= %(upto)s
-  AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
 GROUP BY 1, 2
 """
 

@@ -224,7 +224,7 @@ async def run(ctx: RunContext) -> dict[str, float]:
         "peak_rss_mb": out["peak_rss_mb"],
     }
     notes = [f"engine: {out['engine']}; stopped after {cap} s if not done (events/s then over the events done; "
-             "for the engine: applications summed over projections / number of projections); "
+             "with a one-pass-per-projection engine, events = applications / projections); "
              f"{_STATE.get('events', 0):,} events generated once per session (cloned from real LedgerMesh "
              "rows), each run into a fresh Redis prefix; RSS is the rebuilding process's ru_maxrss."]
     if "projector.rebuild" in out["engine"]:

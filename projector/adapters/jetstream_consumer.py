@@ -62,6 +62,10 @@ def projected_event(envelope: envelope_pb2.EventEnvelope) -> ProjectedEvent:
     )
 
 
+# A fetched batch at least this long is applied in one pipeline (see handle_batch).
+PIPELINE_MIN = 8
+
+
 @dataclass(frozen=True)
 class ConsumerOptions:
     stream: str
@@ -122,23 +126,30 @@ class ProjectionConsumer:
             await self.handle_batch(msgs)
 
     async def handle_batch(self, msgs: list[Msg]) -> None:
-        """Apply a fetched batch in one Redis round trip (each event still its own atomic Lua call,
-        in order, so an object's events apply in sequence). If the pipeline fails, each event is
-        applied alone: the version guard makes the ones already applied duplicates."""
+        """A backlog (at least PIPELINE_MIN events) is applied in one Redis round trip, each event
+        still its own atomic Lua call, in order, so an object's events apply in sequence; the write
+        is traced under the first event's span. A short batch is applied one event at a time, each
+        write under its own event's span. If the pipeline fails, each event is applied alone: the
+        version guard makes the ones already applied duplicates."""
         prepared = [p for p in [await self._prepare(msg) for msg in msgs] if p is not None]
-        if len(prepared) <= 1:
+        if len(prepared) < PIPELINE_MIN:
             for msg, event, envelope, app in prepared:
                 await self._traced(msg, event, self._apply_one(msg, event, envelope, app))
             return
+        outcomes: list[Outcome] = []
+
+        async def apply_all() -> None:
+            outcomes.extend(await self._applier.apply_many([app for _, _, _, app in prepared]))
+
         try:
-            outcomes = await self._applier.apply_many([app for _, _, _, app in prepared])
+            await self._traced(prepared[0][0], prepared[0][1], apply_all())
         except Exception:  # noqa: BLE001 - fall back to one at a time, where each failure is handled alone
             log.warning("batch apply failed for %s; applying one at a time", self.durable, exc_info=True)
             for msg, event, envelope, app in prepared:
                 await self._traced(msg, event, self._apply_one(msg, event, envelope, app))
             return
         for (msg, event, envelope, app), outcome in zip(prepared, outcomes, strict=True):
-            await self._traced(msg, event, self._settle(msg, event, envelope, app, outcome))
+            await self._settle(msg, event, envelope, app, outcome)
 
     async def handle(self, msg: Msg) -> None:
         prepared = await self._prepare(msg)

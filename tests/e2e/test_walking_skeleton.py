@@ -31,8 +31,9 @@ async def test_charge_created_over_rest_is_readable_from_the_read_model(system) 
     assert charge["amount"] == 4999 and charge["currency"] == "usd"
 
     async def projected():  # type: ignore[no-untyped-def]
+        # The charge's events are applied one by one: wait for the last (the capture), not the first.
         r = await system.http.get(f"/v1/charges/{charge['id']}", headers=merchant.headers)
-        return r.json() if r.status_code == 200 else None
+        return r.json() if r.status_code == 200 and r.json().get("amount_captured") else None
 
     read = await eventually(projected, message="charge never reached the read model")
     assert read["id"] == charge["id"]

@@ -26,8 +26,8 @@ from command_svc.domain import disputes, ledger, payments
 from command_svc.domain.card_network import CardNetwork, card_fingerprint
 from command_svc.domain.disputes import DEFAULT_DISPUTE_CONFIG, DisputeConfig, DisputeState, DisputeStatus
 from command_svc.domain.errors import PreconditionError
-from command_svc.domain.fraud import DEFAULT_FRAUD_RULES
 from command_svc.domain.events import LedgerEntryPosted, PaymentCaptured, RefundCreated
+from command_svc.domain.fraud import DEFAULT_FRAUD_RULES
 from command_svc.domain.money import FeeSchedule
 from eventlog.records import StreamAppend
 from eventlog.store import EventStore

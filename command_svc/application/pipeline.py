@@ -48,7 +48,7 @@ def _fingerprint(operation: str, request: Message) -> str:
     copy = type(request)()
     copy.CopyFrom(request)
     if "idempotency_key" in copy.DESCRIPTOR.fields_by_name:
-        copy.ClearField("idempotency_key")  # type: ignore[arg-type]
+        copy.ClearField("idempotency_key")
     return request_fingerprint(operation, copy.SerializeToString(deterministic=True))
 
 

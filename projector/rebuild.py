@@ -26,11 +26,10 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from eventlog.envelope import to_envelope
 from eventlog.records import StoredEvent
 from eventlog.store import EventStore
 from projector import keyspace
-from projector.adapters.jetstream_consumer import projected_event
+from projector.adapters.jetstream_consumer import stored_projected_event
 from projector.adapters.redis_apply import Application, Outcome, RedisApplier
 from projector.projections.base import Keys, Projection
 
@@ -125,7 +124,7 @@ class LogReplayer:
         self.results: dict[str, RunResult] = {}
 
     def _applications(self, stored: StoredEvent) -> list[Application]:
-        event = projected_event(to_envelope(stored))
+        event = stored_projected_event(stored)
         applications = []
         now_ms = int(time.time() * 1000)
         for projection in self._projections:

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from google.protobuf.json_format import MessageToDict
 from ledgermesh.events.v1 import envelope_pb2
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
@@ -25,7 +24,8 @@ from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from redis.asyncio import Redis
 
-from eventlog.envelope import payload_json, unpack_payload
+from eventlog.envelope import envelope_metadata, message_json, normalized_payload, payload_json, unpack_payload
+from eventlog.records import StoredEvent
 from projector.adapters.redis_apply import Application, Outcome, RedisApplier
 from projector.metrics import PROJECTOR_METRICS
 from projector.projections.base import Keys, ProjectedEvent, Projection
@@ -57,13 +57,30 @@ def projected_event(envelope: envelope_pb2.EventEnvelope) -> ProjectedEvent:
         tenant_id=envelope.tenant_id,
         created_at=envelope.occurred_at.ToDatetime(tzinfo=UTC),
         data=payload_json(payload),
-        metadata=MessageToDict(envelope.metadata, preserving_proto_field_name=True),
+        metadata=message_json(envelope.metadata),
         commit_position=envelope.commit_position or envelope.global_position,
     )
 
 
-# A fetched batch at least this long is applied in one pipeline (see handle_batch).
-PIPELINE_MIN = 8
+def stored_projected_event(stored: StoredEvent) -> ProjectedEvent:
+    """projected_event(to_envelope(stored)) without building, packing and unpacking the envelope,
+    for rebuilds and replays: the payload still goes through its message, which normalizes it
+    exactly as the bus does."""
+    created = stored.created_at
+    return ProjectedEvent(
+        event_id=str(stored.event_id),
+        event_type=stored.event_type,
+        aggregate_id=stored.aggregate_id,
+        aggregate_type=stored.aggregate_type,
+        aggregate_version=stored.aggregate_version,
+        global_position=stored.global_position,
+        tenant_id=stored.tenant_id,
+        # As a Timestamp round trip gives it: the same instant, in UTC.
+        created_at=created.astimezone(UTC) if created.tzinfo else created.replace(tzinfo=UTC),
+        data=normalized_payload(stored.event_type, stored.data),
+        metadata=message_json(envelope_metadata(stored)),
+        commit_position=stored.commit_position or stored.global_position,
+    )
 
 
 @dataclass(frozen=True)
@@ -126,15 +143,12 @@ class ProjectionConsumer:
             await self.handle_batch(msgs)
 
     async def handle_batch(self, msgs: list[Msg]) -> None:
-        """A backlog (at least PIPELINE_MIN events) is applied in one Redis round trip, each event
-        still its own atomic Lua call, in order, so an object's events apply in sequence; the write
-        is traced under the first event's span. A short batch is applied one event at a time, each
-        write under its own event's span. If the pipeline fails, each event is applied alone: the
+        """A fetched batch is applied in one Redis round trip, each event still its own atomic Lua
+        call, in order, so an object's events apply in sequence; the write is traced under the first
+        event's span. If the pipeline fails, each event is applied alone under its own span: the
         version guard makes the ones already applied duplicates."""
         prepared = [p for p in [await self._prepare(msg) for msg in msgs] if p is not None]
-        if len(prepared) < PIPELINE_MIN:
-            for msg, event, envelope, app in prepared:
-                await self._traced(msg, event, self._apply_one(msg, event, envelope, app))
+        if not prepared:
             return
         outcomes: list[Outcome] = []
 
@@ -190,7 +204,7 @@ class ProjectionConsumer:
     def _application(self, event: ProjectedEvent, msg: Msg) -> Application:
         ops = self._projection.apply(event, self._keys)
         now = time.time()
-        committed = _committed_at(msg) or event.created_at.timestamp()
+        committed = event.created_at.timestamp()
         return Application(
             aggregate_id=event.aggregate_id, version=event.aggregate_version, position=event.global_position,
             ops=ops, now_ms=int(now * 1000), lag_ms=max(0, int((now - committed) * 1000)),
@@ -266,11 +280,3 @@ def _raise_if_cancelled() -> None:
     task = asyncio.current_task()
     if task is not None and task.cancelling():
         raise asyncio.CancelledError
-
-
-def _committed_at(msg: Msg) -> float | None:
-    raw = (msg.headers or {}).get("Ledgermesh-Committed-At")
-    try:
-        return float(raw) if raw else None
-    except ValueError:
-        return None

@@ -86,7 +86,10 @@ class RedisApplier:
         return Outcome(int(result))
 
     async def apply_many(self, applications: Sequence[Application]) -> list[Outcome]:
-        """Pipeline many events in one round trip; each is still atomic on its own."""
+        """Pipeline many events in one round trip; each is still atomic on its own. (A pipeline with
+        a script costs redis-py a SCRIPT EXISTS round trip first, so a single event goes alone.)"""
+        if len(applications) == 1:
+            return [await self.apply(applications[0])]
         pipe = self._redis.pipeline(transaction=False)
         for a in applications:
             await self._script(keys=[], args=self._args(a), client=pipe)

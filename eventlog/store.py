@@ -25,10 +25,24 @@ _COLUMNS = (
     "event_type, event_version, event_data, metadata, created_at, event_hash, previous_event_hash, "
     "signature, tx_id::text::bigint AS tx_id"
 )
-# The highest position of each event's transaction, for read-your-writes tokens.
-_COMMIT_POSITION = (
-    ", (SELECT max(t.global_position) FROM events t WHERE t.tx_id = events.tx_id) AS commit_position"
-)
+
+
+async def _add_commit_positions(conn: psycopg.AsyncConnection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Set each row's commit position (the highest position its transaction wrote, the
+    read-your-writes token) with one grouped query per batch over the (tx_id, position) index. A
+    per-row correlated subquery let the planner scan the whole log backwards for big transactions."""
+    tx_ids = sorted({row["tx_id"] for row in rows})
+    if not tx_ids:
+        return rows
+    cur = await conn.execute(
+        "SELECT tx_id::text::bigint, max(global_position) FROM events"
+        " WHERE tx_id = ANY(%s::text[]::xid8[]) GROUP BY tx_id",
+        ([str(t) for t in tx_ids],),
+    )
+    commit = {tx: pos for tx, pos in await cur.fetchall()}
+    for row in rows:
+        row["commit_position"] = commit.get(row["tx_id"], row["global_position"])
+    return rows
 
 
 @dataclass(frozen=True)
@@ -221,14 +235,15 @@ class EventStore:
         async with self._pool.connection() as conn:
             cur = conn.cursor(row_factory=dict_row)
             await cur.execute(
-                f"SELECT {_COLUMNS}{_COMMIT_POSITION} FROM events"
+                f"SELECT {_COLUMNS} FROM events"
                 " WHERE (tx_id, global_position) > (%(tx)s::text::xid8, %(pos)s)"
                 "   AND tx_id < pg_snapshot_xmin(pg_current_snapshot())"
                 f"  {tenant_clause}"
                 " ORDER BY tx_id, global_position LIMIT %(limit)s",
                 {"tx": after.tx_id, "pos": after.position, "limit": limit, "tenant": tenant_id},
             )
-            return [row_to_event(row) for row in await cur.fetchall()]
+            rows = await _add_commit_positions(conn, await cur.fetchall())
+            return [row_to_event(row) for row in rows]
 
     async def read_ids_after(self, after: LogPosition, limit: int = 2000) -> list[tuple[uuid.UUID, LogPosition]]:
         """Like `read_after`, ids and positions only: what the relay needs to decide what to send."""
@@ -249,11 +264,11 @@ class EventStore:
         async with self._pool.connection() as conn:
             cur = conn.cursor(row_factory=dict_row)
             await cur.execute(
-                f"SELECT {_COLUMNS}{_COMMIT_POSITION} FROM events WHERE event_id = ANY(%s)"
-                " ORDER BY tx_id, global_position",
+                f"SELECT {_COLUMNS} FROM events WHERE event_id = ANY(%s) ORDER BY tx_id, global_position",
                 (list(event_ids),),
             )
-            return [row_to_event(row) for row in await cur.fetchall()]
+            rows = await _add_commit_positions(conn, await cur.fetchall())
+            return [row_to_event(row) for row in rows]
 
     async def iterate(
         self,
@@ -294,7 +309,7 @@ class EventStore:
         if data_filter:
             clauses.append(f"({data_filter})")
         query = (
-            f"SELECT {_COLUMNS}{_COMMIT_POSITION if commit_positions else ''} FROM events"
+            f"SELECT {_COLUMNS} FROM events"
             f" WHERE {' AND '.join(clauses)} ORDER BY global_position LIMIT %(limit)s"
         )
         after = 0
@@ -303,6 +318,8 @@ class EventStore:
                 cur = conn.cursor(row_factory=dict_row)
                 await cur.execute(query, {**params, "after": after, "limit": batch_size})
                 rows = await cur.fetchall()
+                if commit_positions:
+                    rows = await _add_commit_positions(conn, rows)
             if not rows:
                 return
             for row in rows:

@@ -90,6 +90,9 @@ class ReadModels:
         return found
 
     async def charge(self, account_id: str, charge_id: str, min_position: int = 0) -> charge_pb2.Charge | None:
+        if min_position <= 0:
+            # The common read: charge and metadata in one round trip.
+            return (await self.charges(account_id, [charge_id]))[0]
         h = await self.hash_at(self.keys("charge", charge_id), min_position)
         if not h or h.get("account_id") != account_id:
             return None

@@ -24,16 +24,7 @@ from projector.projections import all_projections
 from runtime.app import Infrastructure
 from runtime.settings import Settings
 from tests.conftest import eventually
-
-
-@dataclass
-class Merchant:
-    account_id: str
-    secret_key: str
-
-    @property
-    def metadata(self) -> list[tuple[str, str]]:
-        return [("authorization", f"Bearer {self.secret_key}")]
+from tests.e2e.conftest import Merchant
 
 
 @dataclass

@@ -132,7 +132,9 @@ def test_malformed_onboarding_is_refused(overrides: dict[str, str], reason: str)
 
 
 def test_onboarding_twice_is_refused() -> None:
-    refused(AlreadyExistsError, onboard(), onboarded())
+    error = refused(AlreadyExistsError, onboard(), onboarded())
+
+    assert error.reason == "ACCOUNT_ALREADY_EXISTS"
 
 
 def test_kyc_starts_with_the_documents_of_its_level_and_a_due_date() -> None:

@@ -113,7 +113,9 @@ def test_unknown_dispute_reason_is_refused() -> None:
 
 
 def test_opening_the_same_dispute_twice_is_refused() -> None:
-    refused(AlreadyExistsError, open_dispute(), opened())
+    error = refused(AlreadyExistsError, open_dispute(), opened())
+
+    assert error.reason == "DISPUTE_ALREADY_EXISTS"
 
 
 def test_staged_evidence_keeps_the_dispute_waiting_for_a_response() -> None:

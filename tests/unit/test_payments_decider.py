@@ -264,7 +264,9 @@ def test_malformed_receipt_email_is_refused() -> None:
 
 
 def test_creating_a_charge_twice_is_refused() -> None:
-    refused(AlreadyExistsError, create(), captured_charge())
+    error = refused(AlreadyExistsError, create(), captured_charge())
+
+    assert error.reason == "CHARGE_ALREADY_EXISTS"
 
 
 # --- capture --------------------------------------------------------------------------------------
@@ -414,7 +416,9 @@ def test_reusing_a_refund_id_is_refused() -> None:
     state = captured_charge()
     state = apply(state, decide(refund(amount=100), state))
 
-    refused(AlreadyExistsError, refund(amount=100), state)
+    error = refused(AlreadyExistsError, refund(amount=100), state)
+
+    assert error.reason == "REFUND_ALREADY_EXISTS"
 
 
 # --- expire ---------------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ COPY gateway gateway
 COPY gen gen
 COPY projector projector
 COPY query_svc query_svc
-COPY runtime runtime
+COPY support support
+COPY composition composition
 RUN pip install --no-cache-dir .
 # Services listen on every interface inside the container; data (the signing key) under /data.
 ENV LEDGERMESH_HOST=0.0.0.0 LEDGERMESH_DATA_DIR=/data

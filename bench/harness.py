@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from runtime.settings import Settings
+from support.settings import Settings
 
 Op = Callable[[int], Awaitable[None]]
 
@@ -220,7 +220,7 @@ class Servers:
 
     @classmethod
     def start(cls) -> Servers:
-        from runtime import servers
+        from composition import servers
 
         started: list[Any] = []
         tmp = Path(tempfile.mkdtemp(prefix="lm-bench-servers-"))

@@ -18,8 +18,8 @@ Stopper = Callable[[], Awaitable[None]]
 
 async def _command(settings: Any, options: dict[str, Any], stop: asyncio.Event) -> tuple[int, list[Stopper]]:
     from command_svc.bootstrap import start_command_server
+    from composition.app import Infrastructure
     from eventlog.bus import EventPublisher, Relay
-    from runtime.app import Infrastructure
 
     infra = await Infrastructure.open(settings)
     server = await start_command_server(infra)
@@ -37,8 +37,8 @@ async def _command(settings: Any, options: dict[str, Any], stop: asyncio.Event) 
 
 
 async def _projector(settings: Any, options: dict[str, Any], stop: asyncio.Event) -> tuple[int, list[Stopper]]:
+    from composition.app import Infrastructure
     from projector.bootstrap import start_projector
-    from runtime.app import Infrastructure
 
     infra = await Infrastructure.open(settings)
     projector = await start_projector(infra, stop)
@@ -46,8 +46,8 @@ async def _projector(settings: Any, options: dict[str, Any], stop: asyncio.Event
 
 
 async def _query(settings: Any, options: dict[str, Any], stop: asyncio.Event) -> tuple[int, list[Stopper]]:
+    from composition.app import Infrastructure
     from query_svc.bootstrap import start_query_server
-    from runtime.app import Infrastructure
 
     infra = await Infrastructure.open(settings)
     server = await start_query_server(infra)
@@ -55,7 +55,7 @@ async def _query(settings: Any, options: dict[str, Any], stop: asyncio.Event) ->
 
 
 async def _gateway(settings: Any, options: dict[str, Any], stop: asyncio.Event) -> tuple[int, list[Stopper]]:
-    from runtime.app import start_gateway
+    from composition.app import start_gateway
 
     server, port, task = await start_gateway(settings, options["command"], options["query"])
 
@@ -87,7 +87,7 @@ ROLES = {"command": _command, "projector": _projector, "query": _query, "gateway
 
 
 async def serve(role: str, fields: dict[str, Any], options: dict[str, Any]) -> None:
-    from runtime.settings import Settings
+    from support.settings import Settings
 
     fields["data_dir"] = Path(str(fields["data_dir"]))
     settings = Settings(**fields)

@@ -17,13 +17,13 @@ from command_svc.application.payments import PaymentsApp
 from command_svc.application.pipeline import CommandRunner
 from command_svc.domain.card_network import SimulatedCardNetwork
 from command_svc.domain.money import FeeSchedule
+from composition.app import Infrastructure
 from eventlog.bus import EventPublisher
 from eventlog.idempotency import IdempotencyKeys
-from runtime.app import Infrastructure
-from runtime.auth import AuthInterceptor, CachedResolver
-from runtime.grpc_server import build_server
-from runtime.health import HealthWatcher, nats, postgres
-from runtime.metrics import count_appended
+from support.auth import AuthInterceptor, CachedResolver
+from support.grpc_server import build_server
+from support.health import HealthWatcher, nats, postgres
+from support.metrics import count_appended
 
 PAYMENTS = payment_service_pb2.DESCRIPTOR.services_by_name["PaymentCommandService"].full_name
 DISPUTES = dispute_service_pb2.DESCRIPTOR.services_by_name["DisputeCommandService"].full_name

@@ -30,7 +30,7 @@ from gateway.routes import (
 )
 from gateway.routes.common import authorization, new_request_id
 from gateway.stripe_shapes.errors import StripeError, rate_limited
-from runtime.settings import Settings
+from support.settings import Settings
 
 
 def _rate_key(request: Request) -> str:

@@ -6,12 +6,12 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
+from composition.app import Infrastructure
 from projector.adapters.jetstream_consumer import ConsumerOptions, ProjectionConsumer
 from projector.projections import all_projections
 from projector.webhooks.dispatcher import WebhookDispatcher
 from projector.webhooks.endpoints import EndpointDirectory
 from projector.webhooks.outbox import DeliveryOutbox
-from runtime.app import Infrastructure
 
 log = logging.getLogger(__name__)
 

@@ -8,13 +8,13 @@ import grpc
 from ledgermesh.query.v1 import query_service_pb2, query_service_pb2_grpc
 from redis.asyncio import Redis
 
+from composition.app import Infrastructure
 from query_svc.adapters.read_models import ReadModels
 from query_svc.api.servicer import QueryServicer
-from runtime.app import Infrastructure
-from runtime.auth import AuthInterceptor, CachedResolver
-from runtime.grpc_server import build_server
-from runtime.health import HealthWatcher
-from runtime.health import redis as redis_dependency
+from support.auth import AuthInterceptor, CachedResolver
+from support.grpc_server import build_server
+from support.health import HealthWatcher
+from support.health import redis as redis_dependency
 
 SERVICE_NAME = query_service_pb2.DESCRIPTOR.services_by_name["QueryService"].full_name
 

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 import pytest
 import pytest_asyncio
 
-from runtime.settings import Settings
+from support.settings import Settings
 
 T = TypeVar("T")
 

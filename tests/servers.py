@@ -9,7 +9,7 @@ being the slowest), and isolate tests inside them by schema, key prefix and stre
         with throwaway_nats() as server:
             yield server.url
 
-The process handling is runtime.servers', the same code `ledgermesh up` uses.
+The process handling is composition.servers', the same code `ledgermesh up` uses.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from runtime import servers
-from runtime.servers import RunningServer
+from composition import servers
+from composition.servers import RunningServer
 
 
 @dataclass

@@ -43,7 +43,7 @@ _STATE: dict[str, Any] = {}
 
 async def _templates(ctx: RunContext) -> dict[str, Any]:
     """Rows LedgerMesh itself wrote for one merchant and one captured charge."""
-    from runtime.app import start_system
+    from composition.app import start_system
 
     settings = ctx.servers.settings()
     try:

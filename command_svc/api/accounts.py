@@ -16,7 +16,7 @@ from command_svc.application.pipeline import CommandRunner, SavedRefusal
 from command_svc.application.webhooks import WebhookEndpointsApp
 from command_svc.domain.errors import DomainError
 from eventlog.records import StoredEvent
-from runtime.errors import abort
+from support.errors import abort
 
 
 class AccountServicer(WebhookEndpointMethods, CommandServicerBase,

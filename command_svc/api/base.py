@@ -13,7 +13,7 @@ from command_svc.api.errors import abort_for
 from command_svc.application.pipeline import CommandRunner, Decision, SavedRefusal
 from command_svc.domain.errors import DomainError
 from eventlog.records import StoredEvent
-from runtime.auth import current_caller
+from support.auth import current_caller
 
 R = TypeVar("R", bound=Message)
 

@@ -8,8 +8,8 @@ import uuid
 import grpc
 
 from eventlog.records import AuditContext
-from runtime.auth import Caller
-from runtime.telemetry import current_traceparent
+from support.auth import Caller
+from support.telemetry import current_traceparent
 
 
 def _metadata(context: grpc.aio.ServicerContext) -> dict[str, str]:

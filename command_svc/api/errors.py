@@ -13,7 +13,7 @@ from command_svc.domain.errors import (
     PreconditionError,
     ValidationError,
 )
-from runtime.errors import abort
+from support.errors import abort
 
 _CODES: tuple[tuple[type[DomainError], grpc.StatusCode], ...] = (
     (ValidationError, grpc.StatusCode.INVALID_ARGUMENT),

@@ -15,7 +15,7 @@ from command_svc.application.payments import ChargeResult, PaymentsApp
 from command_svc.application.pipeline import CommandRunner
 from command_svc.domain.errors import DomainError
 from eventlog.records import StoredEvent
-from runtime.auth import current_caller
+from support.auth import current_caller
 
 
 class PaymentServicer(CommandServicerBase, payment_service_pb2_grpc.PaymentCommandServiceServicer):

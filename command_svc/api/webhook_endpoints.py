@@ -11,8 +11,8 @@ from command_svc.adapters.webhook_endpoints import WebhookEndpointRecord
 from command_svc.api.errors import abort_for
 from command_svc.application.webhooks import WebhookEndpointsApp
 from command_svc.domain.errors import DomainError
-from runtime.auth import current_caller
-from runtime.errors import abort
+from support.auth import current_caller
+from support.errors import abort
 
 
 def endpoint_message(record: WebhookEndpointRecord, *, with_secret: bool = False) -> account_pb2.WebhookEndpoint:

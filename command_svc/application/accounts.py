@@ -14,8 +14,8 @@ from command_svc.domain.errors import NotFoundError
 from command_svc.domain.events import LedgerEntryPosted, PayoutCreated
 from command_svc.domain.money import FeeSchedule, normalize_currency
 from eventlog.store import EventStore
-from runtime.auth import display_prefix, hash_key, new_secret_key
-from runtime.settings import Settings
+from support.auth import display_prefix, hash_key, new_secret_key
+from support.settings import Settings
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from command_svc.domain.disputes import DisputeConfig, DisputeState
 from command_svc.domain.errors import NotFoundError
 from command_svc.domain.events import DisputeCreated, DisputeEvent, DisputeResolved, EvidenceSubmitted
 from eventlog.store import EventStore
-from runtime.settings import Settings
+from support.settings import Settings
 
 # What Stripe's tok_createDispute charges are disputed for.
 TEST_DISPUTE_REASON = "fraudulent"

@@ -13,7 +13,7 @@ from typing import Any
 from command_svc.adapters.ids import new_id
 from command_svc.adapters.webhook_endpoints import WebhookEndpointRecord, WebhookEndpointTable
 from command_svc.domain.errors import NotFoundError, ValidationError
-from runtime import webhook_urls
+from support import webhook_urls
 
 MAX_ENDPOINTS_PER_ACCOUNT = 16
 MAX_DESCRIPTION = 5000

@@ -8,7 +8,7 @@ from typing import Any
 import grpc
 from fastapi.responses import JSONResponse
 
-from runtime.errors import error_info
+from support.errors import error_info
 
 
 @dataclass

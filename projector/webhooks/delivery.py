@@ -20,7 +20,7 @@ import httpx
 from projector.webhooks.endpoints import Endpoint, EndpointDirectory
 from projector.webhooks.outbox import DeliveryOutbox, PendingDelivery
 from projector.webhooks.signing import signature_header
-from runtime import webhook_urls
+from support import webhook_urls
 
 log = logging.getLogger(__name__)
 

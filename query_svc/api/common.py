@@ -8,8 +8,8 @@ from ledgermesh.query.v1 import query_service_pb2 as q
 
 from query_svc.adapters.pages import PageRequest
 from query_svc.adapters.read_models import ReadModels
-from runtime.auth import current_caller
-from runtime.errors import abort
+from support.auth import current_caller
+from support.errors import abort
 
 
 def account() -> str:

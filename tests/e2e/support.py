@@ -15,9 +15,9 @@ from ledgermesh.disputes.v1 import dispute_service_pb2_grpc
 from ledgermesh.payments.v1 import payment_service_pb2 as pay
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from runtime.app import start_system
-from runtime.settings import Settings
-from runtime.telemetry import setup_tracing
+from composition.app import start_system
+from support.settings import Settings
+from support.telemetry import setup_tracing
 from tests.e2e.conftest import Client, Merchant
 
 

@@ -10,7 +10,7 @@ import pytest
 from ledgermesh.payments.v1 import payment_service_pb2 as pay
 
 from eventlog.bus import EventPublisher, Relay
-from runtime.errors import error_info
+from support.errors import error_info
 from tests.e2e.support import count_events, scalar, stream_messages, system_without_gateway
 
 __all__ = ["system_without_gateway"]

@@ -14,7 +14,7 @@ from ledgermesh.payments.v1 import payment_service_pb2 as pay
 from command_svc.application.payments import PaymentsApp
 from command_svc.domain.card_network import SimulatedCardNetwork
 from command_svc.domain.money import FeeSchedule
-from runtime.errors import error_info
+from support.errors import error_info
 from tests.e2e.conftest import Merchant
 from tests.e2e.support import Balance, charge, count_events, ledger_balance, ledger_entries, system_without_gateway
 from tests.integration.conftest import audit

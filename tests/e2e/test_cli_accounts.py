@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from runtime.cli import main
+from composition.cli import main
 
 
 async def test_accounts_create_prints_a_working_secret_key(system, monkeypatch, tmp_path, capsys) -> None:

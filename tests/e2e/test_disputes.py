@@ -11,7 +11,7 @@ from ledgermesh.disputes.v1 import dispute_pb2
 from ledgermesh.disputes.v1 import dispute_service_pb2 as dsp
 from ledgermesh.payments.v1 import payment_service_pb2 as pay
 
-from runtime.errors import error_info
+from support.errors import error_info
 from tests.e2e.support import charge, count_events, disputes, ledger_balance, system_without_gateway
 
 DISPUTE_FEE = 1500  # Settings.dispute_fee

@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from runtime.app import start_system
-from runtime.settings import Settings
+from composition.app import start_system
+from support.settings import Settings
 from tests.conftest import eventually
 
 

@@ -11,10 +11,10 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from runtime import servers
-from runtime.app import start_system
-from runtime.servers import RunningServer
-from runtime.settings import Settings
+from composition import servers
+from composition.app import start_system
+from composition.servers import RunningServer
+from support.settings import Settings
 from tests.conftest import eventually
 from tests.servers import temp_folder
 

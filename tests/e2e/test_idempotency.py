@@ -7,7 +7,7 @@ import asyncio
 import grpc
 from ledgermesh.payments.v1 import payment_service_pb2 as pay
 
-from runtime.errors import error_info
+from support.errors import error_info
 from tests.e2e.support import count_events, system_without_gateway
 
 __all__ = ["system_without_gateway"]

@@ -8,7 +8,7 @@ import asyncio
 import grpc
 from ledgermesh.accounts.v1 import account_service_pb2 as acc
 
-from runtime.errors import error_info
+from support.errors import error_info
 from tests.e2e.support import charge, ledger_balance, ledger_entries, system_without_gateway, verified_merchant
 
 __all__ = ["system_without_gateway"]

@@ -11,7 +11,7 @@ from command_svc.application.accounts import AccountsApp
 from command_svc.application.payments import PaymentsApp
 from command_svc.domain.card_network import SimulatedCardNetwork
 from command_svc.domain.money import FeeSchedule
-from runtime.app import Infrastructure, start_system
+from composition.app import Infrastructure, start_system
 from tests.conftest import eventually
 from tests.integration.conftest import audit
 

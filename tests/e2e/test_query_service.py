@@ -15,7 +15,7 @@ from ledgermesh.payments.v1 import charge_pb2
 from ledgermesh.payments.v1 import payment_service_pb2 as pay
 from ledgermesh.query.v1 import query_service_pb2 as q
 
-from runtime.errors import error_info
+from support.errors import error_info
 from tests.conftest import eventually
 from tests.e2e.conftest import Client, Merchant
 from tests.e2e.support import disputes, ledger_balance, verified_merchant

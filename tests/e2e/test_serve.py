@@ -19,8 +19,8 @@ import pytest
 from ledgermesh.accounts.v1 import account_service_pb2 as acc
 from ledgermesh.accounts.v1 import account_service_pb2_grpc
 
-from runtime.servers import free_port
-from runtime.settings import Settings
+from composition.servers import free_port
+from support.settings import Settings
 from tests.conftest import eventually
 from tests.e2e.outside import BIN, REPO, outside_env, run
 from tests.e2e.test_metrics import Scrape
@@ -62,7 +62,7 @@ def services(settings: Settings, cleanup: None, tmp_path: Path) -> Iterator[Serv
         # The command service migrates the schema; the others start once it listens.
         for name in ("command", "query", "projector", "gateway"):
             with (tmp_path / f"{name}.log").open("wb") as log:
-                processes[name] = subprocess.Popen([sys.executable, "-m", "runtime.cli", "serve", name], cwd=REPO,
+                processes[name] = subprocess.Popen([sys.executable, "-m", "composition.cli", "serve", name], cwd=REPO,
                                                    env=env, stdout=log, stderr=subprocess.STDOUT)
             if name == "command":
                 _wait_listening(processes[name], ports["command"], tmp_path / "command.log")

@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from runtime.settings import Settings
-from runtime.telemetry import stop_exporting
+from support.settings import Settings
+from support.telemetry import stop_exporting
 from tests.conftest import eventually
 from tests.e2e.otlp_receiver import OtlpReceiver, ReceivedSpan
 

@@ -7,7 +7,7 @@ import pytest
 from ledgermesh.payments.v1 import payment_service_pb2 as pay
 from ledgermesh.query.v1 import query_service_pb2 as q
 
-from runtime.errors import error_info
+from support.errors import error_info
 from tests.conftest import eventually
 
 

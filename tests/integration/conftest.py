@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest_asyncio
 
+from composition.app import Infrastructure
 from eventlog.records import AuditContext, NewEvent, StoredEvent, StreamAppend
-from runtime.app import Infrastructure
-from runtime.settings import Settings
+from support.settings import Settings
 
 
 @pytest_asyncio.fixture

@@ -17,12 +17,12 @@ from ledgermesh.payments.v1 import payment_service_pb2_grpc
 from ledgermesh.query.v1 import query_service_pb2_grpc
 from nats.js.errors import NotFoundError
 
+from composition.app import Infrastructure
 from eventlog.bus import EventPublisher, Relay
 from projector import keyspace
 from projector.adapters.jetstream_consumer import ConsumerOptions, ProjectionConsumer
 from projector.projections import all_projections
-from runtime.app import Infrastructure
-from runtime.settings import Settings
+from support.settings import Settings
 from tests.conftest import eventually
 from tests.e2e.conftest import Merchant
 

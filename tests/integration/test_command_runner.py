@@ -10,10 +10,10 @@ from google.protobuf.empty_pb2 import Empty
 
 from command_svc.application.pipeline import CommandRunner, Decision
 from command_svc.domain.errors import ConcurrencyError
+from composition.app import Infrastructure
 from eventlog.bus import EventPublisher
 from eventlog.idempotency import IdempotencyKeys
 from eventlog.records import StreamAppend
-from runtime.app import Infrastructure
 from tests.integration.conftest import append_notes, audit, note
 
 STREAM = "ledger:acct_test:usd"

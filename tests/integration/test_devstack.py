@@ -22,9 +22,9 @@ import psycopg
 import pytest
 from redis.asyncio import Redis
 
-from runtime.devstack import DataDirInUse, InfrastructureUnavailable, ensure_infrastructure
-from runtime.servers import free_port, is_running
-from runtime.settings import Settings
+from composition.devstack import DataDirInUse, InfrastructureUnavailable, ensure_infrastructure
+from composition.servers import free_port, is_running
+from support.settings import Settings
 from tests.servers import temp_folder
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -127,8 +127,8 @@ def _start_stack_in_a_child(data_dir: Path) -> tuple[subprocess.Popen[str], dict
     script = f"""
 import asyncio, json
 from pathlib import Path
-from runtime.devstack import ensure_infrastructure
-from runtime.settings import Settings
+from composition.devstack import ensure_infrastructure
+from support.settings import Settings
 
 async def main() -> None:
     settings = Settings(data_dir=Path({str(data_dir)!r}), embedded_postgres_port=0, embedded_nats_port=0, embedded_redis_port=0)

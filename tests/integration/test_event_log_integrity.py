@@ -14,9 +14,9 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
+from composition.app import Infrastructure
 from eventlog.integrity import Verifier, canonical_bytes, chain_hash
 from eventlog.verify import ROW_COLUMNS, ProblemKind, verify_log, verify_rows, verify_stream
-from runtime.app import Infrastructure
 from tests.integration.conftest import append_notes
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,7 +91,7 @@ async def test_given_a_row_changed_behind_the_triggers_back_then_ledgermesh_veri
     key_file.write_text(infra.signer.public_key_pem())
     env = {**os.environ, "DATABASE_URL": settings.database_url, "LEDGERMESH_DB_SCHEMA": settings.db_schema,
            "LEDGERMESH_DATA_DIR": str(tmp_path / "no-stack"), "PYTHONPATH": f"{ROOT}:{ROOT / 'gen'}"}
-    command = [sys.executable, "-m", "runtime.cli", "verify", "--public-key", str(key_file)]
+    command = [sys.executable, "-m", "composition.cli", "verify", "--public-key", str(key_file)]
 
     clean = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert clean.returncode == 0, clean.stdout + clean.stderr

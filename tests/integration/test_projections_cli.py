@@ -1,4 +1,4 @@
-"""The read-side operations commands, run as a user runs them: `python -m runtime.cli ...` against
+"""The read-side operations commands, run as a user runs them: `python -m composition.cli ...` against
 the test's PostgreSQL schema and Redis prefix."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ async def _cli(stack: Stack, *args: str) -> tuple[int, str, str]:
            "LEDGERMESH_DB_SCHEMA": s.db_schema, "LEDGERMESH_REDIS_PREFIX": s.redis_prefix,
            "LEDGERMESH_DATA_DIR": str(s.data_dir), "PYTHONPATH": ".:gen"}
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "runtime.cli", *args, env=env,
+        sys.executable, "-m", "composition.cli", *args, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     out, err = await asyncio.wait_for(process.communicate(), 120)
     assert process.returncode is not None

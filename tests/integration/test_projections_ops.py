@@ -156,7 +156,15 @@ async def test_a_poison_event_is_dead_lettered_and_the_consumer_keeps_going(stac
     assert any("EventEnvelope" in str(r["error"]) for r in records)
     assert all(r["deliveries"] == 3 for r in records)
     # Other projections applied the well-formed one; the undecodable one is dead for all of them.
-    assert len(await dead_letters(stack.infra.redis, stack.prefix, "events")) == 1
+    # Each projection consumes on its own, so the events projection may get there later than charges:
+    # wait until it has applied the well-formed one and dead-lettered something, then count.
+    async def events_settled() -> list[dict[str, object]] | None:
+        applied = await stack.infra.redis.hget(f"{stack.prefix}proj:events:versions", "ch_poison")
+        records = await dead_letters(stack.infra.redis, stack.prefix, "events")
+        return records if applied and records else None
+
+    events_dead = await eventually(events_settled, timeout=15, message="events projection never settled the poison")
+    assert len(events_dead) == 1
 
     # Neither is in the log, so a replay keeps them and says so.
     outcome = await replay_dead_letters(stack.infra.store, stack.infra.redis, stack.prefix, projection_named("charges"))

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import psycopg
 
+from composition.app import Infrastructure
 from eventlog.bus import EventPublisher, Relay
 from eventlog.records import StreamAppend
-from runtime.app import Infrastructure
 from tests.integration.conftest import append_notes, audit, note
 
 

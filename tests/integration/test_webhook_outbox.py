@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 
 import stripe
 
+from composition.app import Infrastructure
 from projector.webhooks.dispatcher import WebhookDispatcher
 from projector.webhooks.endpoints import EndpointDirectory
 from projector.webhooks.outbox import DeliveryOutbox
-from runtime.app import Infrastructure
 from tests.conftest import eventually
 from tests.e2e.webhook_receiver import webhook_receiver
 

@@ -22,8 +22,8 @@ from projector.webhooks.delivery import EndpointWorker
 from projector.webhooks.endpoints import Endpoint
 from projector.webhooks.outbox import PendingDelivery
 from projector.webhooks.signing import signature_header
-from runtime import webhook_urls
-from runtime.errors import status_with_reason
+from support import webhook_urls
+from support.errors import status_with_reason
 
 
 class FakeClock:

@@ -12,7 +12,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor, SpanExporter
 
-from runtime.settings import Settings
+from support.settings import Settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -6,12 +6,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from runtime.cli import Subcommand
+from composition.cli import Subcommand
 
 
 async def _lag(args: argparse.Namespace) -> int:
+    from composition.cli_readside import cli_settings, open_read_side
     from projector.lag import lag_report
-    from runtime.cli_readside import cli_settings, open_read_side
 
     async with open_read_side(cli_settings()) as side:
         rows = await lag_report(side.store, side.redis, side.prefix)

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import grpc
 
-from runtime.errors import status_with_reason
+from support.errors import status_with_reason
 
 KEY_PREFIX = "sk_test_"
 

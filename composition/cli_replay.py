@@ -8,7 +8,7 @@ import asyncio
 import re
 from datetime import UTC, datetime, timedelta
 
-from runtime.cli import Subcommand
+from composition.cli import Subcommand
 
 _AGO = re.compile(r"^(\d+)([smhd])$")
 
@@ -37,10 +37,10 @@ def _configure(parser: argparse.ArgumentParser) -> None:
 
 
 async def _replay(args: argparse.Namespace) -> int:
+    from composition.cli_readside import cli_settings, open_read_side
     from projector.projections import projection_named
     from projector.rebuild import EventFilter, parse_where, replay
-    from runtime.cli_readside import cli_settings, open_read_side
-    from runtime.progress import ProgressBar
+    from support.progress import ProgressBar
 
     projection = projection_named(args.projection)
     sql, params = parse_where(args.where)

@@ -10,9 +10,9 @@ import asyncio
 import json
 import sys
 
-from runtime.cli import Subcommand
-from runtime.devstack import client_host, settings_from_stack_file
-from runtime.settings import Settings
+from composition.cli import Subcommand
+from composition.devstack import client_host, settings_from_stack_file
+from support.settings import Settings
 
 
 async def create_account(target: str, email: str, business_name: str, country: str, currency: str,

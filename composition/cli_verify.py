@@ -7,9 +7,9 @@ import argparse
 import asyncio
 from pathlib import Path
 
-from runtime.cli import Subcommand
-from runtime.devstack import settings_from_stack_file
-from runtime.settings import Settings
+from composition.cli import Subcommand
+from composition.devstack import settings_from_stack_file
+from support.settings import Settings
 
 
 def _configure(parser: argparse.ArgumentParser) -> None:

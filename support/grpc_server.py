@@ -17,7 +17,7 @@ def build_server(
 ) -> tuple[grpc.aio.Server, health.aio.HealthServicer, int]:
     """Create a server with the services that `register` adds, plus health and reflection.
     Returns (server, health servicer, bound port)."""
-    from runtime.metrics import MetricsInterceptor
+    from support.metrics import MetricsInterceptor
 
     server = grpc.aio.server(interceptors=[MetricsInterceptor(), *interceptors])
     register(server)

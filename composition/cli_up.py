@@ -10,11 +10,11 @@ import socket
 import sys
 import time
 
-from runtime import devstack
-from runtime.cli import Subcommand, configure_logging
-from runtime.devstack import DataDirInUse, DevStack, InfrastructureUnavailable, client_host, redact, stack_file
-from runtime.servers import ServerStartError
-from runtime.settings import Settings
+from composition import devstack
+from composition.cli import Subcommand, configure_logging
+from composition.devstack import DataDirInUse, DevStack, InfrastructureUnavailable, client_host, redact, stack_file
+from composition.servers import ServerStartError
+from support.settings import Settings
 
 log = logging.getLogger("ledgermesh.up")
 
@@ -75,7 +75,7 @@ async def _up(settings: Settings) -> int:
 async def _serve(settings: Settings, stack: DevStack, stop: asyncio.Event) -> None:
     devstack.write_stack_file(settings, stack)
     # Imported here: it pulls in every service, which `status` and `--help` never need.
-    from runtime.app import serve_all
+    from composition.app import serve_all
 
     announce = asyncio.create_task(_announce_when_listening(settings, stack))
     try:

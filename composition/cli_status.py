@@ -7,8 +7,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from runtime.cli import Subcommand
-from runtime.devstack import (
+from composition.cli import Subcommand
+from composition.devstack import (
     PROBE_TIMEOUT_S,
     client_host,
     probe_nats,
@@ -17,7 +17,7 @@ from runtime.devstack import (
     redact,
     settings_from_stack_file,
 )
-from runtime.settings import Settings
+from support.settings import Settings
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ from opentelemetry.instrumentation.utils import suppress_instrumentation
 from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 
-from runtime.grpc_server import set_serving
-from runtime.metrics import METRICS
-from runtime.telemetry import create_untraced_task
+from support.grpc_server import set_serving
+from support.metrics import METRICS
+from support.telemetry import create_untraced_task
 
 log = logging.getLogger(__name__)
 

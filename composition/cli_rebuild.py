@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from runtime.cli import Subcommand
+from composition.cli import Subcommand
 
 
 def _configure(parser: argparse.ArgumentParser) -> None:
@@ -15,10 +15,10 @@ def _configure(parser: argparse.ArgumentParser) -> None:
 
 
 async def _rebuild(args: argparse.Namespace) -> int:
+    from composition.cli_readside import cli_settings, open_read_side
     from projector.projections import all_projections, projection_named
     from projector.rebuild import rebuild_many
-    from runtime.cli_readside import cli_settings, open_read_side
-    from runtime.progress import ProgressBar
+    from support.progress import ProgressBar
 
     projections = all_projections() if args.projection == "all" else [projection_named(args.projection)]
     differences = 0

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import json
 
-from runtime.cli import Subcommand
+from composition.cli import Subcommand
 
 
 def _configure(parser: argparse.ArgumentParser) -> None:
@@ -16,9 +16,9 @@ def _configure(parser: argparse.ArgumentParser) -> None:
 
 
 async def _dlq(args: argparse.Namespace) -> int:
+    from composition.cli_readside import cli_settings, open_read_side
     from projector.dead_letters import dead_letters, replay_dead_letters
     from projector.projections import projection_named
-    from runtime.cli_readside import cli_settings, open_read_side
 
     projection = projection_named(args.projection)
     async with open_read_side(cli_settings()) as side:

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit, urlunsplit
 
-from runtime import servers
-from runtime.servers import RunningServer
-from runtime.settings import Settings
+from composition import servers
+from composition.servers import RunningServer
+from support.settings import Settings
 
 log = logging.getLogger("ledgermesh.devstack")
 

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 import grpc
 from ledgermesh.accounts.v1 import account_service_pb2, account_service_pb2_grpc
 
-from runtime.auth import hash_key
-from runtime.settings import Settings
+from support.auth import hash_key
+from support.settings import Settings
 
 if TYPE_CHECKING:
-    from runtime.app import RunningSystem
+    from composition.app import RunningSystem
 
 log = logging.getLogger(__name__)
 

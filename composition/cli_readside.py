@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 
 from eventlog.store import EventStore
-from runtime.settings import Settings
+from support.settings import Settings
 
 
 @dataclass
@@ -25,14 +25,14 @@ class ReadSide:
 
 
 def cli_settings() -> Settings:
-    from runtime.devstack import settings_from_stack_file
+    from composition.devstack import settings_from_stack_file
 
     return settings_from_stack_file(Settings.from_env())
 
 
 @asynccontextmanager
 async def open_read_side(settings: Settings) -> AsyncIterator[ReadSide]:
-    from runtime.app import load_signer, open_pool
+    from composition.app import load_signer, open_pool
 
     if not settings.redis_url:
         raise ValueError("REDIS_URL is not set and no stack.json from `ledgermesh up`")

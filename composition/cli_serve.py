@@ -10,8 +10,8 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 
-from runtime.cli import Subcommand, configure_logging
-from runtime.settings import Settings
+from composition.cli import Subcommand, configure_logging
+from support.settings import Settings
 
 log = logging.getLogger("ledgermesh.serve")
 SERVICES = ("command", "query", "projector", "gateway")
@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _serve(service: str, settings: Settings) -> int:
-    from runtime.telemetry import setup_tracing
+    from support.telemetry import setup_tracing
 
     stop = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -47,8 +47,8 @@ async def _serve(service: str, settings: Settings) -> int:
 
 
 async def _start(service: str, settings: Settings, stop: asyncio.Event) -> list[Stopper]:
-    from runtime.app import Infrastructure, start_gateway, start_metrics_endpoint, start_samplers
-    from runtime.telemetry import create_untraced_task
+    from composition.app import Infrastructure, start_gateway, start_metrics_endpoint, start_samplers
+    from support.telemetry import create_untraced_task
 
     if service == "gateway":
         server, _, task = await start_gateway(settings, settings.command_target, settings.query_target)

@@ -1,6 +1,6 @@
 """`ledgermesh` command line: a registry of subcommands, one module each.
 
-To add a subcommand, write `runtime/cli_<name>.py` defining `COMMAND = Subcommand(...)` and add one
+To add a subcommand, write `composition/cli_<name>.py` defining `COMMAND = Subcommand(...)` and add one
 line to SUBCOMMANDS. Modules are imported only when `main()` runs, and should import their heavy
 dependencies (grpc, psycopg, the services) inside `run`, so `ledgermesh --help` stays instant.
 """
@@ -26,16 +26,16 @@ class Subcommand:
 
 # name -> module that defines COMMAND; order is the order in --help.
 SUBCOMMANDS: dict[str, str] = {
-    "up": "runtime.cli_up",
-    "serve": "runtime.cli_serve",
-    "status": "runtime.cli_status",
-    "accounts": "runtime.cli_accounts",
-    "verify": "runtime.cli_verify",
-    "lag": "runtime.cli_lag",
-    "dlq": "runtime.cli_dlq",
-    "rebuild": "runtime.cli_rebuild",
-    "replay": "runtime.cli_replay",
-    "reconcile": "runtime.cli_reconcile",
+    "up": "composition.cli_up",
+    "serve": "composition.cli_serve",
+    "status": "composition.cli_status",
+    "accounts": "composition.cli_accounts",
+    "verify": "composition.cli_verify",
+    "lag": "composition.cli_lag",
+    "dlq": "composition.cli_dlq",
+    "rebuild": "composition.cli_rebuild",
+    "replay": "composition.cli_replay",
+    "reconcile": "composition.cli_reconcile",
 }
 
 
@@ -70,8 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    # Under `python -m runtime.cli` this file is `__main__`; the subcommand modules import
-    # `runtime.cli`, so run that module's main for them to share one Subcommand class.
-    from runtime.cli import main as _main
+    # Under `python -m composition.cli` this file is `__main__`; the subcommand modules import
+    # `composition.cli`, so run that module's main for them to share one Subcommand class.
+    from composition.cli import main as _main
 
     sys.exit(_main())

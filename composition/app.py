@@ -18,8 +18,8 @@ from eventlog.bus import EventPublisher, Relay, connect, ensure_stream
 from eventlog.integrity import Signer
 from eventlog.migrations import migrate
 from eventlog.store import EventStore
-from runtime.settings import Settings
-from runtime.telemetry import create_untraced_task
+from support.settings import Settings
+from support.telemetry import create_untraced_task
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +163,7 @@ async def start_system(settings: Settings, *, gateway: bool = True) -> RunningSy
 def start_samplers(infra: Infrastructure, stop: asyncio.Event, relay: Relay | None,
                    durables: list[str]) -> list[asyncio.Task[None]]:
     """Gauges read from the outside every second: relay backlog, projection consumers' pending events."""
-    from runtime.metrics import projection_pending_sampler, relay_backlog_sampler, sample_every
+    from support.metrics import projection_pending_sampler, relay_backlog_sampler, sample_every
 
     tasks = []
     if relay is not None:
@@ -176,7 +176,7 @@ def start_samplers(infra: Infrastructure, stop: asyncio.Event, relay: Relay | No
 
 async def start_metrics_endpoint(host: str, port: int):  # type: ignore[no-untyped-def]
     """Prometheus /metrics on host:port (0 picks a free port); returns (port, async stop)."""
-    from runtime.metrics import serve_metrics
+    from support.metrics import serve_metrics
 
     server, bound = serve_metrics(host, port)
 
@@ -189,8 +189,8 @@ async def start_metrics_endpoint(host: str, port: int):  # type: ignore[no-untyp
 
 async def start_gateway(settings: Settings, command_target: str, query_target: str):  # type: ignore[no-untyped-def]
     from gateway.app import GatewayServer, create_app
-    from runtime.metrics import install_http_metrics
-    from runtime.telemetry import instrument_gateway
+    from support.metrics import install_http_metrics
+    from support.telemetry import instrument_gateway
 
     app = create_app(command_target, query_target, settings)
     install_http_metrics(app)
@@ -210,7 +210,7 @@ async def start_gateway(settings: Settings, command_target: str, query_target: s
 
 async def serve_all(settings: Settings, stop: asyncio.Event) -> None:
     """`ledgermesh up`: run everything until `stop` is set."""
-    from runtime.telemetry import setup_tracing
+    from support.telemetry import setup_tracing
 
     setup_tracing(settings)
     system = await start_system(settings)
@@ -219,7 +219,7 @@ async def serve_all(settings: Settings, stop: asyncio.Event) -> None:
     reconciliation = asyncio.create_task(
         reconcile_periodically(system.infra.store, system.infra.redis, settings.redis_prefix, stop))
     try:
-        from runtime.dev_account import ensure_dev_account
+        from composition.dev_account import ensure_dev_account
 
         await ensure_dev_account(settings, system)
         await stop.wait()

@@ -8,6 +8,8 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from support.metrics import MetricsInterceptor
+
 
 def build_server(
     interceptors: Sequence[grpc.aio.ServerInterceptor],
@@ -17,8 +19,6 @@ def build_server(
 ) -> tuple[grpc.aio.Server, health.aio.HealthServicer, int]:
     """Create a server with the services that `register` adds, plus health and reflection.
     Returns (server, health servicer, bound port)."""
-    from support.metrics import MetricsInterceptor
-
     server = grpc.aio.server(interceptors=[MetricsInterceptor(), *interceptors])
     register(server)
     health_servicer = health.aio.HealthServicer()

@@ -1,7 +1,8 @@
-"""Composition root of the command service."""
+"""The command service wired: use cases on the event store, their gRPC servicers, auth, health."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -9,17 +10,24 @@ import grpc
 from ledgermesh.accounts.v1 import account_service_pb2, account_service_pb2_grpc
 from ledgermesh.disputes.v1 import dispute_service_pb2, dispute_service_pb2_grpc
 from ledgermesh.payments.v1 import payment_service_pb2, payment_service_pb2_grpc
-from psycopg_pool import AsyncConnectionPool
 
+from command_svc.adapters.api_keys import PostgresKeyResolver
+from command_svc.adapters.webhook_endpoints import WebhookEndpointTable
+from command_svc.api.accounts import AccountServicer
+from command_svc.api.disputes import DisputeServicer
 from command_svc.api.payments import PaymentServicer
+from command_svc.application.accounts import AccountsApp
+from command_svc.application.disputes import DisputesApp
 from command_svc.application.disputes import config_from as dispute_config_from
 from command_svc.application.payments import PaymentsApp
 from command_svc.application.pipeline import CommandRunner
+from command_svc.application.webhooks import WebhookEndpointsApp
 from command_svc.domain.card_network import SimulatedCardNetwork
 from command_svc.domain.money import FeeSchedule
-from composition.app import Infrastructure
+from composition.infrastructure import Infrastructure
 from eventlog.bus import EventPublisher
 from eventlog.idempotency import IdempotencyKeys
+from eventlog.records import StoredEvent
 from support.auth import AuthInterceptor, CachedResolver
 from support.grpc_server import build_server
 from support.health import HealthWatcher, nats, postgres
@@ -30,23 +38,10 @@ DISPUTES = dispute_service_pb2.DESCRIPTOR.services_by_name["DisputeCommandServic
 ACCOUNTS = account_service_pb2.DESCRIPTOR.services_by_name["AccountCommandService"].full_name
 
 
-class PostgresKeyResolver:
-    def __init__(self, pool: AsyncConnectionPool) -> None:
-        self._pool = pool
-
-    async def account_for(self, key_hash: str) -> str | None:
-        async with self._pool.connection() as conn:
-            cur = await conn.execute(
-                "SELECT account_id FROM api_keys WHERE key_hash = %s AND revoked_at IS NULL", (key_hash,)
-            )
-            row = await cur.fetchone()
-        return str(row[0]) if row else None
-
-
 class CountingPublisher(EventPublisher):
     """Counts committed events for ledgermesh_events_appended_total: the runner hands every commit here."""
 
-    async def publish(self, events):  # type: ignore[no-untyped-def]
+    async def publish(self, events: Sequence[StoredEvent]) -> None:
         count_appended(events)
         await super().publish(events)
 
@@ -72,14 +67,14 @@ async def start_command_server(infra: Infrastructure) -> RunningCommandServer:
     payments = PaymentServicer(runner, PaymentsApp(infra.store, network, default_fees=fees,
                                                    settlement_delay_days=s.settlement_delay_days,
                                                    dispute_config=dispute_config_from(s)))
-    accounts, disputes = _account_and_dispute_servicers(infra, runner, network, fees)
+    webhooks = WebhookEndpointsApp(WebhookEndpointTable(infra.pool), allow_private=s.webhooks_allow_private)
+    accounts = AccountServicer(runner, AccountsApp(infra.store, default_fees=fees, settings=s), webhooks)
+    disputes = DisputeServicer(runner, DisputesApp(infra.store, settings=s))
 
     def register(server: grpc.aio.Server) -> None:
         payment_service_pb2_grpc.add_PaymentCommandServiceServicer_to_server(payments, server)
-        if accounts is not None:
-            account_service_pb2_grpc.add_AccountCommandServiceServicer_to_server(accounts, server)
-        if disputes is not None:
-            dispute_service_pb2_grpc.add_DisputeCommandServiceServicer_to_server(disputes, server)
+        account_service_pb2_grpc.add_AccountCommandServiceServicer_to_server(accounts, server)
+        dispute_service_pb2_grpc.add_DisputeCommandServiceServicer_to_server(disputes, server)
 
     public = frozenset({f"/{ACCOUNTS}/CreateAccount"}) if s.allow_signup else frozenset()
     names = [PAYMENTS, ACCOUNTS, DISPUTES]
@@ -90,21 +85,3 @@ async def start_command_server(infra: Infrastructure) -> RunningCommandServer:
     await server.start()
     watcher = await HealthWatcher(health, names, [postgres(infra.pool), nats(infra.nc)]).start()
     return RunningCommandServer(server, port, runner, watcher)
-
-
-def _account_and_dispute_servicers(infra, runner, network, fees):  # type: ignore[no-untyped-def]
-    from command_svc.api.accounts import AccountServicer
-    from command_svc.application.accounts import AccountsApp
-
-    s = infra.settings
-    from command_svc.adapters.webhook_endpoints import WebhookEndpointTable
-    from command_svc.application.webhooks import WebhookEndpointsApp
-
-    webhooks = WebhookEndpointsApp(WebhookEndpointTable(infra.pool), allow_private=s.webhooks_allow_private)
-    accounts = AccountServicer(runner, AccountsApp(infra.store, default_fees=fees, settings=s), webhooks)
-    try:
-        from command_svc.api.disputes import DisputeServicer
-        from command_svc.application.disputes import DisputesApp
-    except ImportError:  # being built; the dispute service is registered once it exists
-        return accounts, None
-    return accounts, DisputeServicer(runner, DisputesApp(infra.store, settings=s))

@@ -10,7 +10,7 @@ import grpc
 from ledgermesh.accounts.v1 import account_service_pb2, account_service_pb2_grpc
 from psycopg_pool import AsyncConnectionPool
 
-from support.auth import hash_key
+from support.api_keys import hash_key
 from support.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import timedelta
 
 import grpc
@@ -29,8 +28,8 @@ from eventlog.bus import EventPublisher
 from eventlog.idempotency import IdempotencyKeys
 from eventlog.records import StoredEvent
 from support.auth import AuthInterceptor, CachedResolver
-from support.grpc_server import build_server
-from support.health import HealthWatcher, nats, postgres
+from support.grpc_server import RunningGrpcServer, start_server
+from support.health import nats, postgres
 from support.metrics import count_appended
 
 PAYMENTS = payment_service_pb2.DESCRIPTOR.services_by_name["PaymentCommandService"].full_name
@@ -46,19 +45,7 @@ class CountingPublisher(EventPublisher):
         await super().publish(events)
 
 
-@dataclass
-class RunningCommandServer:
-    server: grpc.aio.Server
-    port: int
-    runner: CommandRunner
-    health: HealthWatcher
-
-    async def stop(self) -> None:
-        await self.health.stop()
-        await self.server.stop(grace=2.0)
-
-
-async def start_command_server(infra: Infrastructure) -> RunningCommandServer:
+async def start_command_server(infra: Infrastructure) -> RunningGrpcServer:
     s = infra.settings
     publisher = CountingPublisher(infra.nc.jetstream(), s.subject_prefix)
     runner = CommandRunner(infra.store, IdempotencyKeys(infra.pool, timedelta(hours=s.idempotency_ttl_hours)), publisher)
@@ -78,10 +65,7 @@ async def start_command_server(infra: Infrastructure) -> RunningCommandServer:
 
     public = frozenset({f"/{ACCOUNTS}/CreateAccount"}) if s.allow_signup else frozenset()
     names = [PAYMENTS, ACCOUNTS, DISPUTES]
-    server, health, port = build_server(
+    return await start_server(
         [AuthInterceptor(CachedResolver(PostgresKeyResolver(infra.pool)), public)], register, names,
-        f"{s.host}:{s.command_port}",
+        f"{s.host}:{s.command_port}", [postgres(infra.pool), nats(infra.nc)], grace_s=2.0,
     )
-    await server.start()
-    watcher = await HealthWatcher(health, names, [postgres(infra.pool), nats(infra.nc)]).start()
-    return RunningCommandServer(server, port, runner, watcher)

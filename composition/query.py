@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import grpc
 from ledgermesh.query.v1 import query_service_pb2, query_service_pb2_grpc
 
 from composition.infrastructure import Infrastructure
@@ -12,34 +9,20 @@ from query_svc.adapters.api_keys import RedisKeyResolver
 from query_svc.adapters.read_models import ReadModels
 from query_svc.api.servicer import QueryServicer
 from support.auth import AuthInterceptor, CachedResolver
-from support.grpc_server import build_server
-from support.health import HealthWatcher
+from support.grpc_server import RunningGrpcServer, start_server
 from support.health import redis as redis_dependency
 
 SERVICE_NAME = query_service_pb2.DESCRIPTOR.services_by_name["QueryService"].full_name
 
 
-@dataclass
-class RunningQueryServer:
-    server: grpc.aio.Server
-    port: int
-    health: HealthWatcher
-
-    async def stop(self) -> None:
-        await self.health.stop()
-        await self.server.stop(grace=1.0)
-
-
-async def start_query_server(infra: Infrastructure) -> RunningQueryServer:
+async def start_query_server(infra: Infrastructure) -> RunningGrpcServer:
     s = infra.settings
     read_models = ReadModels(infra.redis, s.redis_prefix, s.read_your_writes_timeout_ms)
     servicer = QueryServicer(read_models)
-    server, health, port = build_server(
+    return await start_server(
         [AuthInterceptor(CachedResolver(RedisKeyResolver(read_models)))],
         lambda srv: query_service_pb2_grpc.add_QueryServiceServicer_to_server(servicer, srv),
         [SERVICE_NAME],
         f"{s.host}:{s.query_port}",
+        [redis_dependency(infra.redis)], grace_s=1.0,
     )
-    await server.start()
-    watcher = await HealthWatcher(health, [SERVICE_NAME], [redis_dependency(read_models.redis)]).start()
-    return RunningQueryServer(server, port, watcher)

@@ -1,4 +1,5 @@
-# One image for every LedgerMesh service; docker-compose.yml picks the service with `ledgermesh serve <name>`.
+# One image for every LedgerMesh service; docker-compose.yml picks the service with `ledgermesh serve <name>`
+# (composition/system.py wires what each one runs).
 FROM python:3.11-slim
 WORKDIR /app
 COPY pyproject.toml README.md ./

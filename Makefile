@@ -22,6 +22,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/buf lint
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy --strict --follow-imports=silent command_svc/domain command_svc/application eventlog
+	$(VENV)/bin/lint-imports
 
 check-gen: $(VENV)/.installed
 	PYTHON=$(PY) tools/check_gen.sh

@@ -96,7 +96,7 @@ async def sample_command_rows(conn: Any) -> tuple[RowTemplate, ...]:
 
 
 RAW_TABLE = "bench_raw_events"
-# composition.app.open_pool's max_size: the raw baseline gets no more connections than LedgerMesh has.
+# composition.infrastructure.open_pool's max_size: the raw baseline gets no more connections than LedgerMesh has.
 RAW_CONNECTIONS = 20
 _RAW_COLUMNS = ("event_id, tenant_id, aggregate_id, aggregate_type, event_type, event_version, aggregate_version,"
                 " event_data, metadata, created_at, correlation_id, causation_id, event_hash,"

@@ -253,7 +253,8 @@ class Servers:
             database_url=self.database_url, redis_url=self.redis_url, nats_url=self.nats_url,
             db_schema=f"bench_{tag}", redis_prefix=f"bench{tag}:", stream_name=f"BENCH{tag.upper()}",
             subject_prefix=f"bench{tag}.events", data_dir=Path(tempfile.mkdtemp(prefix="lm-bench-data-")),
-            command_port=0, query_port=0, gateway_port=0, projector_metrics_port=0,
+            command_port=0, query_port=0, gateway_port=0, projector_metrics_port=0, command_metrics_port=0,
+            query_metrics_port=0,
             webhooks_allow_private=True, webhook_retry_schedule="0.2,0.5,1",
             read_your_writes_timeout_ms=3000, log_level="WARNING",
         )

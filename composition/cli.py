@@ -1,77 +1,60 @@
 """`ledgermesh` command line: a registry of subcommands, one module each.
 
-To add a subcommand, write `composition/cli_<name>.py` defining `COMMAND = Subcommand(...)` and add one
-line to SUBCOMMANDS. Modules are imported only when `main()` runs, and should import their heavy
-dependencies (grpc, psycopg, the services) inside `run`, so `ledgermesh --help` stays instant.
+To add a subcommand, write `composition/cli_<name>.py` defining `COMMAND = Subcommand(...)`
+(composition.subcommand) and add one line to SUBCOMMANDS. Only the module of the subcommand being run
+is imported: each imports what it runs (the services, grpc, psycopg) at its top, and `ledgermesh --help`
+needs none of that.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
+from composition.subcommand import Subcommand
 
-@dataclass(frozen=True)
-class Subcommand:
-    """One `ledgermesh <name>`: its help line, its options, and what it does (returns the exit code)."""
-
-    help: str
-    run: Callable[[argparse.Namespace], int]
-    configure: Callable[[argparse.ArgumentParser], None] = lambda parser: None
-
-
-# name -> module that defines COMMAND; order is the order in --help.
-SUBCOMMANDS: dict[str, str] = {
-    "up": "composition.cli_up",
-    "serve": "composition.cli_serve",
-    "status": "composition.cli_status",
-    "accounts": "composition.cli_accounts",
-    "verify": "composition.cli_verify",
-    "lag": "composition.cli_lag",
-    "dlq": "composition.cli_dlq",
-    "rebuild": "composition.cli_rebuild",
-    "replay": "composition.cli_replay",
-    "reconcile": "composition.cli_reconcile",
+# name -> (module that defines COMMAND, help line); order is the order in --help.
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "up": ("composition.cli_up",
+           "start PostgreSQL, NATS and Redis (embedded unless their URLs are set) and every service"),
+    "serve": ("composition.cli_serve", "run one service (command, query, projector or gateway) in this process"),
+    "status": ("composition.cli_status", "show the health of every part of the running stack"),
+    "accounts": ("composition.cli_accounts", "manage merchant accounts (create prints a new sk_test_ key)"),
+    "verify": ("composition.cli_verify", "verify the event log's hash chains and signatures"),
+    "lag": ("composition.cli_lag", "show how far each projection is behind the event log"),
+    "dlq": ("composition.cli_dlq", "list or replay a projection's dead letters"),
+    "rebuild": ("composition.cli_rebuild", "rebuild a projection from the event log (blue/green)"),
+    "replay": ("composition.cli_replay", "replay filtered events from the log into a projection"),
+    "reconcile": ("composition.cli_reconcile", "recompute balances from the event log and compare with Redis"),
 }
 
 
-def load_subcommands() -> dict[str, Subcommand]:
-    commands: dict[str, Subcommand] = {}
-    for name, module_name in SUBCOMMANDS.items():
-        command = getattr(importlib.import_module(module_name), "COMMAND", None)
-        if not isinstance(command, Subcommand):
-            raise TypeError(f"{module_name} must define COMMAND = Subcommand(...)")
-        commands[name] = command
-    return commands
-
-
-def build_parser(commands: dict[str, Subcommand]) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ledgermesh", description="LedgerMesh payment platform.")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name, command in commands.items():
-        command.configure(sub.add_parser(name, help=command.help, description=command.help))
-    return parser
-
-
-def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level.upper(), format="%(asctime)s %(levelname)-5s %(name)s: %(message)s", stream=sys.stderr
-    )
+def load_subcommand(module_name: str) -> Subcommand:
+    # Imported by name, and only the one being run: start-up cost (see the module docstring).
+    command = getattr(importlib.import_module(module_name), "COMMAND", None)
+    if not isinstance(command, Subcommand):
+        raise TypeError(f"{module_name} must define COMMAND = Subcommand(...)")
+    return command
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    commands = load_subcommands()
-    args = build_parser(commands).parse_args(argv)
-    return commands[args.command].run(args)
+    args_in = list(sys.argv[1:] if argv is None else argv)
+    # The top-level parser has no option but --help, so the first other word names the subcommand.
+    chosen = next((arg for arg in args_in if not arg.startswith("-")), None)
+    parser = argparse.ArgumentParser(prog="ledgermesh", description="LedgerMesh payment platform.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    command: Subcommand | None = None
+    for name, (module_name, help_line) in SUBCOMMANDS.items():
+        subparser = sub.add_parser(name, help=help_line, description=help_line)
+        if name == chosen:
+            command = load_subcommand(module_name)
+            command.configure(subparser)
+    args = parser.parse_args(args_in)
+    assert command is not None  # parse_args exits on a missing or unknown subcommand
+    return command.run(args)
 
 
 if __name__ == "__main__":
-    # Under `python -m composition.cli` this file is `__main__`; the subcommand modules import
-    # `composition.cli`, so run that module's main for them to share one Subcommand class.
-    from composition.cli import main as _main
-
-    sys.exit(_main())
+    sys.exit(main())

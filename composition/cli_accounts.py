@@ -10,17 +10,17 @@ import asyncio
 import json
 import sys
 
-from composition.cli import Subcommand
+import grpc
+from ledgermesh.accounts.v1 import account_service_pb2 as pb
+from ledgermesh.accounts.v1 import account_service_pb2_grpc
+
 from composition.devstack import client_host, settings_from_stack_file
+from composition.subcommand import Subcommand
 from support.settings import Settings
 
 
 async def create_account(target: str, email: str, business_name: str, country: str, currency: str,
                          api_key: str | None, timeout_s: float) -> tuple[str, str]:
-    import grpc
-    from ledgermesh.accounts.v1 import account_service_pb2 as pb
-    from ledgermesh.accounts.v1 import account_service_pb2_grpc
-
     metadata = [("authorization", f"Bearer {api_key}")] if api_key else []
     async with grpc.aio.insecure_channel(target) as channel:
         response = await account_service_pb2_grpc.AccountCommandServiceStub(channel).CreateAccount(
@@ -45,8 +45,6 @@ def _configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import grpc
-
     settings = settings_from_stack_file(Settings.from_env())
     target = f"{client_host(settings.host)}:{settings.command_port}"
     try:
@@ -63,5 +61,4 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMAND = Subcommand(help="manage merchant accounts (create prints a new sk_test_ key)", run=run,
-                     configure=_configure)
+COMMAND = Subcommand(run=run, configure=_configure)

@@ -6,7 +6,10 @@ import argparse
 import asyncio
 import json
 
-from composition.cli import Subcommand
+from composition.cli_readside import cli_settings, open_read_side
+from composition.subcommand import Subcommand
+from projector.dead_letters import dead_letters, replay_dead_letters
+from projector.projections import projection_named
 
 
 def _configure(parser: argparse.ArgumentParser) -> None:
@@ -16,10 +19,6 @@ def _configure(parser: argparse.ArgumentParser) -> None:
 
 
 async def _dlq(args: argparse.Namespace) -> int:
-    from composition.cli_readside import cli_settings, open_read_side
-    from projector.dead_letters import dead_letters, replay_dead_letters
-    from projector.projections import projection_named
-
     projection = projection_named(args.projection)
     async with open_read_side(cli_settings()) as side:
         if args.action == "list":
@@ -43,4 +42,4 @@ def run(args: argparse.Namespace) -> int:
     return asyncio.run(_dlq(args))
 
 
-COMMAND = Subcommand(help="list or replay a projection's dead letters", run=run, configure=_configure)
+COMMAND = Subcommand(run=run, configure=_configure)

@@ -6,13 +6,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from composition.cli import Subcommand
+from composition.cli_readside import cli_settings, open_read_side
+from composition.subcommand import Subcommand
+from projector.lag import lag_report
 
 
 async def _lag(args: argparse.Namespace) -> int:
-    from composition.cli_readside import cli_settings, open_read_side
-    from projector.lag import lag_report
-
     async with open_read_side(cli_settings()) as side:
         rows = await lag_report(side.store, side.redis, side.prefix)
     print(f"{'projection':<12} {'position':>10} {'behind':>8} {'last ms':>8} {'p50 ms':>7} {'p99 ms':>7} "
@@ -28,4 +27,4 @@ def run(args: argparse.Namespace) -> int:
     return asyncio.run(_lag(args))
 
 
-COMMAND = Subcommand(help="show how far each projection is behind the event log", run=run)
+COMMAND = Subcommand(run=run)

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
+from composition.devstack import settings_from_stack_file
+from composition.infrastructure import load_signer, open_pool
 from eventlog.store import EventStore
 from support.settings import Settings
 
@@ -25,15 +27,11 @@ class ReadSide:
 
 
 def cli_settings() -> Settings:
-    from composition.devstack import settings_from_stack_file
-
     return settings_from_stack_file(Settings.from_env())
 
 
 @asynccontextmanager
 async def open_read_side(settings: Settings) -> AsyncIterator[ReadSide]:
-    from composition.app import load_signer, open_pool
-
     if not settings.redis_url:
         raise ValueError("REDIS_URL is not set and no stack.json from `ledgermesh up`")
     pool = await open_pool(settings, min_size=1, max_size=4)

@@ -5,7 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from composition.cli import Subcommand
+from composition.cli_readside import cli_settings, open_read_side
+from composition.subcommand import Subcommand
+from projector.projections import all_projections, projection_named
+from projector.rebuild import rebuild_many
+from support.progress import ProgressBar
 
 
 def _configure(parser: argparse.ArgumentParser) -> None:
@@ -15,11 +19,6 @@ def _configure(parser: argparse.ArgumentParser) -> None:
 
 
 async def _rebuild(args: argparse.Namespace) -> int:
-    from composition.cli_readside import cli_settings, open_read_side
-    from projector.projections import all_projections, projection_named
-    from projector.rebuild import rebuild_many
-    from support.progress import ProgressBar
-
     projections = all_projections() if args.projection == "all" else [projection_named(args.projection)]
     differences = 0
     async with open_read_side(cli_settings()) as side:
@@ -48,4 +47,4 @@ def run(args: argparse.Namespace) -> int:
     return asyncio.run(_rebuild(args))
 
 
-COMMAND = Subcommand(help="rebuild a projection from the event log (blue/green)", run=run, configure=_configure)
+COMMAND = Subcommand(run=run, configure=_configure)

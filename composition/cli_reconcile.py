@@ -6,13 +6,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from composition.cli import Subcommand
+from composition.cli_readside import cli_settings, open_read_side
+from composition.subcommand import Subcommand
+from projector.reconcile import reconcile
 
 
 async def _reconcile(args: argparse.Namespace) -> int:
-    from composition.cli_readside import cli_settings, open_read_side
-    from projector.reconcile import reconcile
-
     async with open_read_side(cli_settings()) as side:
         result = await reconcile(side.store, side.redis, side.prefix)
     for difference in result.differences:
@@ -26,4 +25,4 @@ def run(args: argparse.Namespace) -> int:
     return asyncio.run(_reconcile(args))
 
 
-COMMAND = Subcommand(help="recompute balances from the event log and compare with Redis", run=run)
+COMMAND = Subcommand(run=run)

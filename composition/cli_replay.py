@@ -8,7 +8,11 @@ import asyncio
 import re
 from datetime import UTC, datetime, timedelta
 
-from composition.cli import Subcommand
+from composition.cli_readside import cli_settings, open_read_side
+from composition.subcommand import Subcommand
+from projector.projections import projection_named
+from projector.rebuild import EventFilter, parse_where, replay
+from support.progress import ProgressBar
 
 _AGO = re.compile(r"^(\d+)([smhd])$")
 
@@ -37,11 +41,6 @@ def _configure(parser: argparse.ArgumentParser) -> None:
 
 
 async def _replay(args: argparse.Namespace) -> int:
-    from composition.cli_readside import cli_settings, open_read_side
-    from projector.projections import projection_named
-    from projector.rebuild import EventFilter, parse_where, replay
-    from support.progress import ProgressBar
-
     projection = projection_named(args.projection)
     sql, params = parse_where(args.where)
     events_filter = EventFilter(
@@ -64,4 +63,4 @@ def run(args: argparse.Namespace) -> int:
     return asyncio.run(_replay(args))
 
 
-COMMAND = Subcommand(help="replay filtered events from the log into a projection", run=run, configure=_configure)
+COMMAND = Subcommand(run=run, configure=_configure)

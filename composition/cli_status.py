@@ -7,7 +7,10 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from composition.cli import Subcommand
+import grpc
+import httpx
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
 from composition.devstack import (
     PROBE_TIMEOUT_S,
     client_host,
@@ -17,6 +20,7 @@ from composition.devstack import (
     redact,
     settings_from_stack_file,
 )
+from composition.subcommand import Subcommand
 from support.settings import Settings
 
 
@@ -30,9 +34,6 @@ class Health:
 
 async def grpc_health(target: str, timeout_s: float) -> str:
     """Standard gRPC health checking of the whole server (service "")."""
-    import grpc
-    from grpc_health.v1 import health_pb2, health_pb2_grpc
-
     async with grpc.aio.insecure_channel(target) as channel:
         try:
             response = await health_pb2_grpc.HealthStub(channel).Check(
@@ -47,8 +48,6 @@ async def grpc_health(target: str, timeout_s: float) -> str:
 
 
 async def http_health(url: str, timeout_s: float) -> str:
-    import httpx
-
     async with httpx.AsyncClient(timeout=timeout_s) as client:
         response = await client.get(url)
     if response.status_code != 200:
@@ -97,4 +96,4 @@ def run(args: argparse.Namespace) -> int:
     return 0 if all(result.healthy for result in results) else 1
 
 
-COMMAND = Subcommand(help="show the health of every part of the running stack", run=run, configure=_configure)
+COMMAND = Subcommand(run=run, configure=_configure)

@@ -11,10 +11,13 @@ import sys
 import time
 
 from composition import devstack
-from composition.cli import Subcommand, configure_logging
+from composition.dev_account import ensure_dev_account
 from composition.devstack import DataDirInUse, DevStack, InfrastructureUnavailable, client_host, redact, stack_file
 from composition.servers import ServerStartError
+from composition.subcommand import Subcommand, configure_logging
+from composition.system import UP, start_system
 from support.settings import Settings
+from support.telemetry import setup_tracing
 
 log = logging.getLogger("ledgermesh.up")
 
@@ -74,12 +77,15 @@ async def _up(settings: Settings) -> int:
 
 async def _serve(settings: Settings, stack: DevStack, stop: asyncio.Event) -> None:
     devstack.write_stack_file(settings, stack)
-    # Imported here: it pulls in every service, which `status` and `--help` never need.
-    from composition.app import serve_all
-
     announce = asyncio.create_task(_announce_when_listening(settings, stack))
     try:
-        await serve_all(settings, stop)
+        setup_tracing(settings)
+        system = await start_system(settings, UP)
+        try:
+            await ensure_dev_account(settings, system.infra.pool, system.command_port)
+            await stop.wait()
+        finally:
+            await system.stop()
     finally:
         announce.cancel()
     print("services stopped", file=sys.stderr, flush=True)
@@ -129,7 +135,4 @@ def _summary(settings: Settings, stack: DevStack, listening: bool, metrics_up: b
     return "\n".join(lines)
 
 
-COMMAND = Subcommand(
-    help="start PostgreSQL, NATS and Redis (embedded unless their URLs are set) and every service",
-    run=run,
-)
+COMMAND = Subcommand(run=run)

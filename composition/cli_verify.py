@@ -7,8 +7,12 @@ import argparse
 import asyncio
 from pathlib import Path
 
-from composition.cli import Subcommand
+import psycopg
+
 from composition.devstack import settings_from_stack_file
+from composition.subcommand import Subcommand
+from eventlog.integrity import Signer, Verifier
+from eventlog.verify import verify_log
 from support.settings import Settings
 
 
@@ -20,8 +24,6 @@ def _configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _public_key_pem(settings: Settings, path: Path | None) -> str | None:
-    from eventlog.integrity import Signer
-
     if path is not None:
         return path.read_text()
     if settings.signing_key_hex:
@@ -35,11 +37,6 @@ def _public_key_pem(settings: Settings, path: Path | None) -> str | None:
 
 
 async def _verify(settings: Settings, pem: str, tenant: str | None, max_problems: int) -> int:
-    import psycopg
-
-    from eventlog.integrity import Verifier
-    from eventlog.verify import verify_log
-
     assert settings.database_url
     async with await psycopg.AsyncConnection.connect(
         settings.database_url, autocommit=True, options=f"-c search_path={settings.db_schema}"
@@ -66,4 +63,4 @@ def run(args: argparse.Namespace) -> int:
     return asyncio.run(_verify(settings, pem, args.tenant, args.max_problems))
 
 
-COMMAND = Subcommand(help="verify the event log's hash chains and signatures", run=run, configure=_configure)
+COMMAND = Subcommand(run=run, configure=_configure)

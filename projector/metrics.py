@@ -20,9 +20,6 @@ class ProjectorMetrics:
         self.position = Gauge("ledgermesh_projection_position", "Highest log position applied", ["projection"])
         self.redeliveries = Counter(
             "ledgermesh_consumer_redeliveries_total", "Messages delivered more than once", ["projection"])
-        self.pending = Gauge(
-            "ledgermesh_projection_pending_events", "Events in the stream not yet acked by the consumer",
-            ["consumer"])
 
     def observe_applied(self, projection: str, lag_seconds: float, position: int) -> None:
         self.applied.labels(projection).inc()

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import grpc
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_health.v1 import health, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
+
+from support.health import Dependency, HealthWatcher
+from support.metrics import MetricsInterceptor
 
 
 def build_server(
@@ -17,8 +21,6 @@ def build_server(
 ) -> tuple[grpc.aio.Server, health.aio.HealthServicer, int]:
     """Create a server with the services that `register` adds, plus health and reflection.
     Returns (server, health servicer, bound port)."""
-    from support.metrics import MetricsInterceptor
-
     server = grpc.aio.server(interceptors=[MetricsInterceptor(), *interceptors])
     register(server)
     health_servicer = health.aio.HealthServicer()
@@ -32,7 +34,32 @@ def build_server(
     return server, health_servicer, port
 
 
-async def set_serving(health_servicer: health.aio.HealthServicer, names: Sequence[str], serving: bool) -> None:
-    status = health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
-    for name in ("", *names):
-        await health_servicer.set(name, status)
+@dataclass
+class RunningGrpcServer:
+    """A started server, and the watcher that keeps its health status true to its dependencies."""
+
+    server: grpc.aio.Server
+    port: int
+    health: HealthWatcher
+    grace_s: float
+
+    async def stop(self) -> None:
+        await self.health.stop()
+        await self.server.stop(grace=self.grace_s)
+
+
+async def start_server(
+    interceptors: Sequence[grpc.aio.ServerInterceptor],
+    register: Callable[[grpc.aio.Server], None],
+    service_names: Sequence[str],
+    address: str,
+    dependencies: Sequence[Dependency],
+    *,
+    grace_s: float,
+) -> RunningGrpcServer:
+    """build_server, started, SERVING only while every dependency answers; `stop` waits up to
+    `grace_s` for calls in flight."""
+    server, health_servicer, port = build_server(interceptors, register, service_names, address)
+    await server.start()
+    watcher = await HealthWatcher(health_servicer, service_names, dependencies).start()
+    return RunningGrpcServer(server, port, watcher, grace_s)

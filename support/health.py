@@ -8,13 +8,12 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from grpc_health.v1 import health
+from grpc_health.v1 import health, health_pb2
 from nats.aio.client import Client as NATS
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 
-from support.grpc_server import set_serving
 from support.metrics import METRICS
 from support.telemetry import create_untraced_task
 
@@ -109,3 +108,9 @@ class HealthWatcher:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
+
+
+async def set_serving(health_servicer: health.aio.HealthServicer, names: Sequence[str], serving: bool) -> None:
+    status = health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
+    for name in ("", *names):
+        await health_servicer.set(name, status)

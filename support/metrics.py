@@ -1,7 +1,8 @@
 """Prometheus metrics shared by every LedgerMesh process; names and labels are listed in docs/metrics.md.
 
 The projector's own metrics live in projector/metrics.py; both register in prometheus_client's default
-registry, so one endpoint per process exposes everything that process does."""
+registry, so one endpoint per process exposes everything that process does. What is sampled from the
+outside (relay backlog, consumers' pending events) lives here: the sampler needs no service."""
 
 from __future__ import annotations
 
@@ -12,7 +13,16 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import grpc
-from prometheus_client import REGISTRY, Counter, Gauge, Histogram, start_http_server
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    start_http_server,
+)
+from starlette.responses import Response
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +48,9 @@ class Metrics:
             ["aggregate_type", "event_type"])
         self.relay_backlog = Gauge(
             "ledgermesh_relay_backlog_events", "Committed events the relay has not yet published")
+        self.consumer_pending = Gauge(
+            "ledgermesh_projection_pending_events", "Events in the stream not yet acked by the consumer",
+            ["consumer"])
         self.dependency_up = Gauge(
             "ledgermesh_dependency_up", "1 while the dependency answers its health probe, else 0", ["dependency"])
         self.webhook_deliveries = Counter(
@@ -143,12 +156,11 @@ def relay_backlog_sampler(relay: Any) -> Callable[[], Awaitable[None]]:
 
 def projection_pending_sampler(js: Any, stream: str, durables: Sequence[str]) -> Callable[[], Awaitable[None]]:
     """Lag in positions: events in the stream each projection's consumer has not yet acked."""
-    from projector.metrics import PROJECTOR_METRICS
 
     async def sample() -> None:
         for durable in durables:
             info = await js.consumer_info(stream, durable)
-            PROJECTOR_METRICS.pending.labels(durable).set(info.num_pending + info.num_ack_pending)
+            METRICS.consumer_pending.labels(durable).set(info.num_pending + info.num_ack_pending)
 
     return sample
 
@@ -182,8 +194,6 @@ class HttpMetricsMiddleware:
 
 def install_http_metrics(app: Any) -> None:
     """GET /metrics on the gateway's own port, and request metrics for every route."""
-    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-    from starlette.responses import Response
 
     async def metrics_endpoint(request: Any) -> Response:
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

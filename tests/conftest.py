@@ -77,6 +77,8 @@ def settings(server_urls: dict[str, str], tmp_path: Path) -> Settings:
         query_port=0,
         gateway_port=0,
         projector_metrics_port=0,
+        command_metrics_port=0,
+        query_metrics_port=0,
         webhooks_allow_private=True,
         webhook_retry_schedule="0.2,0.5,1",
         read_your_writes_timeout_ms=3000,

@@ -43,11 +43,11 @@ _STATE: dict[str, Any] = {}
 
 async def _templates(ctx: RunContext) -> dict[str, Any]:
     """Rows LedgerMesh itself wrote for one merchant and one captured charge."""
-    from composition.app import start_system
+    from composition.system import BACKEND, start_system
 
     settings = ctx.servers.settings()
     try:
-        system = await start_system(settings, gateway=False)
+        system = await start_system(settings, BACKEND)
         channel = grpc.aio.insecure_channel(f"127.0.0.1:{system.command_port}")
         try:
             from ledgermesh.payments.v1 import payment_service_pb2_grpc

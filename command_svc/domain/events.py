@@ -289,8 +289,3 @@ _BY_AGGREGATE: Final[dict[str, tuple[type, ...]]] = {
 EVENT_TYPES: Final[dict[str, type]] = {
     cls.__name__: cls for classes in _BY_AGGREGATE.values() for cls in classes
 }
-
-# Envelope aggregate_type of each event type: the stream an event is appended to.
-EVENT_AGGREGATE_TYPES: Final[dict[str, str]] = {
-    cls.__name__: aggregate for aggregate, classes in _BY_AGGREGATE.items() for cls in classes
-}

@@ -14,7 +14,7 @@ from ledgermesh.payments.v1 import payment_service_pb2_grpc
 from ledgermesh.query.v1 import query_service_pb2_grpc
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from composition.app import RunningSystem, start_system
+from composition.system import RunningSystem, start_system
 from support.settings import Settings
 from support.telemetry import setup_tracing
 

@@ -15,7 +15,7 @@ from ledgermesh.disputes.v1 import dispute_service_pb2_grpc
 from ledgermesh.payments.v1 import payment_service_pb2 as pay
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from composition.app import start_system
+from composition.system import BACKEND, start_system
 from support.settings import Settings
 from support.telemetry import setup_tracing
 from tests.e2e.conftest import Client, Merchant
@@ -27,7 +27,7 @@ async def system_without_gateway(settings: Settings, cleanup: None) -> AsyncIter
     depend on the gateway being startable. Import it into a test module to override `system`."""
     spans = InMemorySpanExporter()
     setup_tracing(settings, exporter=spans)
-    running = await start_system(settings, gateway=False)
+    running = await start_system(settings, BACKEND)
     command = grpc.aio.insecure_channel(f"127.0.0.1:{running.command_port}")
     query = grpc.aio.insecure_channel(f"127.0.0.1:{running.query_port}")
     http = httpx.AsyncClient(base_url="http://127.0.0.1:9", timeout=1)

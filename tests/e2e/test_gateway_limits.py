@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from composition.app import start_system
+from composition.system import start_system
 from support.settings import Settings
 from tests.conftest import eventually
 

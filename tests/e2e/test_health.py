@@ -12,8 +12,8 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from composition import servers
-from composition.app import start_system
 from composition.servers import RunningServer
+from composition.system import BACKEND, start_system
 from support.settings import Settings
 from tests.conftest import eventually
 from tests.servers import temp_folder
@@ -48,7 +48,7 @@ async def test_health_is_not_serving_while_a_dependency_is_down_and_serving_when
     server = await asyncio.to_thread(start, folder / "data", 0)
     system = None
     try:
-        system = await start_system(settings.with_(**{field: server.url}), gateway=False)
+        system = await start_system(settings.with_(**{field: server.url}), BACKEND)
         port = system.command_port if role == "command" else system.query_port
         other_port = system.query_port if role == "command" else system.command_port
         service = PAYMENTS if role == "command" else QUERIES

@@ -11,7 +11,8 @@ from command_svc.application.accounts import AccountsApp
 from command_svc.application.payments import PaymentsApp
 from command_svc.domain.card_network import SimulatedCardNetwork
 from command_svc.domain.money import FeeSchedule
-from composition.app import Infrastructure, start_system
+from composition.infrastructure import Infrastructure
+from composition.system import BACKEND, start_system
 from tests.conftest import eventually
 from tests.integration.conftest import audit
 
@@ -35,7 +36,7 @@ async def test_given_a_charge_committed_but_never_published_when_the_system_star
     finally:
         await infra.close()
 
-    running = await start_system(settings, gateway=False)
+    running = await start_system(settings, BACKEND)
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{running.query_port}")
     try:
         queries = query_service_pb2_grpc.QueryServiceStub(channel)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest_asyncio
 
-from composition.app import Infrastructure
+from composition.infrastructure import Infrastructure
 from eventlog.records import AuditContext, NewEvent, StoredEvent, StreamAppend
 from support.settings import Settings
 

@@ -17,8 +17,8 @@ from ledgermesh.payments.v1 import payment_service_pb2_grpc
 from ledgermesh.query.v1 import query_service_pb2_grpc
 from nats.js.errors import NotFoundError
 
-from composition.app import Infrastructure
-from eventlog.bus import EventPublisher, Relay
+from composition.infrastructure import Infrastructure
+from composition.system import Parts, start_system
 from projector import keyspace
 from projector.adapters.jetstream_consumer import ConsumerOptions, ProjectionConsumer
 from projector.projections import all_projections
@@ -128,28 +128,17 @@ class Stack:
 
 @pytest_asyncio.fixture
 async def stack(settings: Settings, cleanup: None) -> AsyncIterator[Stack]:
-    from command_svc.bootstrap import start_command_server
-    from query_svc.bootstrap import start_query_server
-
-    infra = await Infrastructure.open(settings)
-    command = await start_command_server(infra)
-    query = await start_query_server(infra)
-    stop = asyncio.Event()
-    relay = asyncio.create_task(Relay(infra.store, EventPublisher(infra.nc.jetstream(), settings.subject_prefix)).run(stop))
+    running = await start_system(settings, Parts(command=True, relay=True, query=True))
     options = ConsumerOptions(stream=settings.stream_name, subject_prefix=settings.subject_prefix,
                               durable_prefix=settings.stream_name.lower(), max_deliver=3, backoff=(0.05,),
                               ack_wait=2.0)
-    command_channel = grpc.aio.insecure_channel(f"127.0.0.1:{command.port}")
-    query_channel = grpc.aio.insecure_channel(f"127.0.0.1:{query.port}")
-    result = Stack(infra, command_channel, query_channel, options)
+    command_channel = grpc.aio.insecure_channel(f"127.0.0.1:{running.command_port}")
+    query_channel = grpc.aio.insecure_channel(f"127.0.0.1:{running.query_port}")
+    result = Stack(running.infra, command_channel, query_channel, options)
     try:
         yield result
     finally:
         await result.kill_projector()
-        stop.set()
-        await relay
         await command_channel.close()
         await query_channel.close()
-        await query.stop()
-        await command.stop()
-        await infra.close()
+        await running.stop()

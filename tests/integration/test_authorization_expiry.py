@@ -13,7 +13,7 @@ from command_svc.domain.card_network import SimulatedCardNetwork
 from command_svc.domain.errors import PreconditionError
 from command_svc.domain.money import FeeSchedule
 from command_svc.domain.payments import ChargeStatus
-from composition.app import Infrastructure
+from composition.infrastructure import Infrastructure
 from tests.integration.conftest import audit
 
 TENANT = "acct_expiry0000000000000000000"

@@ -10,7 +10,7 @@ from google.protobuf.empty_pb2 import Empty
 
 from command_svc.application.pipeline import CommandRunner, Decision
 from command_svc.domain.errors import ConcurrencyError
-from composition.app import Infrastructure
+from composition.infrastructure import Infrastructure
 from eventlog.bus import EventPublisher
 from eventlog.idempotency import IdempotencyKeys
 from eventlog.records import StreamAppend

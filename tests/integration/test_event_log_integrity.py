@@ -14,7 +14,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from composition.app import Infrastructure
+from composition.infrastructure import Infrastructure
 from eventlog.integrity import Verifier, canonical_bytes, chain_hash
 from eventlog.verify import ROW_COLUMNS, ProblemKind, verify_log, verify_rows, verify_stream
 from tests.integration.conftest import append_notes

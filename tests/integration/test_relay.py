@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import psycopg
 
-from composition.app import Infrastructure
+from composition.infrastructure import Infrastructure
 from eventlog.bus import EventPublisher, Relay
 from eventlog.records import StreamAppend
 from tests.integration.conftest import append_notes, audit, note

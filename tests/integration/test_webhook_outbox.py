@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import stripe
 
-from composition.app import Infrastructure
+from composition.infrastructure import Infrastructure
 from projector.webhooks.dispatcher import WebhookDispatcher
 from projector.webhooks.endpoints import EndpointDirectory
 from projector.webhooks.outbox import DeliveryOutbox

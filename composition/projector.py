@@ -1,19 +1,16 @@
-"""Composition root of the projector: one consumer task per projection, plus metrics."""
+"""The projector wired: one JetStream consumer per projection and the webhook dispatcher."""
 
 from __future__ import annotations
 
 import asyncio
-import logging
 from dataclasses import dataclass
 
-from composition.app import Infrastructure
+from composition.infrastructure import Infrastructure
 from projector.adapters.jetstream_consumer import ConsumerOptions, ProjectionConsumer
 from projector.projections import all_projections
 from projector.webhooks.dispatcher import WebhookDispatcher
 from projector.webhooks.endpoints import EndpointDirectory
 from projector.webhooks.outbox import DeliveryOutbox
-
-log = logging.getLogger(__name__)
 
 
 @dataclass

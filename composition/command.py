@@ -1,0 +1,71 @@
+"""The command service wired: use cases on the event store, their gRPC servicers, auth, health."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+import grpc
+from ledgermesh.accounts.v1 import account_service_pb2, account_service_pb2_grpc
+from ledgermesh.disputes.v1 import dispute_service_pb2, dispute_service_pb2_grpc
+from ledgermesh.payments.v1 import payment_service_pb2, payment_service_pb2_grpc
+
+from command_svc.adapters.api_keys import PostgresKeyResolver
+from command_svc.adapters.webhook_endpoints import WebhookEndpointTable
+from command_svc.api.accounts import AccountServicer
+from command_svc.api.disputes import DisputeServicer
+from command_svc.api.payments import PaymentServicer
+from command_svc.application.accounts import AccountsApp
+from command_svc.application.disputes import DisputesApp
+from command_svc.application.disputes import config_from as dispute_config_from
+from command_svc.application.payments import PaymentsApp
+from command_svc.application.pipeline import CommandRunner
+from command_svc.application.webhooks import WebhookEndpointsApp
+from command_svc.domain.card_network import SimulatedCardNetwork
+from command_svc.domain.money import FeeSchedule
+from composition.infrastructure import Infrastructure
+from eventlog.bus import EventPublisher
+from eventlog.idempotency import IdempotencyKeys
+from eventlog.records import StoredEvent
+from support.auth import AuthInterceptor, CachedResolver
+from support.grpc_server import RunningGrpcServer, start_server
+from support.health import nats, postgres
+from support.metrics import count_appended
+
+PAYMENTS = payment_service_pb2.DESCRIPTOR.services_by_name["PaymentCommandService"].full_name
+DISPUTES = dispute_service_pb2.DESCRIPTOR.services_by_name["DisputeCommandService"].full_name
+ACCOUNTS = account_service_pb2.DESCRIPTOR.services_by_name["AccountCommandService"].full_name
+
+
+class CountingPublisher(EventPublisher):
+    """Counts committed events for ledgermesh_events_appended_total: the runner hands every commit here."""
+
+    async def publish(self, events: Sequence[StoredEvent]) -> None:
+        count_appended(events)
+        await super().publish(events)
+
+
+async def start_command_server(infra: Infrastructure) -> RunningGrpcServer:
+    s = infra.settings
+    publisher = CountingPublisher(infra.nc.jetstream(), s.subject_prefix)
+    runner = CommandRunner(infra.store, IdempotencyKeys(infra.pool, timedelta(hours=s.idempotency_ttl_hours)), publisher)
+    network = SimulatedCardNetwork()
+    fees = FeeSchedule(s.fee_percent_bps, s.fee_fixed)
+    payments = PaymentServicer(runner, PaymentsApp(infra.store, network, default_fees=fees,
+                                                   settlement_delay_days=s.settlement_delay_days,
+                                                   dispute_config=dispute_config_from(s)))
+    webhooks = WebhookEndpointsApp(WebhookEndpointTable(infra.pool), allow_private=s.webhooks_allow_private)
+    accounts = AccountServicer(runner, AccountsApp(infra.store, default_fees=fees, settings=s), webhooks)
+    disputes = DisputeServicer(runner, DisputesApp(infra.store, settings=s))
+
+    def register(server: grpc.aio.Server) -> None:
+        payment_service_pb2_grpc.add_PaymentCommandServiceServicer_to_server(payments, server)
+        account_service_pb2_grpc.add_AccountCommandServiceServicer_to_server(accounts, server)
+        dispute_service_pb2_grpc.add_DisputeCommandServiceServicer_to_server(disputes, server)
+
+    public = frozenset({f"/{ACCOUNTS}/CreateAccount"}) if s.allow_signup else frozenset()
+    names = [PAYMENTS, ACCOUNTS, DISPUTES]
+    return await start_server(
+        [AuthInterceptor(CachedResolver(PostgresKeyResolver(infra.pool)), public)], register, names,
+        f"{s.host}:{s.command_port}", [postgres(infra.pool), nats(infra.nc)], grace_s=2.0,
+    )

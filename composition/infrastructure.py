@@ -1,0 +1,82 @@
+"""The connections LedgerMesh's services share in one process: PostgreSQL pool, NATS, Redis, the signing
+key and the event store on top of them. Opened here, in the composition root; the services receive
+what they need and never open connections of their own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+from nats.aio.client import Client as NATS
+from psycopg_pool import AsyncConnectionPool
+from redis.asyncio import Redis
+
+from eventlog.bus import connect, ensure_stream
+from eventlog.integrity import Signer
+from eventlog.migrations import migrate
+from eventlog.store import EventStore
+from support.settings import Settings
+
+
+def load_signer(settings: Settings) -> Signer:
+    """The signing key from settings, else from the data folder (created once, kept)."""
+    if settings.signing_key_hex:
+        return Signer.from_seed_hex(settings.signing_key_hex)
+    path = Path(settings.data_dir) / "signing_key.hex"
+    if path.exists():
+        return Signer.from_seed_hex(path.read_text().strip())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = Ed25519PrivateKey.generate()
+    path.write_text(key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption()).hex())
+    path.chmod(0o600)
+    (path.parent / "signing_key.pub.pem").write_text(Signer(key).public_key_pem())
+    return Signer(key)
+
+
+async def open_pool(settings: Settings, *, min_size: int = 2, max_size: int = 20) -> AsyncConnectionPool:
+    """A connection pool on the settings' schema, migrated first."""
+    if not settings.database_url:
+        raise ValueError("DATABASE_URL is not set")
+    pool = AsyncConnectionPool(
+        settings.database_url, min_size=min_size, max_size=max_size, open=False,
+        kwargs={"options": f"-c search_path={settings.db_schema}", "autocommit": True},
+    )
+    async with await psycopg.AsyncConnection.connect(settings.database_url, autocommit=True) as conn:
+        await migrate(conn, settings.db_schema)
+    await pool.open(wait=True, timeout=15)
+    return pool
+
+
+@dataclass
+class Infrastructure:
+    """Connections every in-process service shares."""
+
+    settings: Settings
+    pool: AsyncConnectionPool
+    nc: NATS
+    redis: Redis
+    signer: Signer
+    store: EventStore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.store = EventStore(self.pool, self.signer)
+
+    @classmethod
+    async def open(cls, settings: Settings) -> Infrastructure:
+        pool = await open_pool(settings)
+        assert settings.nats_url and settings.redis_url
+        nc = await connect(settings.nats_url, name=settings.service_name)
+        await ensure_stream(
+            nc.jetstream(), settings.stream_name, settings.subject_prefix, settings.dedup_window_seconds,
+            settings.stream_replicas,
+        )
+        redis = Redis.from_url(settings.redis_url, decode_responses=True)
+        return cls(settings, pool, nc, redis, load_signer(settings))
+
+    async def close(self) -> None:
+        await self.nc.close()
+        await self.redis.aclose()
+        await self.pool.close()

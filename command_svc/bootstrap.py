@@ -11,6 +11,7 @@ from ledgermesh.disputes.v1 import dispute_service_pb2, dispute_service_pb2_grpc
 from ledgermesh.payments.v1 import payment_service_pb2, payment_service_pb2_grpc
 from psycopg_pool import AsyncConnectionPool
 
+from command_svc.adapters.charge_history import PostgresChargeHistory
 from command_svc.api.payments import PaymentServicer
 from command_svc.application.disputes import config_from as dispute_config_from
 from command_svc.application.payments import PaymentsApp
@@ -69,7 +70,8 @@ async def start_command_server(infra: Infrastructure) -> RunningCommandServer:
     runner = CommandRunner(infra.store, IdempotencyKeys(infra.pool, timedelta(hours=s.idempotency_ttl_hours)), publisher)
     network = SimulatedCardNetwork()
     fees = FeeSchedule(s.fee_percent_bps, s.fee_fixed)
-    payments = PaymentServicer(runner, PaymentsApp(infra.store, network, default_fees=fees,
+    payments = PaymentServicer(runner, PaymentsApp(infra.store, PostgresChargeHistory(infra.pool), network,
+                                                   default_fees=fees,
                                                    settlement_delay_days=s.settlement_delay_days,
                                                    dispute_config=dispute_config_from(s)))
     accounts, disputes = _account_and_dispute_servicers(infra, runner, network, fees)
@@ -98,9 +100,11 @@ def _account_and_dispute_servicers(infra, runner, network, fees):  # type: ignor
 
     s = infra.settings
     from command_svc.adapters.webhook_endpoints import WebhookEndpointTable
+    from command_svc.adapters.webhook_urls import ResolvingUrlPolicy
     from command_svc.application.webhooks import WebhookEndpointsApp
 
-    webhooks = WebhookEndpointsApp(WebhookEndpointTable(infra.pool), allow_private=s.webhooks_allow_private)
+    webhooks = WebhookEndpointsApp(WebhookEndpointTable(infra.pool),
+                                   ResolvingUrlPolicy(allow_private=s.webhooks_allow_private))
     accounts = AccountServicer(runner, AccountsApp(infra.store, default_fees=fees, settings=s), webhooks)
     try:
         from command_svc.api.disputes import DisputeServicer

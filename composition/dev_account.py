@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import grpc
 from ledgermesh.accounts.v1 import account_service_pb2, account_service_pb2_grpc
 
-from support.auth import hash_key
+from support.api_keys import hash_key
 from support.settings import Settings
 
 if TYPE_CHECKING:

@@ -1,15 +1,12 @@
-"""API keys and the one server interceptor per process that turns a key into a tenant.
+"""The one server interceptor per process that turns an API key (support/api_keys.py) into a tenant.
 
-Keys are `sk_test_...` secrets; only their SHA-256 is stored. gRPC callers send
-`authorization: Bearer sk_test_...`; the gateway forwards the merchant's header unchanged, so direct
-gRPC clients and REST callers obey the same rules."""
+gRPC callers send `authorization: Bearer sk_test_...`; the gateway forwards the merchant's header
+unchanged, so direct gRPC clients and REST callers obey the same rules."""
 
 from __future__ import annotations
 
 import base64
 import contextvars
-import hashlib
-import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -17,9 +14,8 @@ from typing import Any, Protocol
 
 import grpc
 
+from support.api_keys import display_prefix, hash_key
 from support.errors import status_with_reason
-
-KEY_PREFIX = "sk_test_"
 
 
 @dataclass(frozen=True)
@@ -36,18 +32,6 @@ def current_caller() -> Caller:
     if caller is None:
         raise LookupError("no authenticated caller in this context")
     return caller
-
-
-def hash_key(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def new_secret_key() -> str:
-    return KEY_PREFIX + secrets.token_urlsafe(24).replace("-", "a").replace("_", "b")
-
-
-def display_prefix(secret: str) -> str:
-    return secret[: len(KEY_PREFIX) + 4]
 
 
 class KeyResolver(Protocol):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from eventlog.errors import IdempotencyKeyInUse, IdempotencyKeyReused, WrongExpectedVersion
@@ -121,8 +121,7 @@ class InMemoryEventStore:
         first = len(self._log) + 1
         commit_position = first + len(sealed) - 1
         stored = [
-            event.stored(tenant_id=commit.tenant_id, created_at=created_at, global_position=first + n,
-                         tx_id=self._commits + 1, commit_position=commit_position)
+            replace(event, global_position=first + n, tx_id=self._commits + 1, commit_position=commit_position)
             for n, event in enumerate(sealed)
         ]
         # Built before anything is kept: a response that fails to build leaves the commit unwritten.

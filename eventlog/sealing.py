@@ -4,9 +4,7 @@ hash and signed. The one rule for every store, so PostgreSQL and memory number a
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,42 +16,15 @@ from eventlog.records import StoredEvent, StreamAppend
 Head = tuple[int, str | None]
 
 
-@dataclass(frozen=True, slots=True)
-class SealedEvent:
-    """An event ready to store; only its position in the log is still to come."""
-
-    event_id: uuid.UUID
-    aggregate_id: str
-    aggregate_type: str
-    aggregate_version: int
-    event_type: str
-    event_version: int
-    data: dict[str, Any]
-    metadata: dict[str, Any]
-    event_hash: str
-    previous_event_hash: str | None
-    signature: str
-
-    def stored(self, *, tenant_id: str, created_at: datetime, global_position: int, tx_id: int,
-               commit_position: int) -> StoredEvent:
-        return StoredEvent(
-            global_position=global_position, event_id=self.event_id, tenant_id=tenant_id,
-            aggregate_id=self.aggregate_id, aggregate_type=self.aggregate_type,
-            aggregate_version=self.aggregate_version, event_type=self.event_type, event_version=self.event_version,
-            data=self.data, metadata=self.metadata, created_at=created_at, event_hash=self.event_hash,
-            previous_event_hash=self.previous_event_hash, signature=self.signature, tx_id=tx_id,
-            commit_position=commit_position,
-        )
-
-
 def seal(
     tenant_id: str, appends: Sequence[StreamAppend], heads: Mapping[str, Head], audit_metadata: dict[str, Any],
     created_at: datetime, sign: Callable[[str], str],
-) -> list[SealedEvent]:
-    """Raises WrongExpectedVersion when a stream's head is not the version its append expects.
-    Heads are those read before the commit: two appends to one stream in one commit number their
-    events alike, which the store refuses as a conflict."""
-    sealed: list[SealedEvent] = []
+) -> list[StoredEvent]:
+    """The events as they will be stored, but for their positions in the log (0 until the store
+    gives them). Raises WrongExpectedVersion when a stream's head is not the version its append
+    expects. Heads are those read before the commit: two appends to one stream in one commit number
+    their events alike, which the store refuses as a conflict."""
+    sealed: list[StoredEvent] = []
     for stream in appends:
         version, previous_hash = heads.get(stream.aggregate_id, (0, None))
         if version != stream.expected_version:
@@ -80,9 +51,11 @@ def seal(
             signature = sign(event_hash)
             metadata = {**audit_metadata, "event_hash": event_hash,
                         "previous_event_hash": previous_hash or "", "signature": signature}
-            sealed.append(SealedEvent(
-                event.event_id, stream.aggregate_id, stream.aggregate_type, version, event.event_type,
-                event.event_version, event.data, metadata, event_hash, previous_hash, signature,
+            sealed.append(StoredEvent(
+                global_position=0, event_id=event.event_id, tenant_id=tenant_id, aggregate_id=stream.aggregate_id,
+                aggregate_type=stream.aggregate_type, aggregate_version=version, event_type=event.event_type,
+                event_version=event.event_version, data=event.data, metadata=metadata, created_at=created_at,
+                event_hash=event_hash, previous_event_hash=previous_hash, signature=signature,
             ))
             previous_hash = event_hash
     return sealed

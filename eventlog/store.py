@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -147,8 +148,7 @@ class EventStore:
         positions = await cur.fetchall()
         commit_position = max(pos for pos, _tx in positions)
         return [
-            event.stored(tenant_id=tenant_id, created_at=created_at, global_position=pos, tx_id=tx,
-                         commit_position=commit_position)
+            replace(event, global_position=pos, tx_id=tx, commit_position=commit_position)
             for (pos, tx), event in zip(positions, sealed, strict=True)
         ]
 

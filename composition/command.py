@@ -11,7 +11,9 @@ from ledgermesh.disputes.v1 import dispute_service_pb2, dispute_service_pb2_grpc
 from ledgermesh.payments.v1 import payment_service_pb2, payment_service_pb2_grpc
 
 from command_svc.adapters.api_keys import PostgresKeyResolver
+from command_svc.adapters.charge_history import PostgresChargeHistory
 from command_svc.adapters.webhook_endpoints import WebhookEndpointTable
+from command_svc.adapters.webhook_urls import ResolvingUrlPolicy
 from command_svc.api.accounts import AccountServicer
 from command_svc.api.disputes import DisputeServicer
 from command_svc.api.payments import PaymentServicer
@@ -51,10 +53,12 @@ async def start_command_server(infra: Infrastructure) -> RunningGrpcServer:
     runner = CommandRunner(infra.store, IdempotencyKeys(infra.pool, timedelta(hours=s.idempotency_ttl_hours)), publisher)
     network = SimulatedCardNetwork()
     fees = FeeSchedule(s.fee_percent_bps, s.fee_fixed)
-    payments = PaymentServicer(runner, PaymentsApp(infra.store, network, default_fees=fees,
+    payments = PaymentServicer(runner, PaymentsApp(infra.store, PostgresChargeHistory(infra.pool), network,
+                                                   default_fees=fees,
                                                    settlement_delay_days=s.settlement_delay_days,
                                                    dispute_config=dispute_config_from(s)))
-    webhooks = WebhookEndpointsApp(WebhookEndpointTable(infra.pool), allow_private=s.webhooks_allow_private)
+    webhooks = WebhookEndpointsApp(WebhookEndpointTable(infra.pool),
+                                   ResolvingUrlPolicy(allow_private=s.webhooks_allow_private))
     accounts = AccountServicer(runner, AccountsApp(infra.store, default_fees=fees, settings=s), webhooks)
     disputes = DisputeServicer(runner, DisputesApp(infra.store, settings=s))
 

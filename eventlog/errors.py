@@ -21,6 +21,14 @@ class WrongExpectedVersion(EventLogError):
 class IdempotencyKeyReused(EventLogError):
     reason = "IDEMPOTENCY_KEY_REUSED"
 
+    def __init__(self, message: str = "Keys for idempotent requests can only be used with the same parameters"
+                                       " they were first used with.") -> None:
+        super().__init__(message)
+
 
 class IdempotencyKeyInUse(EventLogError):
     reason = "IDEMPOTENCY_KEY_IN_USE"
+
+    def __init__(self, message: str = "There is currently another in-progress request using this idempotency key."
+                                       " Retry later.") -> None:
+        super().__init__(message)

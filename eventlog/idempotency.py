@@ -7,35 +7,13 @@ releases its key, so it can be corrected and retried with the same key."""
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
 from datetime import timedelta
 
+from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from eventlog.errors import IdempotencyKeyInUse, IdempotencyKeyReused
-
-# A claim older than this belongs to a process that died mid-request; it may be taken over.
-IN_FLIGHT_LEASE = timedelta(seconds=30)
-
-
-def request_fingerprint(operation: str, canonical_request: bytes) -> str:
-    return hashlib.sha256(operation.encode() + b"\x00" + canonical_request).hexdigest()
-
-
-@dataclass(frozen=True)
-class Claimed:
-    """The caller owns the key and must run the command."""
-
-
-@dataclass(frozen=True)
-class SavedResponse:
-    """The command already ran; this is what it answered."""
-
-    response: bytes | None
-    error_code: int | None = None
-    error_reason: str | None = None
-    error_message: str | None = None
+from eventlog.records import IN_FLIGHT_LEASE, Claimed, SavedRefusal, SavedResponse
 
 
 class IdempotencyKeys:
@@ -45,7 +23,7 @@ class IdempotencyKeys:
 
     async def claim(
         self, tenant_id: str, key: str, operation: str, request_hash: str
-    ) -> Claimed | SavedResponse:
+    ) -> Claimed | SavedResponse | SavedRefusal:
         async with self._pool.connection() as conn, conn.transaction():
             # Expired keys (older than the TTL) and abandoned claims are free again.
             await conn.execute(
@@ -62,24 +40,22 @@ class IdempotencyKeys:
             if await cur.fetchone():
                 return Claimed()
             cur = await conn.execute(
-                "SELECT request_hash, state, response, error_code, error_reason, error_message"
-                " FROM idempotency_keys WHERE tenant_id = %s AND key = %s",
+                "SELECT request_hash, state, response, refusal_kind, refusal_reason, refusal_message,"
+                " refusal_field, refusal_metadata FROM idempotency_keys WHERE tenant_id = %s AND key = %s",
                 (tenant_id, key),
             )
             row = await cur.fetchone()
         if row is None:
             # Freed between our insert and select: let the caller retry the claim.
             raise IdempotencyKeyInUse("the idempotency key is being used by a concurrent request")
-        stored_hash, state, response, code, reason, message = row
+        stored_hash, state, response, kind, reason, message, field, metadata = row
         if stored_hash != request_hash:
-            raise IdempotencyKeyReused(
-                "Keys for idempotent requests can only be used with the same parameters they were first used with."
-            )
+            raise IdempotencyKeyReused()
         if state == "in_flight":
-            raise IdempotencyKeyInUse(
-                "There is currently another in-progress request using this idempotency key. Retry later."
-            )
-        return SavedResponse(bytes(response) if response is not None else None, code, reason, message)
+            raise IdempotencyKeyInUse()
+        if kind is not None:
+            return SavedRefusal(kind, reason or "", message or "", field, dict(metadata or {}))
+        return SavedResponse(bytes(response or b""))
 
     async def release(self, tenant_id: str, key: str) -> None:
         """Forget an in-flight claim whose request saved no result (it failed validation)."""
@@ -89,13 +65,15 @@ class IdempotencyKeys:
                 (tenant_id, key),
             )
 
-    async def save_error(self, tenant_id: str, key: str, code: int, reason: str, message: str) -> None:
+    async def save_refusal(self, tenant_id: str, key: str, refusal: SavedRefusal) -> None:
         """Save a refusal decided by the command (not by validation) so retries get it again."""
         async with self._pool.connection() as conn:
             await conn.execute(
-                "UPDATE idempotency_keys SET state = 'done', error_code = %s, error_reason = %s,"
-                " error_message = %s, locked_until = NULL WHERE tenant_id = %s AND key = %s",
-                (code, reason, message, tenant_id, key),
+                "UPDATE idempotency_keys SET state = 'done', refusal_kind = %s, refusal_reason = %s,"
+                " refusal_message = %s, refusal_field = %s, refusal_metadata = %s, locked_until = NULL"
+                " WHERE tenant_id = %s AND key = %s",
+                (refusal.kind, refusal.reason, refusal.message, refusal.field, Jsonb(dict(refusal.metadata)),
+                 tenant_id, key),
             )
 
     async def purge_expired(self) -> int:

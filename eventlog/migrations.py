@@ -134,6 +134,27 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
             WHERE event_type = 'ChargeRequested';
         """,
     ),
+    (
+        4,
+        "refusals saved as domain outcomes",
+        # Refusals were saved as gRPC status codes; they are now saved as what the application
+        # decided (kind, reason, message, field, metadata) and mapped to a transport at the edge.
+        # Rows written by the old code are translated: the kinds below are the application's names
+        # for NOT_FOUND, ALREADY_EXISTS and FAILED_PRECONDITION refusals. Any other code (ABORTED after
+        # lost races, INTERNAL) wrote nothing, so forgetting the row is safe: a retry runs the command
+        # again, as it would have after the key's 24 hours.
+        """
+        ALTER TABLE idempotency_keys
+            ADD COLUMN refusal_kind text, ADD COLUMN refusal_field text, ADD COLUMN refusal_metadata jsonb;
+        ALTER TABLE idempotency_keys RENAME COLUMN error_reason TO refusal_reason;
+        ALTER TABLE idempotency_keys RENAME COLUMN error_message TO refusal_message;
+        UPDATE idempotency_keys SET refusal_kind = CASE error_code
+            WHEN 5 THEN 'not_found' WHEN 6 THEN 'already_exists' WHEN 9 THEN 'failed_precondition' END
+            WHERE error_code IS NOT NULL;
+        DELETE FROM idempotency_keys WHERE error_code IS NOT NULL AND refusal_kind IS NULL;
+        ALTER TABLE idempotency_keys DROP COLUMN error_code;
+        """,
+    ),
 )
 
 

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+
+# An idempotency key claimed longer ago than this belongs to a process that died mid-request; it may
+# be taken over.
+IN_FLIGHT_LEASE = timedelta(seconds=30)
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,64 @@ class AuditContext:
             "data_classification": self.data_classification,
             "retention_period": self.retention_period,
         }
+
+
+@dataclass(frozen=True)
+class NewApiKey:
+    """An API key issued by a command, stored (hashed) in the same transaction as its events."""
+
+    key_hash: str
+    account_id: str
+    key_prefix: str
+
+
+@dataclass(frozen=True)
+class IdempotentResponse:
+    """The response to save under an idempotency key, built from the events as stored (their
+    positions are part of it) and saved in the same transaction, so a retry can never see the
+    events without their response or the reverse."""
+
+    key: str
+    build: Callable[[list[StoredEvent]], bytes]
+
+
+@dataclass(frozen=True)
+class Commit:
+    """Everything one command writes, all of it or none: events to streams at their expected
+    versions, who asked, the response to save under its idempotency key, and the records that must
+    exist exactly when the events do (API keys). Self-contained, so that one transaction could hold
+    many of them (group commit) without knowing which command built them."""
+
+    tenant_id: str
+    appends: tuple[StreamAppend, ...]
+    audit: AuditContext
+    idempotent_response: IdempotentResponse | None = None
+    api_keys: tuple[NewApiKey, ...] = ()
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """The caller owns the idempotency key and must run the command."""
+
+
+@dataclass(frozen=True)
+class SavedResponse:
+    """The command already ran under this key; this is what it answered."""
+
+    response: bytes
+
+
+@dataclass(frozen=True)
+class SavedRefusal:
+    """The command already ran under this key and was refused. `kind` names the class of refusal
+    in the application's terms; the log keeps it as text and does not interpret it."""
+
+    kind: str
+    reason: str
+    message: str
+    field: str | None = None
+    # `dataclasses.field`: the name `field` is this class's attribute.
+    metadata: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)

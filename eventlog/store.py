@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,8 +14,9 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from eventlog.errors import WrongExpectedVersion
-from eventlog.integrity import Signer, canonical_bytes, chain_hash
-from eventlog.records import AuditContext, LogPosition, StoredEvent, StreamAppend
+from eventlog.integrity import Signer
+from eventlog.records import AuditContext, Commit, LogPosition, StoredEvent, StreamAppend
+from eventlog.sealing import seal
 from eventlog.upcasting import upcast
 
 Clock = Callable[[], datetime]
@@ -43,15 +44,6 @@ async def _add_commit_positions(conn: psycopg.AsyncConnection, rows: list[dict[s
     for row in rows:
         row["commit_position"] = commit.get(row["tx_id"], row["global_position"])
     return rows
-
-
-@dataclass(frozen=True)
-class IdempotentResult:
-    """The response to save under an idempotency key, in the same transaction as the events."""
-
-    tenant_id: str
-    key: str
-    response: bytes
 
 
 def _utcnow() -> datetime:
@@ -90,35 +82,30 @@ class EventStore:
     def pool(self) -> AsyncConnectionPool:
         return self._pool
 
-    async def append(
-        self,
-        tenant_id: str,
-        appends: Sequence[StreamAppend],
-        audit: AuditContext,
-        *,
-        idempotent_result: Callable[[list[StoredEvent]], IdempotentResult | None] | None = None,
-        extra_statements: Sequence[tuple[str, tuple[Any, ...]]] = (),
-    ) -> list[StoredEvent]:
-        """Append to every stream in one transaction, or to none.
+    async def append(self, tenant_id: str, appends: Sequence[StreamAppend], audit: AuditContext) -> list[StoredEvent]:
+        """Append events alone: a commit with nothing else in it."""
+        return await self.commit(Commit(tenant_id, tuple(appends), audit))
 
-        Raises WrongExpectedVersion when any stream moved past its expected version. The optional
-        `idempotent_result` builds the response from the stored events; it is saved in the same
-        transaction, so a retry can never see events without their response or the reverse.
-        """
+    async def commit(self, commit: Commit) -> list[StoredEvent]:
+        """Write every stream of the commit, its idempotent response and its API keys in one
+        transaction, or nothing. Raises WrongExpectedVersion when any stream moved past its expected
+        version."""
         async with self._pool.connection() as conn:
             try:
                 async with conn.transaction():
-                    stored = await self._append_in(conn, tenant_id, appends, audit)
-                    for statement, params in extra_statements:
-                        await conn.execute(statement, params)
-                    if idempotent_result is not None:
-                        result = idempotent_result(stored)
-                        if result is not None:
-                            await conn.execute(
-                                "UPDATE idempotency_keys SET state = 'done', response = %s, locked_until = NULL"
-                                " WHERE tenant_id = %s AND key = %s",
-                                (result.response, result.tenant_id, result.key),
-                            )
+                    stored = await self._append_in(conn, commit.tenant_id, commit.appends, commit.audit)
+                    for key in commit.api_keys:
+                        await conn.execute(
+                            "INSERT INTO api_keys (key_hash, account_id, key_prefix) VALUES (%s, %s, %s)",
+                            (key.key_hash, key.account_id, key.key_prefix),
+                        )
+                    if commit.idempotent_response is not None:
+                        await conn.execute(
+                            "UPDATE idempotency_keys SET state = 'done', response = %s, locked_until = NULL"
+                            " WHERE tenant_id = %s AND key = %s",
+                            (commit.idempotent_response.build(stored), commit.tenant_id,
+                             commit.idempotent_response.key),
+                        )
             except psycopg.errors.UniqueViolation as exc:
                 if "events_aggregate_version_unique" in str(exc):
                     raise WrongExpectedVersion("a concurrent writer appended to the stream first") from exc
@@ -133,9 +120,6 @@ class EventStore:
         audit: AuditContext,
     ) -> list[StoredEvent]:
         created_at = self._clock().astimezone(UTC)
-        metadata_base = audit.as_metadata()
-        rows: list[tuple[Any, ...]] = []
-        pending: list[dict[str, Any]] = []
         # Every stream's head in one round trip.
         cur = await conn.execute(
             "SELECT DISTINCT ON (aggregate_id) aggregate_id, aggregate_version, event_hash FROM events"
@@ -143,49 +127,15 @@ class EventStore:
             ([s.aggregate_id for s in appends],),
         )
         heads = {row[0]: (row[1], row[2]) for row in await cur.fetchall()}
-        for stream in appends:
-            version, previous_hash = heads.get(stream.aggregate_id, (0, None))
-            if version != stream.expected_version:
-                raise WrongExpectedVersion(
-                    f"stream {stream.aggregate_id} is at version {version}, expected {stream.expected_version}",
-                    aggregate_id=stream.aggregate_id,
-                    actual_version=str(version),
-                )
-            for event in stream.events:
-                version += 1
-                event_id = str(event.event_id)
-                canonical = canonical_bytes(
-                    event_id=event_id,
-                    tenant_id=tenant_id,
-                    aggregate_id=stream.aggregate_id,
-                    aggregate_type=stream.aggregate_type,
-                    aggregate_version=version,
-                    event_type=event.event_type,
-                    event_version=event.event_version,
-                    created_at=created_at,
-                    data=event.data,
-                    metadata=metadata_base,
-                )
-                event_hash = chain_hash(previous_hash, canonical)
-                signature = self._signer.sign(event_hash)
-                metadata = {**metadata_base, "event_hash": event_hash,
-                            "previous_event_hash": previous_hash or "", "signature": signature}
-                rows.append((
-                    event.event_id, tenant_id, stream.aggregate_id, stream.aggregate_type,
-                    event.event_type, event.event_version, version, Jsonb(event.data), Jsonb(metadata),
-                    created_at, audit.correlation_id, audit.causation_id, audit.user_id or None,
-                    audit.ip_address or None, event_hash, previous_hash, signature,
-                ))
-                pending.append({
-                    "event_id": event.event_id, "aggregate_id": stream.aggregate_id,
-                    "aggregate_type": stream.aggregate_type, "aggregate_version": version,
-                    "event_type": event.event_type, "event_version": event.event_version,
-                    "data": event.data, "metadata": metadata, "event_hash": event_hash,
-                    "previous_event_hash": previous_hash, "signature": signature,
-                })
-                previous_hash = event_hash
-        if not rows:
+        sealed = seal(tenant_id, appends, heads, audit.as_metadata(), created_at, self._signer.sign)
+        if not sealed:
             return []
+        rows = [(
+            e.event_id, tenant_id, e.aggregate_id, e.aggregate_type, e.event_type, e.event_version,
+            e.aggregate_version, Jsonb(e.data), Jsonb(e.metadata), created_at, audit.correlation_id,
+            audit.causation_id, audit.user_id or None, audit.ip_address or None, e.event_hash,
+            e.previous_event_hash, e.signature,
+        ) for e in sealed]
         placeholders = ", ".join(["(" + ", ".join(["%s"] * 17) + ")"] * len(rows))
         params = [value for row in rows for value in row]
         cur = await conn.execute(
@@ -198,11 +148,8 @@ class EventStore:
         positions = await cur.fetchall()
         commit_position = max(pos for pos, _tx in positions)
         return [
-            StoredEvent(
-                global_position=pos, tx_id=tx, tenant_id=tenant_id, created_at=created_at,
-                commit_position=commit_position, **fields
-            )
-            for (pos, tx), fields in zip(positions, pending, strict=True)
+            replace(event, global_position=pos, tx_id=tx, commit_position=commit_position)
+            for (pos, tx), event in zip(positions, sealed, strict=True)
         ]
 
     async def read_stream(self, aggregate_id: str, *, after_version: int = 0) -> list[StoredEvent]:
@@ -215,6 +162,15 @@ class EventStore:
                 (aggregate_id, after_version),
             )
             return [row_to_event(row) for row in await cur.fetchall()]
+
+    async def stream_ids(self, tenant_id: str, aggregate_type: str) -> list[str]:
+        """The ids of the tenant's streams of one aggregate type."""
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT DISTINCT aggregate_id FROM events WHERE tenant_id = %s AND aggregate_type = %s",
+                (tenant_id, aggregate_type),
+            )
+            return [row[0] for row in await cur.fetchall()]
 
     async def stream_version(self, aggregate_id: str) -> int:
         async with self._pool.connection() as conn:

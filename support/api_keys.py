@@ -1,5 +1,6 @@
-"""Merchant secret keys: how one is made, stored (its SHA-256 only) and shown (its prefix). No I/O, so
-the use cases that issue keys need no gRPC; support.auth resolves a key on each call."""
+"""API keys as secrets: how one is made, stored (only its SHA-256) and shown (a short prefix).
+
+Pure, so the command side's use cases issue keys without importing the gRPC interceptor."""
 
 from __future__ import annotations
 

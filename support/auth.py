@@ -1,8 +1,7 @@
-"""The one server interceptor per process that turns an API key into a tenant.
+"""The one server interceptor per process that turns an API key (support/api_keys.py) into a tenant.
 
-Keys are `sk_test_...` secrets (support.api_keys); only their SHA-256 is stored. gRPC callers send
-`authorization: Bearer sk_test_...`; the gateway forwards the merchant's header unchanged, so direct
-gRPC clients and REST callers obey the same rules."""
+gRPC callers send `authorization: Bearer sk_test_...`; the gateway forwards the merchant's header
+unchanged, so direct gRPC clients and REST callers obey the same rules."""
 
 from __future__ import annotations
 
@@ -15,11 +14,7 @@ from typing import Any, Protocol
 
 import grpc
 
-# TODO(seams-ports): the three are re-exported for command_svc.application.accounts until it imports
-# them from support.api_keys (after the ports merge); then only hash_key is imported here.
-from support.api_keys import display_prefix as display_prefix
-from support.api_keys import hash_key as hash_key
-from support.api_keys import new_secret_key as new_secret_key
+from support.api_keys import display_prefix, hash_key
 from support.errors import status_with_reason
 
 

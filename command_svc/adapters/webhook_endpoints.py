@@ -3,26 +3,12 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
-
-@dataclass(frozen=True)
-class WebhookEndpointRecord:
-    id: str
-    account_id: str
-    url: str
-    enabled_events: tuple[str, ...]
-    status: str
-    secret: str
-    description: str
-    created_at: datetime
-    metadata: dict[str, str] = field(default_factory=dict)
-
+from command_svc.application.ports import WebhookEndpointChanges, WebhookEndpointRecord
 
 _COLUMNS = "id, account_id, url, enabled_events, status, secret, description, metadata, created_at"
 
@@ -70,14 +56,19 @@ class WebhookEndpointTable:
             row = await cur.fetchone()
         return _record(row) if row else None
 
-    async def update(self, account_id: str, endpoint_id: str, changes: dict[str, Any]) -> WebhookEndpointRecord | None:
-        allowed = {"url", "enabled_events", "status", "description"}
-        assert set(changes) <= allowed, changes
-        if not changes:
+    async def update(
+        self, account_id: str, endpoint_id: str, changes: WebhookEndpointChanges
+    ) -> WebhookEndpointRecord | None:
+        columns: dict[str, Any] = {
+            "url": changes.url, "status": changes.status, "description": changes.description,
+            "enabled_events": None if changes.enabled_events is None else list(changes.enabled_events),
+        }
+        setting = {name: value for name, value in columns.items() if value is not None}
+        if not setting:
             return await self.get(account_id, endpoint_id)
-        assignments = ", ".join(f"{name} = %s" for name in changes)
-        values = [list(v) if name == "enabled_events" else v for name, v in changes.items()]
-        if changes.get("status") == "enabled":
+        assignments = ", ".join(f"{name} = %s" for name in setting)
+        values = list(setting.values())
+        if changes.status == "enabled":
             assignments += ", disabled_reason = NULL"
         async with self._pool.connection() as conn:
             cur = conn.cursor(row_factory=dict_row)

@@ -12,7 +12,7 @@ from command_svc.api.context import audit_context
 from command_svc.api.errors import abort_for
 from command_svc.api.webhook_endpoints import WebhookEndpointMethods
 from command_svc.application.accounts import AccountResult, AccountsApp, PayoutResult, SettleResult
-from command_svc.application.pipeline import CommandRunner, SavedRefusal
+from command_svc.application.pipeline import CommandRunner
 from command_svc.application.webhooks import WebhookEndpointsApp
 from command_svc.domain.errors import DomainError
 from eventlog.records import StoredEvent
@@ -48,11 +48,10 @@ class AccountServicer(WebhookEndpointMethods, CommandServicerBase,
 
             # A new account is its own tenant; there is no caller to scope an idempotency key to.
             return await self.runner.run(
-                tenant_id=account_id, operation="CreateAccount", request=request,
-                response_type=pb.CreateAccountResponse, audit=audit_context(context, None), decide=decide,
+                tenant_id=account_id, operation="CreateAccount", audit=audit_context(context, None), decide=decide,
                 present=present,
             )
-        except (DomainError, SavedRefusal) as exc:
+        except DomainError as exc:
             await abort_for(context, exc)
             raise AssertionError("unreachable") from exc
 

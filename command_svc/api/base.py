@@ -10,12 +10,28 @@ from google.protobuf.message import Message
 
 from command_svc.api.context import audit_context
 from command_svc.api.errors import abort_for
-from command_svc.application.pipeline import CommandRunner, Decision, SavedRefusal
+from command_svc.application.pipeline import CommandRunner, Decision, Idempotency
 from command_svc.domain.errors import DomainError
 from eventlog.records import StoredEvent
 from support.auth import current_caller
 
 R = TypeVar("R", bound=Message)
+
+
+def idempotency_for(key: str, request: Message, response_type: type[R]) -> Idempotency[R] | None:
+    """What the runner needs to honour an idempotency key: the request without its key (which must
+    not count when comparing a retry with the first request) and how responses are kept."""
+    if not key:
+        return None
+    canonical = type(request)()
+    canonical.CopyFrom(request)
+    if "idempotency_key" in canonical.DESCRIPTOR.fields_by_name:
+        canonical.ClearField("idempotency_key")
+    return Idempotency(key, canonical.SerializeToString(deterministic=True), _serialized, response_type.FromString)
+
+
+def _serialized(response: Message) -> bytes:
+    return response.SerializeToString(deterministic=True)
 
 
 class CommandServicerBase:
@@ -36,10 +52,10 @@ class CommandServicerBase:
         caller = current_caller()
         try:
             return await self.runner.run(
-                tenant_id=caller.account_id, operation=operation, request=request, response_type=response_type,
-                audit=audit_context(context, caller), decide=lambda: decide(caller.account_id), present=present,
-                idempotency_key=idempotency_key,
+                tenant_id=caller.account_id, operation=operation, audit=audit_context(context, caller),
+                decide=lambda: decide(caller.account_id), present=present,
+                idempotency=idempotency_for(idempotency_key, request, response_type),
             )
-        except (DomainError, SavedRefusal) as exc:
+        except DomainError as exc:
             await abort_for(context, exc)
             raise AssertionError("unreachable") from exc

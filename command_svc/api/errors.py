@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import grpc
 
-from command_svc.application.pipeline import SavedRefusal
 from command_svc.domain.errors import (
     AlreadyExistsError,
     ConcurrencyError,
@@ -31,17 +30,7 @@ def status_code_for(exc: DomainError) -> grpc.StatusCode:
     return grpc.StatusCode.INTERNAL
 
 
-def _code_from_value(value: int) -> grpc.StatusCode:
-    for code in grpc.StatusCode:
-        if code.value[0] == value:
-            return code
-    return grpc.StatusCode.UNKNOWN
-
-
-async def abort_for(context: grpc.aio.ServicerContext, exc: DomainError | SavedRefusal) -> None:
-    if isinstance(exc, SavedRefusal):
-        await abort(context, _code_from_value(exc.code), exc.reason, exc.message)
-        return
+async def abort_for(context: grpc.aio.ServicerContext, exc: DomainError) -> None:
     metadata = dict(exc.metadata)
     if exc.field:
         metadata["field"] = exc.field

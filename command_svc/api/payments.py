@@ -94,8 +94,7 @@ class PaymentServicer(CommandServicerBase, payment_service_pb2_grpc.PaymentComma
         for charge_id in await self.app.expirable_charges(tenant, request.limit or 1000):
             try:
                 response = await self.runner.run(
-                    tenant_id=tenant, operation="ExpireAuthorization", request=request,
-                    response_type=pb.ExpireAuthorizationsResponse, audit=audit_context(context, caller),
+                    tenant_id=tenant, operation="ExpireAuthorization", audit=audit_context(context, caller),
                     decide=partial(self.app.expire, tenant, charge_id), present=_sweep_position,
                 )
             except DomainError:

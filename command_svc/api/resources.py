@@ -25,7 +25,7 @@ def ts(value: datetime | None) -> Timestamp | None:
     return out
 
 
-def position_of(stored: Sequence[StoredEvent], aggregate_id: str | None = None) -> int:
+def position_of(stored: Sequence[StoredEvent]) -> int:
     """The read-your-writes token of a command: the highest position its transaction wrote."""
     return max((e.commit_position or e.global_position for e in stored), default=0)
 
@@ -73,7 +73,7 @@ def charge(
         created=ts(created), authorization_code=s.authorization_code,
         network_transaction_id=s.network_transaction_id, receipt_email=s.receipt_email,
         statement_descriptor=s.statement_descriptor, fee=s.fee, version=s.version,
-        position=position_of(stored, s.charge_id), source=s.source,
+        position=position_of(stored), source=s.source,
         disputed=dispute is not None and dispute.status in _DISPUTED,
         dispute=dispute.dispute_id if dispute is not None else "",
     )

@@ -7,8 +7,8 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from ledgermesh.accounts.v1 import account_pb2
 from ledgermesh.accounts.v1 import account_service_pb2 as pb
 
-from command_svc.adapters.webhook_endpoints import WebhookEndpointRecord
 from command_svc.api.errors import abort_for
+from command_svc.application.ports import WebhookEndpointRecord
 from command_svc.application.webhooks import WebhookEndpointsApp
 from command_svc.domain.errors import DomainError
 from support.auth import current_caller

@@ -5,16 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from command_svc.adapters.ids import new_id
-from command_svc.adapters.streams import load
+from command_svc.application.ids import new_id
 from command_svc.application.pipeline import Decision
+from command_svc.application.ports import EventStore
 from command_svc.application.postings import Clock, appends_for, ledger_streams, utcnow
+from command_svc.application.streams import Loaded, load
 from command_svc.domain import accounts, ledger
 from command_svc.domain.errors import NotFoundError
 from command_svc.domain.events import LedgerEntryPosted, PayoutCreated
 from command_svc.domain.money import FeeSchedule, normalize_currency
-from eventlog.store import EventStore
-from support.auth import display_prefix, hash_key, new_secret_key
+from eventlog.records import NewApiKey
+from support.api_keys import display_prefix, hash_key, new_secret_key
 from support.settings import Settings
 
 
@@ -58,7 +59,8 @@ class AccountsApp:
                                           default_currency=default_currency or "usd", now=now,
                                           business_name=business_name, fees=fees, metadata=metadata)
         secret = new_secret_key()
-        for command in (onboard, accounts.IssueApiKey(key_hash=hash_key(secret), key_prefix=display_prefix(secret))):
+        key = NewApiKey(hash_key(secret), account_id, display_prefix(secret))
+        for command in (onboard, accounts.IssueApiKey(key_hash=key.key_hash, key_prefix=key.key_prefix)):
             decided = accounts.decide(command, state)
             for event in decided:
                 state = accounts.evolve(state, event)
@@ -66,13 +68,10 @@ class AccountsApp:
         return Decision(
             [appends_for(account_id, "Account", 0, events)],
             AccountResult(state, now, secret),
-            extra_statements=[(
-                "INSERT INTO api_keys (key_hash, account_id, key_prefix) VALUES (%s, %s, %s)",
-                (hash_key(secret), account_id, display_prefix(secret)),
-            )],
+            api_keys=[key],
         )
 
-    async def _account(self, tenant_id: str, account_id: str):  # type: ignore[no-untyped-def]
+    async def _account(self, tenant_id: str, account_id: str) -> Loaded[accounts.AccountState]:
         if account_id and account_id != tenant_id:
             raise NotFoundError("RESOURCE_MISSING", f"No such account: '{account_id}'", field="account")
         loaded = await load(self._store, tenant_id, accounts.fold)
@@ -121,7 +120,8 @@ class AccountsApp:
     async def settle(self, tenant_id: str, currency: str) -> Decision:
         now = self._clock()
         account = await self._account(tenant_id, "")
-        currencies = [normalize_currency(currency)] if currency else await self._ledger_currencies(tenant_id)
+        currencies = [normalize_currency(currency)] if currency else [
+            ledger_id.rsplit(":", 1)[1] for ledger_id in await self._store.stream_ids(tenant_id, "Ledger")]
         appends = []
         settled: dict[str, int] = {}
         for cur in currencies:
@@ -133,11 +133,3 @@ class AccountsApp:
                 appends.append(appends_for(stream, "Ledger", loaded.version, events))
                 settled[cur] = sum(e.available_delta for e in events)
         return Decision(appends, SettleResult(settled))
-
-    async def _ledger_currencies(self, tenant_id: str) -> list[str]:
-        async with self._store.pool.connection() as conn:
-            cur = await conn.execute(
-                "SELECT DISTINCT aggregate_id FROM events WHERE tenant_id = %s AND aggregate_type = 'Ledger'",
-                (tenant_id,),
-            )
-            return [row[0].rsplit(":", 1)[1] for row in await cur.fetchall()]

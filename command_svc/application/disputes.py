@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from command_svc.adapters.ids import new_id
-from command_svc.adapters.streams import Loaded, load
+from command_svc.application.ids import new_id
 from command_svc.application.pipeline import Decision
+from command_svc.application.ports import EventStore
 from command_svc.application.postings import (
     Clock,
     appends_for,
@@ -22,11 +22,11 @@ from command_svc.application.postings import (
     unchanged,
     utcnow,
 )
+from command_svc.application.streams import Loaded, load
 from command_svc.domain import disputes, ledger, payments
 from command_svc.domain.disputes import DisputeConfig, DisputeState
 from command_svc.domain.errors import NotFoundError
 from command_svc.domain.events import DisputeCreated, DisputeEvent, DisputeResolved, EvidenceSubmitted
-from eventlog.store import EventStore
 from support.settings import Settings
 
 # What Stripe's tok_createDispute charges are disputed for.

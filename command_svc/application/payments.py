@@ -4,14 +4,14 @@ also moves the account's ledger stream, appended in the same transaction."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from command_svc.adapters.ids import new_id
-from command_svc.adapters.streams import Loaded, load
 from command_svc.application.disputes import TEST_DISPUTE_REASON, OpenedDispute, open_dispute
+from command_svc.application.ids import new_id
 from command_svc.application.pipeline import Decision
+from command_svc.application.ports import ChargeHistory, EventStore, RecentCharges
 from command_svc.application.postings import (
     Clock,
     appends_for,
@@ -22,6 +22,7 @@ from command_svc.application.postings import (
     unchanged,
     utcnow,
 )
+from command_svc.application.streams import Loaded, load
 from command_svc.domain import disputes, ledger, payments
 from command_svc.domain.card_network import CardNetwork, card_fingerprint
 from command_svc.domain.disputes import DEFAULT_DISPUTE_CONFIG, DisputeConfig, DisputeState, DisputeStatus
@@ -30,7 +31,6 @@ from command_svc.domain.events import LedgerEntryPosted, PaymentCaptured, Refund
 from command_svc.domain.fraud import DEFAULT_FRAUD_RULES
 from command_svc.domain.money import FeeSchedule
 from eventlog.records import StreamAppend
-from eventlog.store import EventStore
 
 
 @dataclass(frozen=True)
@@ -55,10 +55,11 @@ _BLOCKS_REFUNDS = frozenset({DisputeStatus.NEEDS_RESPONSE, DisputeStatus.UNDER_R
 
 class PaymentsApp:
     def __init__(
-        self, store: EventStore, network: CardNetwork, *, default_fees: FeeSchedule, settlement_delay_days: int,
-        clock: Clock = utcnow, dispute_config: DisputeConfig = DEFAULT_DISPUTE_CONFIG,
+        self, store: EventStore, charges: ChargeHistory, network: CardNetwork, *, default_fees: FeeSchedule,
+        settlement_delay_days: int, clock: Clock = utcnow, dispute_config: DisputeConfig = DEFAULT_DISPUTE_CONFIG,
     ) -> None:
         self._store = store
+        self._charges = charges
         self._network = network
         self._default_fees = default_fees
         self._delay = settlement_delay_days
@@ -85,25 +86,11 @@ class PaymentsApp:
                 return terms
         return AccountTerms(self._default_fees, "")
 
-    async def _velocity(self, tenant_id: str, fingerprint: str, now: datetime) -> tuple[int, int]:
-        """Recent charges by this card and by this account. The rules only ask whether a count
-        reaches its threshold, so each count stops just past it: an index range scan of bounded
-        length however busy the account is."""
+    async def _velocity(self, tenant_id: str, fingerprint: str, now: datetime) -> RecentCharges:
         rules = DEFAULT_FRAUD_RULES
-        async with self._store.pool.connection() as conn:
-            cur = await conn.execute(
-                "SELECT"
-                " (SELECT count(*) FROM (SELECT 1 FROM events WHERE event_type = 'ChargeRequested'"
-                "   AND tenant_id = %(tenant)s AND event_data->'card'->>'fingerprint' = %(card)s"
-                "   AND created_at > %(hour)s LIMIT %(card_cap)s) c),"
-                " (SELECT count(*) FROM (SELECT 1 FROM events WHERE event_type = 'ChargeRequested'"
-                "   AND tenant_id = %(tenant)s AND created_at > %(minute)s LIMIT %(account_cap)s) a)",
-                {"tenant": tenant_id, "card": fingerprint, "hour": now - timedelta(hours=1),
-                 "minute": now - timedelta(minutes=1), "card_cap": rules.card_charges_per_hour + 1,
-                 "account_cap": rules.account_charges_per_minute + 1},
-            )
-            row = await cur.fetchone()
-        return (int(row[0]), int(row[1])) if row else (0, 0)
+        return await self._charges.recent_charges(
+            tenant_id, fingerprint, card_since=now - timedelta(hours=1), card_cap=rules.card_charges_per_hour + 1,
+            account_since=now - timedelta(minutes=1), account_cap=rules.account_charges_per_minute + 1)
 
     async def load_charge(self, tenant_id: str, charge_id: str) -> Loaded[payments.ChargeState]:
         return await load_charge(self._store, tenant_id, charge_id)
@@ -112,11 +99,11 @@ class PaymentsApp:
         now = self._clock()
         terms = await self.account_terms(tenant_id)
         source = str(cmd_fields.get("source", ""))
-        by_card, by_account = await self._velocity(tenant_id, card_fingerprint(source), now)
+        recent = await self._velocity(tenant_id, card_fingerprint(source), now)
         command = payments.CreateCharge(
             charge_id=new_id("ch"), account_id=tenant_id, now=now, balance_transaction_id=new_id("txn"),
             fees=terms.fees, account_country=terms.country, settlement_delay_days=self._delay,
-            card_charges_last_hour=by_card, account_charges_last_minute=by_account, **cmd_fields,
+            card_charges_last_hour=recent.with_card, account_charges_last_minute=recent.on_account, **cmd_fields,
         )
         events = payments.decide(command, payments.initial_state(), network=self._network)
         state = payments.fold(events)
@@ -193,24 +180,10 @@ class PaymentsApp:
 
     async def expirable_charges(self, tenant_id: str, limit: int) -> list[str]:
         """Authorized, uncaptured charges whose authorization has lapsed."""
-        now = self._clock()
-        async with self._store.pool.connection() as conn:
-            cur = await conn.execute(
-                "SELECT a.aggregate_id FROM events a WHERE a.tenant_id = %s AND a.event_type = 'PaymentAuthorized'"
-                " AND (a.event_data->>'expires_at')::timestamptz <= %s AND NOT EXISTS ("
-                "  SELECT 1 FROM events b WHERE b.aggregate_id = a.aggregate_id"
-                "  AND b.event_type IN ('PaymentCaptured', 'AuthorizationExpired'))"
-                " ORDER BY a.global_position LIMIT %s",
-                (tenant_id, now, limit),
-            )
-            return [row[0] for row in await cur.fetchall()]
+        return await self._charges.lapsed_authorizations(tenant_id, self._clock(), limit)
 
     async def expire(self, tenant_id: str, charge_id: str) -> Decision:
         return await self._on_existing(tenant_id, charge_id, payments.ExpireAuthorization(now=self._clock()))
-
-
-def with_state(result: ChargeResult, state: payments.ChargeState) -> ChargeResult:
-    return replace(result, state=state)
 
 
 __all__ = ["PaymentsApp", "ChargeResult", "AccountTerms", "LedgerEntryPosted", "appends_for", "Clock", "utcnow"]

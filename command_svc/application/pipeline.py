@@ -1,59 +1,78 @@
-"""How every command runs: claim its idempotency key, load state, decide, append with optimistic
+"""How every command runs: claim its idempotency key, load state, decide, commit with optimistic
 concurrency (re-deciding on fresh state after a conflict, bounded), save the response in the same
-transaction, then publish. Commands supply only the `decide` step."""
+transaction, then publish. Commands supply only the `decide` step; the transport supplies how its
+responses are kept under a key."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
-import grpc
-from google.protobuf.message import Message
-
-from command_svc.domain.errors import ConcurrencyError, DomainError, ValidationError
-from eventlog.bus import EventPublisher
+from command_svc.application.ports import EventPublisher, EventStore, IdempotencyKeys
+from command_svc.domain.errors import (
+    AlreadyExistsError,
+    ConcurrencyError,
+    DomainError,
+    NotFoundError,
+    PreconditionError,
+    ValidationError,
+)
 from eventlog.errors import IdempotencyKeyInUse, IdempotencyKeyReused, WrongExpectedVersion
-from eventlog.idempotency import Claimed, IdempotencyKeys, SavedResponse, request_fingerprint
-from eventlog.records import AuditContext, StoredEvent, StreamAppend
-from eventlog.store import EventStore, IdempotentResult
+from eventlog.records import (
+    AuditContext,
+    Claimed,
+    Commit,
+    IdempotentResponse,
+    NewApiKey,
+    SavedRefusal,
+    SavedResponse,
+    StoredEvent,
+    StreamAppend,
+)
 
 log = logging.getLogger(__name__)
-R = TypeVar("R", bound=Message)
+R = TypeVar("R")
+
+MAX_IDEMPOTENCY_KEY = 255
+
+# The refusals a key keeps, by the kind stored with them (migration 4 translates older rows to these
+# names). A malformed request (ValidationError), lost races (ConcurrencyError) and failures keep
+# nothing: sent again, the same request may succeed.
+_KEPT_REFUSALS: dict[str, type[DomainError]] = {
+    "not_found": NotFoundError,
+    "already_exists": AlreadyExistsError,
+    "failed_precondition": PreconditionError,
+}
 
 
 @dataclass(frozen=True)
 class Decision:
-    """What a command decided: the streams to append to, and the domain result to answer with."""
+    """What a command decided: the streams to append to, the domain result to answer with, and the
+    API keys it issued (stored with its events)."""
 
     appends: Sequence[StreamAppend]
     result: Any
-    extra_statements: Sequence[tuple[str, tuple[Any, ...]]] = field(default_factory=tuple)
+    api_keys: Sequence[NewApiKey] = ()
 
 
-class SavedRefusal(Exception):
-    """A refusal saved under an idempotency key, replayed to a retry."""
+@dataclass(frozen=True)
+class Idempotency(Generic[R]):
+    """A request's idempotency key with what honouring it takes: the request in canonical bytes
+    (without the key), and how the transport's response is saved and read back."""
 
-    def __init__(self, code: int, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.reason = reason
-        self.message = message
-
-
-def _fingerprint(operation: str, request: Message) -> str:
-    copy = type(request)()
-    copy.CopyFrom(request)
-    if "idempotency_key" in copy.DESCRIPTOR.fields_by_name:
-        copy.ClearField("idempotency_key")
-    return request_fingerprint(operation, copy.SerializeToString(deterministic=True))
+    key: str
+    request: bytes
+    encode: Callable[[R], bytes]
+    decode: Callable[[bytes], R]
 
 
-def max_position(events: Sequence[StoredEvent]) -> int:
-    return max((e.global_position for e in events), default=0)
+def request_fingerprint(operation: str, canonical_request: bytes) -> str:
+    return hashlib.sha256(operation.encode() + b"\x00" + canonical_request).hexdigest()
 
 
 class CommandRunner:
@@ -70,95 +89,72 @@ class CommandRunner:
         self._max_attempts = max_attempts
         self._max_backoff_s = max_backoff_s
 
-    @property
-    def store(self) -> EventStore:
-        return self._store
-
     async def run(
         self,
         *,
         tenant_id: str,
         operation: str,
-        request: Message,
-        response_type: type[R],
         audit: AuditContext,
         decide: Callable[[], Awaitable[Decision]],
         present: Callable[[Any, list[StoredEvent]], R],
-        idempotency_key: str = "",
+        idempotency: Idempotency[R] | None = None,
     ) -> R:
         """Run one command. `present` turns the decided result and its stored events into the
-        response message; that message is what a retry with the same key gets back."""
-        if idempotency_key:
-            claim = await self._claim(tenant_id, idempotency_key, operation, request)
+        response; that response is what a retry with the same key gets back. A refusal the command
+        met is raised as the DomainError it was, also to a retry with the same key."""
+        if idempotency is not None:
+            claim = await self._claim(tenant_id, operation, idempotency)
             if isinstance(claim, SavedResponse):
-                return self._replay(claim, response_type)
+                return idempotency.decode(claim.response)
+            if isinstance(claim, SavedRefusal):
+                raise _KEPT_REFUSALS[claim.kind](claim.reason, claim.message, field=claim.field,
+                                                 metadata=claim.metadata)
         try:
-            stored, response = await self._decide_and_append(tenant_id, audit, decide, present, idempotency_key)
-        except ValidationError:
-            if idempotency_key:
-                await self._keys.release(tenant_id, idempotency_key)
-            raise
-        except DomainError as exc:
-            if idempotency_key:
-                code = _code_for(exc)
-                await self._keys.save_error(tenant_id, idempotency_key, code.value[0], exc.reason, exc.message)
-            raise
-        except BaseException:
-            if idempotency_key:
-                await self._keys.release(tenant_id, idempotency_key)
+            stored, response = await self._decide_and_commit(tenant_id, audit, decide, present, idempotency)
+        except BaseException as exc:
+            if idempotency is not None:
+                refusal = _kept_refusal(exc)
+                if refusal is None:
+                    await self._keys.release(tenant_id, idempotency.key)
+                else:
+                    await self._keys.save_refusal(tenant_id, idempotency.key, refusal)
             raise
         await self._publish(stored)
-        assert isinstance(response, response_type)
         return response
 
-    async def _claim(self, tenant_id: str, key: str, operation: str, request: Message) -> Claimed | SavedResponse:
-        if len(key) > 255:
-            raise ValidationError("IDEMPOTENCY_KEY_TOO_LONG", "Idempotency keys are at most 255 characters.",
+    async def _claim(
+        self, tenant_id: str, operation: str, idempotency: Idempotency[R]
+    ) -> Claimed | SavedResponse | SavedRefusal:
+        if len(idempotency.key) > MAX_IDEMPOTENCY_KEY:
+            raise ValidationError("IDEMPOTENCY_KEY_TOO_LONG",
+                                  f"Idempotency keys are at most {MAX_IDEMPOTENCY_KEY} characters.",
                                   field="idempotency_key")
+        fingerprint = request_fingerprint(operation, idempotency.request)
         try:
-            return await self._keys.claim(tenant_id, key, operation, _fingerprint(operation, request))
+            return await self._keys.claim(tenant_id, idempotency.key, operation, fingerprint)
         except IdempotencyKeyReused as exc:
-            raise SavedRefusal(grpc.StatusCode.FAILED_PRECONDITION.value[0], exc.reason, exc.message) from exc
+            raise PreconditionError(exc.reason, exc.message) from exc
         except IdempotencyKeyInUse as exc:
-            raise SavedRefusal(grpc.StatusCode.ABORTED.value[0], exc.reason, exc.message) from exc
+            raise ConcurrencyError(exc.reason, exc.message) from exc
 
-    def _replay(self, saved: SavedResponse, response_type: type[R]) -> R:
-        if saved.error_code is not None:
-            raise SavedRefusal(saved.error_code, saved.error_reason or "", saved.error_message or "")
-        response = response_type()
-        response.ParseFromString(saved.response or b"")
-        return response
-
-    async def _decide_and_append(
+    async def _decide_and_commit(
         self, tenant_id: str, audit: AuditContext, decide: Callable[[], Awaitable[Decision]],
-        present: Callable[[Any, list[StoredEvent]], Message], key: str,
-    ) -> tuple[list[StoredEvent], Message]:
+        present: Callable[[Any, list[StoredEvent]], R], idempotency: Idempotency[R] | None,
+    ) -> tuple[list[StoredEvent], R]:
         last_conflict: WrongExpectedVersion | None = None
         for attempt in range(self._max_attempts):
             if attempt:
                 await asyncio.sleep(random.uniform(0, min(self._max_backoff_s, 0.002 * 2**attempt)))
             decision = await decide()
-            built: dict[str, Message] = {}
-
-            def respond(
-                stored: list[StoredEvent], decision: Decision = decision, built: dict[str, Message] = built
-            ) -> IdempotentResult | None:
-                built["response"] = present(decision.result, stored)
-                if not key:
-                    return None
-                return IdempotentResult(tenant_id, key, built["response"].SerializeToString(deterministic=True))
-
+            responses: list[R] = []
+            commit = Commit(tenant_id, tuple(decision.appends), audit,
+                            _saved_response(decision, present, idempotency, responses), tuple(decision.api_keys))
             try:
-                stored = await self._store.append(
-                    tenant_id, decision.appends, audit,
-                    idempotent_result=respond, extra_statements=decision.extra_statements,
-                )
+                stored = await self._store.commit(commit)
             except WrongExpectedVersion as conflict:
                 last_conflict = conflict
                 continue
-            if "response" not in built:
-                built["response"] = present(decision.result, stored)
-            return stored, built["response"]
+            return stored, responses[-1] if responses else present(decision.result, stored)
         raise ConcurrencyError(
             "CONCURRENT_MODIFICATION",
             f"The object changed concurrently {self._max_attempts} times; retry the request.",
@@ -174,7 +170,25 @@ class CommandRunner:
             log.warning("publish after commit failed; the relay will deliver %d events", len(stored), exc_info=True)
 
 
-def _code_for(exc: DomainError) -> grpc.StatusCode:
-    from command_svc.api.errors import status_code_for
+def _saved_response(
+    decision: Decision, present: Callable[[Any, list[StoredEvent]], R], idempotency: Idempotency[R] | None,
+    responses: list[R],
+) -> IdempotentResponse | None:
+    """The response the commit saves under the key, presented once from the stored events and kept
+    in `responses` so the caller answers with the very same one."""
+    if idempotency is None:
+        return None
 
-    return status_code_for(exc)
+    def build(stored: list[StoredEvent]) -> bytes:
+        responses.append(present(decision.result, stored))
+        return idempotency.encode(responses[-1])
+
+    return IdempotentResponse(idempotency.key, build)
+
+
+def _kept_refusal(exc: BaseException) -> SavedRefusal | None:
+    if isinstance(exc, DomainError):
+        for kind, refusal in _KEPT_REFUSALS.items():
+            if isinstance(exc, refusal):
+                return SavedRefusal(kind, exc.reason, exc.message, exc.field, dict(exc.metadata))
+    return None

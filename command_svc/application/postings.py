@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from command_svc.adapters.event_codec import to_new_event
-from command_svc.adapters.streams import FoldedStreams, Loaded, load
+from command_svc.application.ports import EventStore
+from command_svc.application.streams import FoldedStreams, Loaded, load
 from command_svc.domain import ledger, payments
 from command_svc.domain.errors import NotFoundError
 from command_svc.domain.events import LedgerEntryPosted
 from eventlog.records import StreamAppend
-from eventlog.store import EventStore
 
 Clock = Callable[[], datetime]
 

@@ -8,12 +8,15 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
-from command_svc.adapters.ids import new_id
-from command_svc.adapters.webhook_endpoints import WebhookEndpointRecord, WebhookEndpointTable
+from command_svc.application.ids import new_id
+from command_svc.application.ports import (
+    WebhookEndpointChanges,
+    WebhookEndpointRecord,
+    WebhookEndpoints,
+    WebhookUrlPolicy,
+)
 from command_svc.domain.errors import NotFoundError, ValidationError
-from support import webhook_urls
 
 MAX_ENDPOINTS_PER_ACCOUNT = 16
 MAX_DESCRIPTION = 5000
@@ -34,22 +37,16 @@ def _validate_events(enabled_events: list[str]) -> tuple[str, ...]:
 
 
 class WebhookEndpointsApp:
-    def __init__(self, table: WebhookEndpointTable, *, allow_private: bool,
+    def __init__(self, table: WebhookEndpoints, urls: WebhookUrlPolicy, *,
                  clock: Callable[[], datetime] = _now) -> None:
         self._table = table
-        self._allow_private = allow_private
+        self._urls = urls
         self._clock = clock
-
-    async def _check_url(self, url: str) -> None:
-        try:
-            await webhook_urls.check(url, allow_private=self._allow_private)
-        except webhook_urls.WebhookUrlRefused as exc:
-            raise ValidationError(exc.reason, str(exc), field="url") from exc
 
     async def create(self, account_id: str, *, url: str, enabled_events: list[str], description: str,
                      metadata: dict[str, str], idempotency_key: str) -> WebhookEndpointRecord:
         events = _validate_events(enabled_events)
-        await self._check_url(url)
+        await self._urls.check(url)
         if len(description) > MAX_DESCRIPTION:
             raise ValidationError("PARAMETER_INVALID", "description is too long.", field="description")
         existing, _ = await self._table.page(account_id, MAX_ENDPOINTS_PER_ACCOUNT, "", "")
@@ -70,16 +67,11 @@ class WebhookEndpointsApp:
 
     async def update(self, account_id: str, endpoint_id: str, *, url: str | None, enabled_events: list[str],
                      disabled: bool | None, description: str | None) -> WebhookEndpointRecord:
-        changes: dict[str, Any] = {}
         if url is not None:
-            await self._check_url(url)
-            changes["url"] = url
-        if enabled_events:
-            changes["enabled_events"] = _validate_events(enabled_events)
-        if disabled is not None:
-            changes["status"] = "disabled" if disabled else "enabled"
-        if description is not None:
-            changes["description"] = description
+            await self._urls.check(url)
+        changes = WebhookEndpointChanges(
+            url=url, enabled_events=_validate_events(enabled_events) if enabled_events else None,
+            status=None if disabled is None else "disabled" if disabled else "enabled", description=description)
         record = await self._table.update(account_id, endpoint_id, changes)
         if record is None:
             raise NotFoundError("RESOURCE_MISSING", f"No such webhook endpoint: '{endpoint_id}'", field="id")

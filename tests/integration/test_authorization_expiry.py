@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from command_svc.adapters.charge_history import PostgresChargeHistory
 from command_svc.application.payments import PaymentsApp
 from command_svc.application.pipeline import Decision
 from command_svc.domain.card_network import SimulatedCardNetwork
@@ -33,8 +34,8 @@ async def _commit(infra: Infrastructure, decision: Decision) -> None:
 
 async def test_given_an_authorization_older_than_7_days_when_the_sweeper_runs_then_it_expires(infra) -> None:
     clock = Clock()
-    app = PaymentsApp(infra.store, SimulatedCardNetwork(), default_fees=FeeSchedule(), settlement_delay_days=2,
-                      clock=clock)
+    app = PaymentsApp(infra.store, PostgresChargeHistory(infra.pool), SimulatedCardNetwork(),
+                      default_fees=FeeSchedule(), settlement_delay_days=2, clock=clock)
     created = await app.create_charge(TENANT, {"amount": 3_000, "currency": "usd", "source": "tok_visa",
                                                "capture": False})
     await _commit(infra, created)
@@ -58,8 +59,8 @@ async def test_given_an_authorization_older_than_7_days_when_the_sweeper_runs_th
 
 async def test_given_a_captured_charge_when_the_sweeper_runs_a_week_later_then_it_is_left_alone(infra) -> None:
     clock = Clock()
-    app = PaymentsApp(infra.store, SimulatedCardNetwork(), default_fees=FeeSchedule(), settlement_delay_days=2,
-                      clock=clock)
+    app = PaymentsApp(infra.store, PostgresChargeHistory(infra.pool), SimulatedCardNetwork(),
+                      default_fees=FeeSchedule(), settlement_delay_days=2, clock=clock)
     await _commit(infra, await app.create_charge(TENANT, {"amount": 3_000, "currency": "usd", "source": "tok_visa"}))
 
     clock.now += timedelta(days=8)

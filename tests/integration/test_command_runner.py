@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from google.protobuf.empty_pb2 import Empty
 
 from command_svc.application.pipeline import CommandRunner, Decision
 from command_svc.domain.errors import ConcurrencyError
@@ -36,8 +35,8 @@ async def test_given_a_conflict_once_then_the_command_re_decides_on_fresh_state_
             await append_notes(infra, STREAM, version, "a concurrent writer")  # lands between read and append
         return Decision([StreamAppend(STREAM, "Ledger", version, (note("ours"),))], None)
 
-    await _runner(infra).run(tenant_id="acct_test", operation="Test", request=Empty(), response_type=Empty,
-                             audit=audit(), decide=decide, present=lambda _result, _stored: Empty())
+    await _runner(infra).run(tenant_id="acct_test", operation="Test", audit=audit(), decide=decide,
+                             present=lambda _result, _stored: None)
 
     assert seen_versions == [1, 2]
     assert [e.data["entry_id"] for e in await infra.store.read_stream(STREAM)] == [
@@ -54,8 +53,8 @@ async def test_given_a_stream_that_always_moves_then_the_command_gives_up_after_
         return Decision([StreamAppend(STREAM, "Ledger", 0, (note("stale"),))], None)
 
     with pytest.raises(ConcurrencyError) as gave_up:
-        await _runner(infra).run(tenant_id="acct_test", operation="Test", request=Empty(), response_type=Empty,
-                                 audit=audit(), decide=decide, present=lambda _result, _stored: Empty())
+        await _runner(infra).run(tenant_id="acct_test", operation="Test", audit=audit(), decide=decide,
+                                 present=lambda _result, _stored: None)
 
     assert gave_up.value.reason == "CONCURRENT_MODIFICATION"
     assert attempts == 4

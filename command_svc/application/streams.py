@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from command_svc.adapters.event_codec import from_stored
+from command_svc.application.ports import EventStore
 from eventlog.records import StoredEvent
-from eventlog.store import EventStore
 
 S = TypeVar("S")
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from command_svc.adapters.event_codec import from_stored
+from command_svc.adapters.event_records import from_stored
 from command_svc.domain import payments
 from eventlog.errors import WrongExpectedVersion
 from eventlog.records import NewEvent, StoredEvent, StreamAppend
@@ -91,7 +91,7 @@ async def test_given_a_stored_v1_charge_requested_then_it_reads_back_as_v2_and_f
 
 
 async def test_given_two_processes_caching_a_ledger_when_both_write_then_each_load_equals_a_full_fold(infra) -> None:
-    from command_svc.adapters.event_codec import to_new_event
+    from command_svc.adapters.event_records import to_new_event
     from command_svc.adapters.streams import load
     from command_svc.application.postings import ledger_streams
     from command_svc.domain import ledger

@@ -6,7 +6,7 @@
   on amounts), every field present but unset timestamps.
 - The payload message is the generated class of ledgermesh.events.v1 packed into the bus's
   EventEnvelope. Its JSON form (`payload_json`) is the stored JSON as the bus delivers it: default
-  values dropped, fields in field-number order, timestamps in protobuf's form.
+  values dropped, fields in field-number order, map keys sorted, timestamps in protobuf's form.
 
 Why a package of its own, importing nothing of the project but gen/: every service needs one of these
 conversions (the command service stores and loads dataclasses, the event log packs envelopes, the

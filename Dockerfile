@@ -4,6 +4,7 @@ FROM python:3.11-slim
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY command_svc command_svc
+COPY eventcodec eventcodec
 COPY eventlog eventlog
 COPY gateway gateway
 COPY gen gen

@@ -21,7 +21,7 @@ proto: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/buf lint
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy --strict --follow-imports=silent command_svc/domain command_svc/application eventlog
+	$(VENV)/bin/mypy --strict --follow-imports=silent command_svc/domain command_svc/application eventlog eventcodec
 	$(VENV)/bin/lint-imports
 
 check-gen: $(VENV)/.installed

@@ -6,19 +6,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from eventcodec.codec import format_timestamp
+
 # Metadata keys that are outputs of hashing, not inputs.
 INTEGRITY_KEYS = frozenset({"event_hash", "previous_event_hash", "signature"})
-
-
-def format_timestamp(ts: datetime) -> str:
-    """RFC 3339 UTC with microseconds: the one textual form of a timestamp in hashes and payloads."""
-    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def canonical_bytes(

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from command_svc.adapters.event_codec import to_new_event
+from command_svc.application.event_records import to_new_event
 from command_svc.application.ports import EventStore
 from command_svc.application.streams import FoldedStreams, Loaded, load
 from command_svc.domain import ledger, payments

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from command_svc.adapters.event_codec import from_stored
+from command_svc.application.event_records import from_stored
 from command_svc.application.ports import EventStore
 from eventlog.records import StoredEvent
 

@@ -30,7 +30,7 @@ from command_svc.domain.events import (
     PayoutCreated,
 )
 from command_svc.domain.money import FeeSchedule, normalize_currency
-from command_svc.domain.payments import (
+from command_svc.domain.rules import (
     MAX_DESCRIPTION_LENGTH,
     normalize_country,
     require_max_length,

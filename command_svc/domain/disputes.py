@@ -29,7 +29,7 @@ from command_svc.domain.events import (
     EvidenceSubmitted,
 )
 from command_svc.domain.money import normalize_currency, validate_amount
-from command_svc.domain.payments import set_metadata
+from command_svc.domain.rules import set_metadata
 
 # Stripe's dispute reasons.
 DISPUTE_REASONS: Final = frozenset(

@@ -11,7 +11,7 @@ from ledgermesh.disputes.v1 import dispute_pb2
 from ledgermesh.events.v1 import envelope_pb2
 from ledgermesh.payments.v1 import charge_pb2
 
-from eventlog.envelope import payload_json, unpack_payload
+from eventcodec.codec import payload_json, unpack_payload
 
 API_VERSION = "2024-06-20"
 

@@ -24,7 +24,8 @@ from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from redis.asyncio import Redis
 
-from eventlog.envelope import envelope_metadata, message_json, normalized_payload, payload_json, unpack_payload
+from eventcodec.codec import message_json, normalized_payload, payload_json, unpack_payload
+from eventlog.envelope import envelope_metadata
 from eventlog.records import StoredEvent
 from projector.adapters.redis_apply import Application, Outcome, RedisApplier
 from projector.metrics import PROJECTOR_METRICS

@@ -17,7 +17,7 @@ from ledgermesh.events.v1 import envelope_pb2
 from ledgermesh.payments.v1 import charge_pb2
 from redis.asyncio import Redis
 
-from eventlog.envelope import payload_message
+from eventcodec.codec import payload_message
 from projector.projections.base import Keys
 from query_svc.adapters.pages import Pager
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from command_svc.adapters.event_codec import from_stored, to_new_event
+from command_svc.application.event_records import from_stored, to_new_event
 from command_svc.application.postings import ledger_streams
 from command_svc.application.streams import load
 from command_svc.domain import ledger, payments

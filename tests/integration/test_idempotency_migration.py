@@ -7,11 +7,11 @@ from __future__ import annotations
 import grpc
 import psycopg
 import pytest
-from composition.app import open_pool
 
 from command_svc.api.errors import status_code_for
 from command_svc.application.pipeline import CommandRunner, Decision, Idempotency, request_fingerprint
 from command_svc.domain.errors import NotFoundError, PreconditionError
+from composition.infrastructure import open_pool
 from eventlog import migrations
 from eventlog.idempotency import IdempotencyKeys
 from eventlog.integrity import Signer

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from composition.app import open_pool
 
+from composition.infrastructure import open_pool
 from eventlog.errors import IdempotencyKeyInUse, IdempotencyKeyReused, WrongExpectedVersion
 from eventlog.idempotency import IdempotencyKeys
 from eventlog.integrity import Signer

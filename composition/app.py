@@ -14,6 +14,7 @@ from nats.aio.client import Client as NATS
 from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 
+from composition.audit import start_checkpointer
 from eventlog.bus import EventPublisher, Relay, connect, ensure_stream
 from eventlog.integrity import Signer
 from eventlog.migrations import migrate
@@ -140,6 +141,7 @@ async def start_system(settings: Settings, *, gateway: bool = True) -> RunningSy
         closers.append(projector.stop)
         relay = Relay(infra.store, EventPublisher(infra.nc.jetstream(), settings.subject_prefix))
         tasks.append(create_untraced_task(relay.run(stop), name="relay"))
+        tasks.append(start_checkpointer(infra, stop))
         tasks.extend(start_samplers(infra, stop, relay, [c.durable for c in projector.consumers]))
         system.metrics_port, stop_metrics = await start_metrics_endpoint(settings.host, settings.projector_metrics_port)
         closers.append(stop_metrics)

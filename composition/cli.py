@@ -36,6 +36,11 @@ SUBCOMMANDS: dict[str, str] = {
     "rebuild": "composition.cli_rebuild",
     "replay": "composition.cli_replay",
     "reconcile": "composition.cli_reconcile",
+    "checkpoint": "composition.cli_checkpoint",
+    "proof": "composition.cli_proof",
+    "archive": "composition.cli_archive",
+    "keys": "composition.cli_keys",
+    "balance": "composition.cli_balance",
 }
 
 

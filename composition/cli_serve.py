@@ -64,6 +64,7 @@ async def _start(service: str, settings: Settings, stop: asyncio.Event) -> list[
     tasks: list[asyncio.Task[None]] = []
     if service == "command":
         from command_svc.bootstrap import start_command_server
+        from composition.audit import start_checkpointer
         from eventlog.bus import EventPublisher, Relay
 
         command = await start_command_server(infra)
@@ -71,6 +72,8 @@ async def _start(service: str, settings: Settings, stop: asyncio.Event) -> list[
         # The relay runs next to the command service: it is the writer's safety net.
         relay = Relay(infra.store, EventPublisher(infra.nc.jetstream(), settings.subject_prefix))
         tasks += [create_untraced_task(relay.run(stop), name="relay"), *start_samplers(infra, stop, relay, [])]
+        # The checkpointer too: it signs the Merkle log outside PostgreSQL (composition.audit).
+        tasks.append(start_checkpointer(infra, stop))
         metrics_port = settings.command_metrics_port
     elif service == "query":
         from query_svc.bootstrap import start_query_server

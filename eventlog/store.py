@@ -14,7 +14,7 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from eventlog.errors import WrongExpectedVersion
-from eventlog.integrity import Signer, canonical_bytes, chain_hash
+from eventlog.integrity import SIGNING_KEY_ID, Signer, canonical_bytes, chain_hash
 from eventlog.records import AuditContext, LogPosition, StoredEvent, StreamAppend
 from eventlog.upcasting import upcast
 
@@ -133,7 +133,7 @@ class EventStore:
         audit: AuditContext,
     ) -> list[StoredEvent]:
         created_at = self._clock().astimezone(UTC)
-        metadata_base = audit.as_metadata()
+        metadata_base = {**audit.as_metadata(), SIGNING_KEY_ID: self._signer.key_id}
         rows: list[tuple[Any, ...]] = []
         pending: list[dict[str, Any]] = []
         # Every stream's head in one round trip.
@@ -277,6 +277,7 @@ class EventStore:
         tenant_id: str | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
+        until_position: int | None = None,
         data_filter: str = "",
         data_params: dict[str, Any] | None = None,
         batch_size: int = 2000,
@@ -306,6 +307,9 @@ class EventStore:
         if until:
             clauses.append("created_at < %(until)s")
             params["until"] = until
+        if until_position is not None:
+            clauses.append("global_position <= %(until_position)s")
+            params["until_position"] = until_position
         if data_filter:
             clauses.append(f"({data_filter})")
         query = (

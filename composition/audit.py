@@ -15,7 +15,7 @@ import psycopg
 from psycopg import sql
 
 from eventlog.archive import ArchiveTarget, DirectoryTarget, S3Target
-from eventlog.audit_verify import AuditReport, LeafRecord
+from eventlog.audit_verify import AuditReport, LeafRecord, check_checkpoints
 from eventlog.checkpoints import Checkpoint, CheckpointSink, DirectorySink, KeyValueSink, S3Sink
 from eventlog.integrity import Signer
 from eventlog.keys import KeyRing, record_signer
@@ -78,6 +78,14 @@ def local_key_ring(settings: Settings, public_key: Path | None = None) -> KeyRin
     return ring if ring.keys else None
 
 
+def key_ring_or_explain(settings: Settings, public_key: Path | None) -> KeyRing | None:
+    """local_key_ring, saying what to do when there is none."""
+    ring = local_key_ring(settings, public_key)
+    if ring is None:
+        print("no public key: pass --public-key, or set LEDGERMESH_SIGNING_KEY / LEDGERMESH_DATA_DIR")
+    return ring
+
+
 def build_checkpointer(settings: Settings, pool: Any, signer: Signer, js: Any | None) -> Checkpointer:
     ring = record_signer(keyring_path(settings), signer)
     return Checkpointer(MerkleLog(pool), signer, ring, checkpoint_sinks(settings, js), origin=settings.log_origin,
@@ -124,6 +132,13 @@ async def reading_sinks(settings: Settings, extra_dirs: Sequence[Path] = ()
     finally:
         if nc is not None:
             await nc.close()
+
+
+async def signed_checkpoints(settings: Settings, ring: KeyRing, extra_dirs: Sequence[Path] = ()) -> list[Checkpoint]:
+    """The checkpoints every reachable sink holds that verify with `ring`, one per size, in size order."""
+    async with reading_sinks(settings, extra_dirs) as (sinks, _):
+        found, _, _ = await gather_checkpoints(sinks)
+    return check_checkpoints(found, ring, AuditReport())
 
 
 def archive_target(settings: Settings, location: str | None) -> ArchiveTarget:

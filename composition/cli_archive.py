@@ -36,32 +36,24 @@ def _configure(parser: argparse.ArgumentParser) -> None:
 
 
 async def _export(settings: Settings, args: argparse.Namespace) -> int:
-    from psycopg_pool import AsyncConnectionPool
-
-    from composition.audit import archive_target, connect_log, gather_checkpoints, local_key_ring, reading_sinks
+    from composition.app import open_pool
+    from composition.audit import archive_target, key_ring_or_explain, signed_checkpoints
     from eventlog.archive import ArchiveError, export_archive
-    from eventlog.audit_verify import AuditReport, check_checkpoints
     from eventlog.merkle_log import MerkleLog
     from support.progress import ProgressBar
 
-    ring = local_key_ring(settings, args.public_key)
+    ring = key_ring_or_explain(settings, args.public_key)
     if ring is None:
-        print("no public key: pass --public-key, or set LEDGERMESH_SIGNING_KEY / LEDGERMESH_DATA_DIR")
         return 2
-    async with reading_sinks(settings) as (sinks, _):
-        found, _, _ = await gather_checkpoints(sinks)
-    checkpoints = check_checkpoints(found, ring, AuditReport())
+    checkpoints = await signed_checkpoints(settings, ring)
     if not checkpoints:
         print("no signed checkpoint yet: run `ledgermesh checkpoint` first")
         return 2
     target = archive_target(settings, args.location)
-    conn = await connect_log(settings)
-    assert settings.database_url
     bar = ProgressBar(f"archive export to {target.name}")
+    pool = await open_pool(settings, min_size=1, max_size=2)
     try:
-        async with conn, AsyncConnectionPool(
-                settings.database_url, min_size=1, max_size=2, open=False,
-                kwargs={"options": f"-c search_path={settings.db_schema}", "autocommit": True}) as pool:
+        async with pool, pool.connection() as conn:
             manifest = await export_archive(conn, MerkleLog(pool), target, checkpoint=checkpoints[-1],
                                             checkpoints=checkpoints, ring=ring, before=args.before,
                                             segment_events=args.segment_events,
@@ -79,13 +71,12 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _verify(settings: Settings, args: argparse.Namespace) -> int:
-    from composition.audit import archive_target, local_key_ring, print_report
+    from composition.audit import archive_target, key_ring_or_explain, print_report
     from eventlog.archive import verify_archive
     from support.progress import ProgressBar
 
-    ring = local_key_ring(settings, args.public_key)
+    ring = key_ring_or_explain(settings, args.public_key)
     if ring is None:
-        print("no public key: pass --public-key")
         return 2
     target = archive_target(settings, args.location)
     bar = ProgressBar(f"archive verify {target.name}")
@@ -95,13 +86,12 @@ def _verify(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _restore(settings: Settings, args: argparse.Namespace) -> int:
-    from composition.audit import archive_target, checkpoint_dir, connect_log, local_key_ring
+    from composition.audit import archive_target, checkpoint_dir, connect_log, key_ring_or_explain
     from eventlog.archive import ArchiveError, restore_archive
     from support.progress import ProgressBar
 
-    ring = local_key_ring(settings, args.public_key)
+    ring = key_ring_or_explain(settings, args.public_key)
     if ring is None:
-        print("no public key: pass --public-key")
         return 2
     target = archive_target(settings, args.location)
     bar = ProgressBar(f"archive restore from {target.name}")

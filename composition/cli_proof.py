@@ -25,29 +25,22 @@ def _configure(parser: argparse.ArgumentParser) -> None:
 
 
 async def _proof(settings: Settings, args: argparse.Namespace) -> int:
-    from psycopg_pool import AsyncConnectionPool
-
-    from composition.audit import connect_log, gather_checkpoints, local_key_ring, reading_sinks
-    from eventlog.audit_verify import AuditReport, check_checkpoints
+    from composition.app import open_pool
+    from composition.audit import key_ring_or_explain, signed_checkpoints
     from eventlog.merkle import MerkleTree, leaf_data, leaf_hash
     from eventlog.merkle_log import MerkleLog, leaf_hashes
 
-    ring = local_key_ring(settings, args.public_key)
+    ring = key_ring_or_explain(settings, args.public_key)
     if ring is None:
-        print("no public key: pass --public-key, or set LEDGERMESH_SIGNING_KEY / LEDGERMESH_DATA_DIR")
         return 2
-    async with reading_sinks(settings, args.checkpoints) as (sinks, _):
-        found, _, _ = await gather_checkpoints(sinks)
-    checkpoints = check_checkpoints(found, ring, AuditReport())
+    checkpoints = await signed_checkpoints(settings, ring, args.checkpoints)
     if not checkpoints:
         print("no signed checkpoint found yet (the checkpointer signs one every few seconds; "
               "`ledgermesh checkpoint` signs one now)")
         return 2
     by_size = {c.tree_size: c for c in checkpoints}
-    await (await connect_log(settings)).close()  # migrated before the pool reads
-    assert settings.database_url
-    async with AsyncConnectionPool(settings.database_url, min_size=1, max_size=2, open=False,
-                                   kwargs={"options": f"-c search_path={settings.db_schema}", "autocommit": True}) as pool:
+    pool = await open_pool(settings, min_size=1, max_size=2)
+    async with pool:
         merkle = MerkleLog(pool)
         if args.consistency:
             old, new = args.consistency

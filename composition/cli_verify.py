@@ -27,12 +27,11 @@ def _configure(parser: argparse.ArgumentParser) -> None:
 
 
 async def _verify(settings: Settings, args: argparse.Namespace) -> int:
-    from composition.audit import connect_log, gather_checkpoints, local_key_ring, print_report, reading_sinks
+    from composition.audit import connect_log, gather_checkpoints, key_ring_or_explain, print_report, reading_sinks
     from eventlog.audit_verify import verify_database
 
-    ring = local_key_ring(settings, args.public_key)
+    ring = key_ring_or_explain(settings, args.public_key)
     if ring is None:
-        print("no public key: pass --public-key, or set LEDGERMESH_SIGNING_KEY / LEDGERMESH_DATA_DIR")
         return 2
     async with reading_sinks(settings, args.checkpoints) as (sinks, warnings):
         found, records, more = await gather_checkpoints(sinks)

@@ -135,6 +135,8 @@ def trusted_record(records: Iterable[LeafRecord], checkpoints: Sequence[Checkpoi
         if not covered:
             continue
         end = covered[-1].tree_size
+        if best is not None and end <= best[1].size and record.data[: end * LEAF_DATA_SIZE] == best[0].data[: end * LEAF_DATA_SIZE]:
+            continue  # the same leaves as a record already checked
         tree = MerkleTree(leaf_hashes(record.data[: end * LEAF_DATA_SIZE]))
         bad = next((c for c in covered if tree.root(c.tree_size).hex() != c.root_hash), None)
         if bad is not None:

@@ -78,10 +78,11 @@ async def write_bulk_log(conn: psycopg.AsyncConnection[Any], signer: Signer, *, 
         signature = signer.sign(event_hash)
         metadata = {**metadata_base, "event_hash": event_hash, "previous_event_hash": previous or "",
                     "signature": signature}
-        row = (event_id, tenant, stream, "Ledger", "LedgerEntryPosted", 1, version, json.dumps(data),
-               json.dumps(metadata), created.isoformat(), metadata_base["correlation_id"], None, "sk_test_abc",
-               "203.0.113.7", event_hash, previous, signature)
-        lines.append("\t".join(_copy(v) for v in row) + "\n")
+        # Only the JSON columns can hold characters COPY must escape.
+        row = (event_id, tenant, stream, "Ledger", "LedgerEntryPosted", "1", str(version), _copy(json.dumps(data)),
+               _copy(json.dumps(metadata)), created.isoformat(), metadata_base["correlation_id"], "\\N",
+               "sk_test_abc", "203.0.113.7", event_hash, previous or "\\N", signature)
+        lines.append("\t".join(row) + "\n")
         heads[stream] = (event_hash, version)
     async with conn.transaction(), conn.cursor().copy(
         "COPY events (event_id, tenant_id, aggregate_id, aggregate_type, event_type, event_version,"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -301,3 +302,33 @@ async def test_the_command_side_signs_checkpoints_as_events_arrive(settings: Set
         await eventually(checkpointed, message="a checkpoint of the 3 events")
     finally:
         await system.stop()
+
+
+async def test_events_stored_before_key_ids_existed_still_verify_with_the_first_key(infra, audited) -> None:
+    """Such events have no signing_key_id in their metadata, and their hashes cover that form."""
+    metadata = audit().as_metadata()
+    event_id, created = uuid.uuid4(), datetime(2025, 6, 1, tzinfo=UTC)
+    data = {"entry_id": "le_legacy", "amount": 100, "currency": "usd"}
+    event_hash = chain_hash(None, canonical_bytes(
+        event_id=str(event_id), tenant_id="acct_old", aggregate_id="ledger:acct_old:usd", aggregate_type="Ledger",
+        aggregate_version=1, event_type="LedgerEntryPosted", event_version=1, created_at=created, data=data,
+        metadata=metadata))
+    signature = infra.signer.sign(event_hash)
+    async with infra.pool.connection() as conn:
+        await conn.execute(
+            "INSERT INTO events (event_id, tenant_id, aggregate_id, aggregate_type, event_type, event_version,"
+            " aggregate_version, event_data, metadata, created_at, correlation_id, event_hash, signature)"
+            " VALUES (%s, 'acct_old', 'ledger:acct_old:usd', 'Ledger', 'LedgerEntryPosted', 1, 1, %s, %s, %s, %s, %s, %s)",
+            (event_id, json.dumps(data), json.dumps({**metadata, "event_hash": event_hash, "previous_event_hash": "",
+                                                     "signature": signature}),
+             created, metadata["correlation_id"], event_hash, signature))
+    await append_notes(infra, A, 0, "new", tenant="acct_a")
+    rotated = Path(audited.data_dir) / "ring.json"
+    ring = local_key_ring(audited)
+    assert ring is not None
+    ring.with_signer(Signer.generate()).save(rotated)
+
+    result = ledgermesh(audited, "verify", "--public-key", str(rotated))
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "OK: 2 events checked" in result.stdout

@@ -5,6 +5,7 @@ an independent RFC 6962 verifier (tests/rfc6962.py) and the public key alone."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import uuid
@@ -51,7 +52,8 @@ async def checkpoint_at(checkpointer: Checkpointer, size: int) -> Checkpoint:
         await checkpointer.run_once(force=True)
         return checkpointer.latest if checkpointer.latest and checkpointer.latest.tree_size == size else None
 
-    return await eventually(signed, message=f"a checkpoint of {size} leaves")
+    # Generous: a long transaction anywhere in the cluster holds the gap-safe order back.
+    return await eventually(signed, timeout=30, message=f"a checkpoint of {size} leaves")
 
 
 async def _history(infra: Infrastructure, settings: Settings) -> dict[str, list[StoredEvent]]:
@@ -332,3 +334,40 @@ async def test_events_stored_before_key_ids_existed_still_verify_with_the_first_
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "OK: 2 events checked" in result.stdout
+
+
+async def test_a_transaction_that_commits_late_is_appended_to_the_tree_never_inserted_behind_a_leaf(
+    infra, audited,
+) -> None:
+    checkpointer = _checkpointer(infra, audited)
+    first = await append_notes(infra, A, 0, "first", tenant="acct_a")
+    await checkpoint_at(checkpointer, 1)
+    async with infra.pool.connection() as holder:
+        await holder.execute("SELECT pg_advisory_lock(917001)")
+        # This append takes its position, then waits for the lock before it can commit.
+        late = asyncio.create_task(infra.store.append(
+            "acct_b", [StreamAppend(B, "Ledger", 0, (note("late"),))], audit(),
+            extra_statements=[("SELECT pg_advisory_xact_lock(917001)", ())]))
+
+        async def waiting() -> bool:
+            cur = await holder.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                                       " AND objid = 917001")
+            row = await cur.fetchone()
+            return bool(row and row[0])
+
+        await eventually(waiting, message="the late transaction waiting on the lock")
+        on_time = await append_notes(infra, C, 0, "on time", tenant="acct_c")
+        await checkpointer.run_once(force=True)
+        assert checkpointer.latest is not None and checkpointer.latest.tree_size == 1  # nothing past the open one
+        await holder.execute("SELECT pg_advisory_unlock(917001)")
+        (late_event,) = await late
+    assert late_event.global_position < on_time[0].global_position
+
+    await checkpoint_at(checkpointer, 3)
+    leaves = await MerkleLog(infra.pool).leaf_data(0, 3)
+    result = ledgermesh(audited, "verify")
+
+    order = [int.from_bytes(leaves[i:i + 8], "big") for i in range(0, len(leaves), 40)]
+    assert order == [first[0].global_position, late_event.global_position, on_time[0].global_position]
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "OK: 3 events checked, 3 leaves under 2 checkpoints" in result.stdout

@@ -31,6 +31,7 @@ from eventlog.keys import KeyRing
 from eventlog.merkle import Frontier, MerkleTree, leaf_data, leaf_hash, verify_consistency
 from eventlog.merkle_log import MerkleLog, leaf_hashes
 from eventlog.retention import may_leave_hot_storage, retain_until
+from eventlog.s3 import s3_get
 from eventlog.verify import ProblemKind, StreamHeads, recompute_hash, verify_rows
 
 FORMAT = "ledgermesh-archive/v1"
@@ -108,11 +109,7 @@ class S3Target:
         self.name = self.name or f"s3://{self.bucket}/{self.prefix}"
 
     def read(self, key: str) -> bytes | None:
-        try:
-            body: bytes = self.client.get_object(Bucket=self.bucket, Key=self.prefix + key)["Body"].read()
-        except self.client.exceptions.NoSuchKey:
-            return None
-        return body
+        return s3_get(self.client, self.bucket, self.prefix + key)
 
     def write(self, key: str, data: bytes, *, retain_until: datetime | None = None) -> None:
         extra: dict[str, Any] = {}

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from eventlog.integrity import Signer
 from eventlog.keys import KeyRing
 from eventlog.merkle import LEAF_DATA_SIZE, Frontier
+from eventlog.s3 import s3_get
 
 log = logging.getLogger(__name__)
 
@@ -242,11 +243,7 @@ class S3Sink:
         self.name = self.name or f"s3://{self.bucket}/{self.prefix}"
 
     def _get(self, key: str) -> bytes | None:
-        try:
-            body: bytes = self.client.get_object(Bucket=self.bucket, Key=self.prefix + key)["Body"].read()
-        except self.client.exceptions.NoSuchKey:
-            return None
-        return body
+        return s3_get(self.client, self.bucket, self.prefix + key)
 
     def _keys(self, folder: str) -> list[str]:
         keys: list[str] = []

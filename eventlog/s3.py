@@ -21,3 +21,12 @@ def s3_client(endpoint_url: str | None, region: str) -> Any:
     import boto3
 
     return boto3.client("s3", endpoint_url=endpoint_url, region_name=region)
+
+
+def s3_get(client: Any, bucket: str, key: str) -> bytes | None:
+    """The object's bytes, or None if there is no such object."""
+    try:
+        body: bytes = client.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except client.exceptions.NoSuchKey:
+        return None
+    return body

@@ -20,7 +20,7 @@ import pytest
 import pytest_asyncio
 
 from composition.app import Infrastructure
-from composition.audit import build_checkpointer
+from composition.audit import build_checkpointer, checkpoint_dir
 from support.settings import Settings
 from tests.conftest import eventually
 from tests.integration.audit_support import ledgermesh, write_bulk_log
@@ -176,3 +176,32 @@ async def test_a_log_of_100000_events_round_trips_through_the_archive_with_progr
     assert await _rows(settings, restored.db_schema) == await _rows(settings, settings.db_schema)
     assert after.returncode == 0, after.stdout + after.stderr
     assert "OK: 100000 events checked, 100000 leaves under 1 checkpoints" in after.stdout
+
+
+async def test_checkpoints_in_an_s3_witness_still_anchor_the_log_when_the_hosts_copies_are_gone(
+    infra, settings, s3_endpoint, monkeypatch,
+) -> None:
+    import boto3
+
+    for name, value in S3_CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    bucket = f"witness-{uuid.uuid4().hex[:8]}"
+    client = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1")
+    client.create_bucket(Bucket=bucket)
+    witnessed = settings.with_(checkpoint_witness_s3=f"s3://{bucket}/log", s3_endpoint_url=s3_endpoint)
+    await _small_log(infra, witnessed)
+    keys = sorted(o["Key"] for o in client.list_objects_v2(Bucket=bucket)["Contents"])
+    # The host's own copies are gone, and NATS (with its key-value bucket) is out of reach.
+    for name in ("checkpoints.jsonl", "leaves.bin"):
+        (checkpoint_dir(witnessed) / name).unlink()
+    async with infra.pool.connection() as conn:
+        await conn.execute("ALTER TABLE events DISABLE TRIGGER events_immutable")
+        await conn.execute("DELETE FROM events WHERE aggregate_id = 'ledger:acct_c:usd' AND aggregate_version = 3")
+        await conn.execute("ALTER TABLE events ENABLE TRIGGER events_immutable")
+
+    result = ledgermesh(witnessed, "verify", NATS_URL="", LEDGERMESH_CHECKPOINT_WITNESS_S3=f"s3://{bucket}/log",
+                        LEDGERMESH_S3_ENDPOINT_URL=s3_endpoint, **S3_CREDENTIALS)
+
+    assert keys == ["log/checkpoints/0000000000000009.json", "log/head.json", "log/leaves/0000000000000000.bin"]
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "missing_event" in result.stdout and "9 leaves under 1 checkpoints" in result.stdout

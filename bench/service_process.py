@@ -19,6 +19,7 @@ Stopper = Callable[[], Awaitable[None]]
 async def _command(settings: Any, options: dict[str, Any], stop: asyncio.Event) -> tuple[int, list[Stopper]]:
     from command_svc.bootstrap import start_command_server
     from composition.app import Infrastructure
+    from composition.audit import start_checkpointer
     from eventlog.bus import EventPublisher, Relay
 
     infra = await Infrastructure.open(settings)
@@ -26,10 +27,11 @@ async def _command(settings: Any, options: dict[str, Any], stop: asyncio.Event) 
     stoppers: list[Stopper] = [server.stop]
     if options.get("relay"):
         relay = Relay(infra.store, EventPublisher(infra.nc.jetstream(), settings.subject_prefix))
-        task = asyncio.create_task(relay.run(stop))
+        # The checkpointer too, as `ledgermesh serve command` runs it.
+        tasks = [asyncio.create_task(relay.run(stop)), start_checkpointer(infra, stop)]
 
         async def stop_relay() -> None:
-            await asyncio.gather(task, return_exceptions=True)
+            await asyncio.gather(*tasks, return_exceptions=True)
 
         stoppers.append(stop_relay)
     stoppers.append(infra.close)

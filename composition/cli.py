@@ -22,12 +22,18 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("composition.cli_serve", "run one service (command, query, projector or gateway) in this process"),
     "status": ("composition.cli_status", "show the health of every part of the running stack"),
     "accounts": ("composition.cli_accounts", "manage merchant accounts (create prints a new sk_test_ key)"),
-    "verify": ("composition.cli_verify", "verify the event log's hash chains and signatures"),
+    "verify": ("composition.cli_verify", "verify the event log: hash chains, signatures, Merkle checkpoints"),
     "lag": ("composition.cli_lag", "show how far each projection is behind the event log"),
     "dlq": ("composition.cli_dlq", "list or replay a projection's dead letters"),
     "rebuild": ("composition.cli_rebuild", "rebuild a projection from the event log (blue/green)"),
     "replay": ("composition.cli_replay", "replay filtered events from the log into a projection"),
     "reconcile": ("composition.cli_reconcile", "recompute balances from the event log and compare with Redis"),
+    "checkpoint": ("composition.cli_checkpoint", "sign a Merkle checkpoint of the log now"),
+    "proof": ("composition.cli_proof",
+              "print an inclusion proof of an event, or a consistency proof between checkpoints"),
+    "archive": ("composition.cli_archive", "export, verify or restore the archive"),
+    "signing-keys": ("composition.cli_signing_keys", "list, export or rotate the signing keys"),
+    "balance": ("composition.cli_balance", "an account's balance as of a time or log position"),
 }
 
 

@@ -1,5 +1,8 @@
 """`ledgermesh verify`: recompute the event log's hash chains from the rows and check every signature
-with the public key. Exit code 1 if anything does not verify, 2 if the check could not run."""
+with the key ring; check every signed checkpoint, the Merkle tree under each, consistency between
+them, and every checkpointed event against its leaf. `--offline EXPORT_DIR --public-key FILE` does
+the same from an export alone, without a database. Exit code 1 if anything does not verify (the
+first bad position is named), 2 if the check could not run."""
 
 from __future__ import annotations
 
@@ -7,60 +10,60 @@ import argparse
 import asyncio
 from pathlib import Path
 
-import psycopg
-
+from composition.audit import connect_log, gather_checkpoints, key_ring_or_explain, print_report, reading_sinks
 from composition.devstack import settings_from_stack_file
 from composition.subcommand import Subcommand
-from eventlog.integrity import Signer, Verifier
-from eventlog.verify import verify_log
+from eventlog.archive import verify_export
+from eventlog.audit_verify import verify_database
+from eventlog.keys import KeyRing
+from support.progress import ProgressBar
 from support.settings import Settings
 
 
 def _configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--public-key", type=Path, help="PEM file of the Ed25519 public key "
-                        "(default: derived from the signing key in settings or the data folder)")
-    parser.add_argument("--tenant", help="verify only this account's streams")
+    parser.add_argument("--public-key", type=Path, help="PEM file of the Ed25519 public key, or a key ring file "
+                        "from `ledgermesh signing-keys export` (default: the data folder's key ring and signing key)")
+    parser.add_argument("--tenant", help="verify only this account's streams (no Merkle checks)")
     parser.add_argument("--max-problems", type=int, default=50, help="how many problems to print")
+    parser.add_argument("--offline", type=Path, metavar="EXPORT_DIR",
+                        help="verify an export (`ledgermesh archive export`) with no database")
+    parser.add_argument("--checkpoints", type=Path, action="append", default=[], metavar="DIR",
+                        help="another directory holding checkpoints.jsonl and leaves.bin (e.g. an export)")
 
 
-def _public_key_pem(settings: Settings, path: Path | None) -> str | None:
-    if path is not None:
-        return path.read_text()
-    if settings.signing_key_hex:
-        return Signer.from_seed_hex(settings.signing_key_hex).public_key_pem()
-    data = Path(settings.data_dir)
-    if (data / "signing_key.pub.pem").exists():
-        return (data / "signing_key.pub.pem").read_text()
-    if (data / "signing_key.hex").exists():
-        return Signer.from_seed_hex((data / "signing_key.hex").read_text().strip()).public_key_pem()
-    return None
+async def _verify(settings: Settings, args: argparse.Namespace) -> int:
+
+    ring = key_ring_or_explain(settings, args.public_key)
+    if ring is None:
+        return 2
+    async with reading_sinks(settings, args.checkpoints) as (sinks, warnings):
+        found, records, more = await gather_checkpoints(sinks)
+    conn = await connect_log(settings)
+    async with conn:
+        report = await verify_database(conn, ring, found, records, tenant_id=args.tenant)
+    report.warnings[:0] = warnings + more
+    return print_report(report, f"schema {settings.db_schema}", args.max_problems)
 
 
-async def _verify(settings: Settings, pem: str, tenant: str | None, max_problems: int) -> int:
-    assert settings.database_url
-    async with await psycopg.AsyncConnection.connect(
-        settings.database_url, autocommit=True, options=f"-c search_path={settings.db_schema}"
-    ) as conn:
-        checked, problems = await verify_log(conn, Verifier.from_pem(pem), tenant_id=tenant)
-    for problem in problems[:max_problems]:
-        print(f"BROKEN  {problem}")
-    if len(problems) > max_problems:
-        print(f"... and {len(problems) - max_problems} more")
-    verdict = "OK" if not problems else f"FAILED: {len(problems)} problem(s)"
-    print(f"{verdict}: {checked} events checked in schema {settings.db_schema}")
-    return 1 if problems else 0
+def _verify_offline(args: argparse.Namespace) -> int:
+
+    if args.public_key is None:
+        print("--offline needs --public-key: the key (or key ring) you obtained from the operator")
+        return 2
+    bar = ProgressBar("verify export")
+    report = verify_export(args.offline, KeyRing.from_text(args.public_key.read_text()), progress=bar)
+    bar.close()
+    return print_report(report, f"export {args.offline}", args.max_problems)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.offline is not None:
+        return _verify_offline(args)
     settings = settings_from_stack_file(Settings.from_env())
     if not settings.database_url:
         print("DATABASE_URL is not set and no stack.json from `ledgermesh up` was found")
         return 2
-    pem = _public_key_pem(settings, args.public_key)
-    if pem is None:
-        print("no public key: pass --public-key, or set LEDGERMESH_SIGNING_KEY / LEDGERMESH_DATA_DIR")
-        return 2
-    return asyncio.run(_verify(settings, pem, args.tenant, args.max_problems))
+    return asyncio.run(_verify(settings, args))
 
 
-COMMAND = Subcommand(run=run, configure=_configure)
+COMMAND = Subcommand(run=run,                      configure=_configure)

@@ -8,6 +8,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 
+from composition.audit import start_checkpointer
 from composition.command import start_command_server
 from composition.gateway import start_gateway
 from composition.infrastructure import Infrastructure
@@ -136,7 +137,7 @@ async def start_system(settings: Settings, parts: Parts = EVERYTHING) -> Running
 
 def _background_tasks(infra: Infrastructure, parts: Parts, stop: asyncio.Event,
                       durables: list[str]) -> list[asyncio.Task[None]]:
-    """The relay, the reconciliation, and the gauges read from the outside every second: relay backlog,
+    """The relay and the Merkle checkpointer, the reconciliation, and the gauges read from the outside every second: relay backlog,
     projection consumers' pending events."""
     s = infra.settings
     tasks = []
@@ -144,6 +145,8 @@ def _background_tasks(infra: Infrastructure, parts: Parts, stop: asyncio.Event,
         relay = Relay(infra.store, EventPublisher(infra.nc.jetstream(), s.subject_prefix))
         tasks.append(create_untraced_task(relay.run(stop), name="relay"))
         tasks.append(create_untraced_task(sample_every(1.0, stop, relay_backlog_sampler(relay))))
+        # Next to the relay: it signs the Merkle log over what the relay sees committed, outside PostgreSQL.
+        tasks.append(start_checkpointer(infra, stop))
     if durables:
         sampler = projection_pending_sampler(infra.nc.jetstream(), s.stream_name, durables)
         tasks.append(create_untraced_task(sample_every(1.0, stop, sampler)))

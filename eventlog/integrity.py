@@ -9,13 +9,22 @@ import json
 from datetime import datetime
 from typing import Any
 
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_pem_public_key
 
 from eventcodec.codec import format_timestamp
 
 # Metadata keys that are outputs of hashing, not inputs.
 INTEGRITY_KEYS = frozenset({"event_hash", "previous_event_hash", "signature"})
+# Metadata key naming the key that signed an event. It is an input of the hash, so it cannot be
+# relabelled; events stored before key ids existed lack it and verify with the key ring's first key.
+SIGNING_KEY_ID = "signing_key_id"
+
+
+def key_id_of(public_key: Ed25519PublicKey) -> str:
+    """A public key's id: the first 16 hex digits of SHA-256 over its 32 raw bytes."""
+    return hashlib.sha256(public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)).hexdigest()[:16]
 
 
 def canonical_bytes(
@@ -64,8 +73,15 @@ class Signer:
     def generate(cls) -> Signer:
         return cls(Ed25519PrivateKey.generate())
 
+    @property
+    def key_id(self) -> str:
+        return key_id_of(self._key.public_key())
+
     def sign(self, event_hash: str) -> str:
         return self._key.sign(bytes.fromhex(event_hash)).hex()
+
+    def sign_bytes(self, message: bytes) -> str:
+        return self._key.sign(message).hex()
 
     def public_key_pem(self) -> str:
         return self._key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
@@ -82,18 +98,30 @@ class Verifier:
 
     @classmethod
     def from_pem(cls, pem: str) -> Verifier:
-        from cryptography.hazmat.primitives.serialization import load_pem_public_key
-
         key = load_pem_public_key(pem.encode())
         if not isinstance(key, Ed25519PublicKey):
             raise ValueError("not an Ed25519 public key")
         return cls(key)
 
-    def verify(self, event_hash: str, signature_hex: str) -> bool:
-        from cryptography.exceptions import InvalidSignature
+    @property
+    def key_id(self) -> str:
+        return key_id_of(self._key)
 
+    def public_key_pem(self) -> str:
+        return self._key.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
+
+    def verify(self, event_hash: str, signature_hex: str, key_id: str | None = None) -> bool:
+        """`key_id`, when the event names one, must be this key's."""
+        if key_id and key_id != self.key_id:
+            return False
         try:
-            self._key.verify(bytes.fromhex(signature_hex), bytes.fromhex(event_hash))
+            return self.verify_bytes(bytes.fromhex(event_hash), signature_hex)
+        except ValueError:
+            return False
+
+    def verify_bytes(self, message: bytes, signature_hex: str) -> bool:
+        try:
+            self._key.verify(bytes.fromhex(signature_hex), message)
         except (InvalidSignature, ValueError):
             return False
         return True

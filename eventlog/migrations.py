@@ -155,6 +155,28 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         ALTER TABLE idempotency_keys DROP COLUMN error_code;
         """,
     ),
+    (
+        5,
+        "merkle log",
+        # The order of the Merkle log's leaves, fixed once by the checkpointer (eventlog.merkle_log):
+        # the gap-safe commit order, which a restore into another database must keep. Never changed.
+        """
+        CREATE TABLE merkle_leaves (
+            leaf_index      bigint PRIMARY KEY,
+            global_position bigint NOT NULL UNIQUE,
+            event_hash      char(64) NOT NULL
+        );
+        CREATE FUNCTION refuse_merkle_leaf_change() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION 'merkle leaves are immutable: % refused', TG_OP
+                USING ERRCODE = 'insufficient_privilege';
+        END $$;
+        CREATE TRIGGER merkle_leaves_immutable BEFORE UPDATE OR DELETE ON merkle_leaves
+            FOR EACH ROW EXECUTE FUNCTION refuse_merkle_leaf_change();
+        CREATE TRIGGER merkle_leaves_no_truncate BEFORE TRUNCATE ON merkle_leaves
+            FOR EACH STATEMENT EXECUTE FUNCTION refuse_merkle_leaf_change();
+        """,
+    ),
 )
 
 

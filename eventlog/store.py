@@ -14,7 +14,7 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from eventlog.errors import WrongExpectedVersion
-from eventlog.integrity import Signer
+from eventlog.integrity import SIGNING_KEY_ID, Signer
 from eventlog.records import AuditContext, Commit, LogPosition, StoredEvent, StreamAppend
 from eventlog.sealing import seal
 from eventlog.upcasting import upcast
@@ -127,7 +127,8 @@ class EventStore:
             ([s.aggregate_id for s in appends],),
         )
         heads = {row[0]: (row[1], row[2]) for row in await cur.fetchall()}
-        sealed = seal(tenant_id, appends, heads, audit.as_metadata(), created_at, self._signer.sign)
+        metadata = {**audit.as_metadata(), SIGNING_KEY_ID: self._signer.key_id}
+        sealed = seal(tenant_id, appends, heads, metadata, created_at, self._signer.sign)
         if not sealed:
             return []
         rows = [(
@@ -233,6 +234,7 @@ class EventStore:
         tenant_id: str | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
+        until_position: int | None = None,
         data_filter: str = "",
         data_params: dict[str, Any] | None = None,
         batch_size: int = 2000,
@@ -262,6 +264,9 @@ class EventStore:
         if until:
             clauses.append("created_at < %(until)s")
             params["until"] = until
+        if until_position is not None:
+            clauses.append("global_position <= %(until_position)s")
+            params["until_position"] = until_position
         if data_filter:
             clauses.append(f"({data_filter})")
         query = (

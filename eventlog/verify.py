@@ -7,18 +7,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import Any, Protocol
 
 import psycopg
 from psycopg.rows import dict_row
 
-from eventlog.integrity import Verifier, canonical_bytes, chain_hash
+from eventlog.integrity import SIGNING_KEY_ID, canonical_bytes, chain_hash
 
-# The columns the hash covers, plus the stored integrity outputs to check against.
+# The columns the hash covers, plus the stored integrity outputs to check against and the position.
 ROW_COLUMNS = (
     "event_id, tenant_id, aggregate_id, aggregate_type, aggregate_version, event_type, event_version,"
-    " event_data, metadata, created_at, event_hash, previous_event_hash, signature"
+    " event_data, metadata, created_at, event_hash, previous_event_hash, signature, global_position"
 )
+
+
+class SignatureCheck(Protocol):
+    """One public key (eventlog.integrity.Verifier) or a key ring (eventlog.keys.KeyRing)."""
+
+    def verify(self, event_hash: str, signature_hex: str, key_id: str | None = None) -> bool: ...
 
 
 class ProblemKind(Enum):
@@ -36,9 +42,11 @@ class Problem:
     event_id: str
     kind: ProblemKind
     detail: str
+    global_position: int = 0
 
     def __str__(self) -> str:
-        return f"{self.aggregate_id}@{self.aggregate_version} ({self.event_id}): {self.kind.value}: {self.detail}"
+        return (f"position {self.global_position} {self.aggregate_id}@{self.aggregate_version} ({self.event_id}): "
+                f"{self.kind.value}: {self.detail}")
 
 
 def recompute_hash(row: Mapping[str, Any], previous_hash: str | None) -> str:
@@ -58,18 +66,29 @@ def recompute_hash(row: Mapping[str, Any], previous_hash: str | None) -> str:
     return chain_hash(previous_hash, canonical)
 
 
-def verify_rows(rows: Iterable[Mapping[str, Any]], verifier: Verifier | None = None) -> list[Problem]:
-    """Check rows of one or more streams, each stream's rows consecutive and in version order."""
+# Per stream: (hash of the last event checked, version expected next).
+StreamHeads = dict[str, tuple[str | None, int]]
+
+
+def verify_rows(rows: Iterable[Mapping[str, Any]], verifier: SignatureCheck | None = None, *,
+                heads: StreamHeads | None = None) -> list[Problem]:
+    """Check rows of one or more streams, each stream's rows consecutive and in version order; with
+    `heads`, rows of many streams may interleave (as in global order), each stream carrying on from
+    its head there, which is updated."""
     problems: list[Problem] = []
     stream: str | None = None
     previous_hash: str | None = None
     expected_version = 1
     for row in rows:
         if row["aggregate_id"] != stream:
-            stream, previous_hash, expected_version = row["aggregate_id"], None, 1
+            if heads is not None and stream is not None:
+                heads[stream] = (previous_hash, expected_version)
+            stream = row["aggregate_id"]
+            previous_hash, expected_version = (heads or {}).get(row["aggregate_id"], (None, 1))
 
         def problem(kind: ProblemKind, detail: str, row: Mapping[str, Any] = row) -> None:
-            problems.append(Problem(row["aggregate_id"], row["aggregate_version"], str(row["event_id"]), kind, detail))
+            problems.append(Problem(row["aggregate_id"], row["aggregate_version"], str(row["event_id"]), kind, detail,
+                                    row.get("global_position") or 0))
 
         stored_hash = (row["event_hash"] or "").strip()
         stored_previous = (row["previous_event_hash"] or "").strip() or None
@@ -83,15 +102,17 @@ def verify_rows(rows: Iterable[Mapping[str, Any]], verifier: Verifier | None = N
         metadata = row["metadata"] or {}
         if metadata.get("event_hash") != stored_hash or (metadata.get("previous_event_hash") or None) != stored_previous:
             problem(ProblemKind.METADATA_MISMATCH, "metadata integrity fields differ from the columns")
-        if verifier is not None and not verifier.verify(stored_hash, row["signature"]):
-            problem(ProblemKind.BAD_SIGNATURE, "signature does not verify with the public key")
+        if verifier is not None and not verifier.verify(stored_hash, row["signature"], metadata.get(SIGNING_KEY_ID)):
+            problem(ProblemKind.BAD_SIGNATURE, f"signature does not verify with key {metadata.get(SIGNING_KEY_ID) or '(first)'}")
         previous_hash = stored_hash
         expected_version = row["aggregate_version"] + 1
+    if heads is not None and stream is not None:
+        heads[stream] = (previous_hash, expected_version)
     return problems
 
 
 async def verify_stream(
-    conn: psycopg.AsyncConnection[Any], aggregate_id: str, verifier: Verifier | None = None
+    conn: psycopg.AsyncConnection[Any], aggregate_id: str, verifier: SignatureCheck | None = None
 ) -> list[Problem]:
     cur = conn.cursor(row_factory=dict_row)
     await cur.execute(
@@ -101,7 +122,7 @@ async def verify_stream(
 
 
 async def verify_log(
-    conn: psycopg.AsyncConnection[Any], verifier: Verifier | None = None, *, tenant_id: str | None = None,
+    conn: psycopg.AsyncConnection[Any], verifier: SignatureCheck | None = None, *, tenant_id: str | None = None,
     batch_size: int = 5000,
 ) -> tuple[int, list[Problem]]:
     """Verify every stream (of one tenant, if given); return (events checked, problems). Rows are read in

@@ -49,6 +49,8 @@ class EventFilter:
     tenant_id: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    # Upper bound on the global position (inclusive): the log as it stood at that position.
+    until_position: int | None = None
     data_sql: str = ""
     data_params: dict[str, Any] = field(default_factory=dict)
 
@@ -151,7 +153,7 @@ class LogReplayer:
         f = events_filter
         async for stored in self._store.iterate(
             event_types=f.event_types, tenant_id=f.tenant_id, since=f.since, until=f.until,
-            data_filter=f.data_sql, data_params=f.data_params, batch_size=self._batch, commit_positions=True,
+            until_position=f.until_position, data_filter=f.data_sql, data_params=f.data_params, batch_size=self._batch, commit_positions=True,
             finished_only=False,
         ):
             events += 1
@@ -235,6 +237,18 @@ async def rebuild(store: EventStore, redis: Redis, prefix: str, projection: Proj
     (result,) = await rebuild_many(store, redis, prefix, [projection], dry_run=dry_run, batch=batch,
                                    progress=progress, examples=examples)
     return result
+
+
+async def rebuild_as_of(store: EventStore, redis: Redis, prefix: str, projections: Sequence[Projection],
+                        as_of: EventFilter, *, batch: int = 1000, progress: ProgressCallback | None = None
+                        ) -> tuple[str, dict[str, RunResult]]:
+    """Build `projections` from the log up to `as_of`'s bound (`until` a time, `until_position` a
+    position) into a prefix of their own, returned and left in place: the read models as they stood
+    then, beside the live ones, which are never touched."""
+    target = await next_prefix(redis, prefix, "asof")
+    builder = LogReplayer(store, redis, projections, target, batch=batch)
+    await builder.run(as_of, progress)
+    return target, builder.results
 
 
 async def replay(store: EventStore, redis: Redis, prefix: str, projection: Projection, events_filter: EventFilter, *,

@@ -97,6 +97,26 @@ class Settings:
     dedup_window_seconds: int = 600
     # JetStream replicas of the EVENTS stream (3 on the compose cluster).
     stream_replicas: int = 1
+    # Signed Merkle checkpoints (docs/audit.md): one every this many new events, or this many seconds
+    # when anything is new, kept in `checkpoint_dir` (default data_dir/audit), the JetStream key-value
+    # bucket `checkpoint_bucket` (default "<stream_name>_CHECKPOINTS"), and the optional witnesses.
+    # The log's name in its checkpoints; a restored log keeps the name of the one it came from.
+    log_origin: str = "ledgermesh"
+    checkpoint_every_events: int = 1000
+    checkpoint_every_seconds: float = 10.0
+    checkpoint_dir: Path | None = None
+    checkpoint_bucket: str = ""
+    checkpoint_witness_dir: Path | None = None
+    # "s3://bucket/prefix/" of an S3-compatible bucket under someone else's control.
+    checkpoint_witness_s3: str = ""
+    # Where `ledgermesh archive export` writes: an S3 URL when set, else archive_dir (default data_dir/archive).
+    archive_s3: str = ""
+    archive_dir: Path | None = None
+    # Endpoint of an S3-compatible service (MinIO, Ceph, a local test server); unset means AWS.
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    # Events stay in hot storage at least this long, whatever their retention (archive eligibility).
+    archive_min_hot_days: int = 90
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -145,6 +165,19 @@ class Settings:
             max_deliver=_int(e, "LEDGERMESH_MAX_DELIVER", 5),
             dedup_window_seconds=_int(e, "LEDGERMESH_DEDUP_WINDOW_SECONDS", 600),
             stream_replicas=_int(e, "LEDGERMESH_STREAM_REPLICAS", 1),
+            log_origin=e.get("LEDGERMESH_LOG_ORIGIN", "ledgermesh"),
+            checkpoint_every_events=_int(e, "LEDGERMESH_CHECKPOINT_EVERY_EVENTS", 1000),
+            checkpoint_every_seconds=_float(e, "LEDGERMESH_CHECKPOINT_EVERY_SECONDS", 10.0),
+            checkpoint_dir=Path(e["LEDGERMESH_CHECKPOINT_DIR"]) if e.get("LEDGERMESH_CHECKPOINT_DIR") else None,
+            checkpoint_bucket=e.get("LEDGERMESH_CHECKPOINT_BUCKET", ""),
+            checkpoint_witness_dir=Path(e["LEDGERMESH_CHECKPOINT_WITNESS_DIR"])
+            if e.get("LEDGERMESH_CHECKPOINT_WITNESS_DIR") else None,
+            checkpoint_witness_s3=e.get("LEDGERMESH_CHECKPOINT_WITNESS_S3", ""),
+            archive_s3=e.get("LEDGERMESH_ARCHIVE_S3", ""),
+            archive_dir=Path(e["LEDGERMESH_ARCHIVE_DIR"]) if e.get("LEDGERMESH_ARCHIVE_DIR") else None,
+            s3_endpoint_url=e.get("LEDGERMESH_S3_ENDPOINT_URL") or None,
+            s3_region=e.get("LEDGERMESH_S3_REGION", "us-east-1"),
+            archive_min_hot_days=_int(e, "LEDGERMESH_ARCHIVE_MIN_HOT_DAYS", 90),
         )
 
     def with_(self, **changes: object) -> Settings:

@@ -100,10 +100,11 @@ async def cleanup(settings: Settings) -> AsyncIterator[None]:
         await redis.delete(key)
     await redis.aclose()
     nc = await nats.connect(settings.nats_url)
-    try:
-        await nc.jetstream().delete_stream(settings.stream_name)
-    except Exception:  # noqa: BLE001 - the test may never have created it
-        pass
+    for stream in (settings.stream_name, f"KV_{settings.stream_name}_CHECKPOINTS"):
+        try:
+            await nc.jetstream().delete_stream(stream)
+        except Exception:  # noqa: BLE001 - the test may never have created it
+            pass
     await nc.close()
 
 

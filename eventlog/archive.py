@@ -24,9 +24,9 @@ from typing import Any, Protocol
 
 import psycopg
 
+from eventcodec.codec import format_timestamp
 from eventlog.audit_verify import AuditReport, Finding, FindingKind, LeafRecord, check_checkpoints, trusted_record
 from eventlog.checkpoints import Checkpoint
-from eventlog.integrity import format_timestamp
 from eventlog.keys import KeyRing
 from eventlog.merkle import Frontier, MerkleTree, leaf_data, leaf_hash, verify_consistency
 from eventlog.merkle_log import MerkleLog, leaf_hashes

@@ -20,8 +20,9 @@ from datetime import UTC, datetime
 
 from psycopg_pool import AsyncConnectionPool
 
+from eventcodec.codec import format_timestamp
 from eventlog.checkpoints import Checkpoint, CheckpointSink
-from eventlog.integrity import Signer, format_timestamp
+from eventlog.integrity import Signer
 from eventlog.keys import KeyRing
 from eventlog.merkle import LEAF_DATA_SIZE, Frontier, leaf_data, leaf_hash
 

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
@@ -343,25 +344,17 @@ async def test_a_transaction_that_commits_late_is_appended_to_the_tree_never_ins
     checkpointer = _checkpointer(infra, audited)
     first = await append_notes(infra, A, 0, "first", tenant="acct_a")
     await checkpoint_at(checkpointer, 1)
-    async with infra.pool.connection() as holder:
-        await holder.execute("SELECT pg_advisory_lock(917001)")
-        # This append takes its position, then waits for the lock before it can commit.
-        late = asyncio.create_task(infra.store.append(
-            "acct_b", [StreamAppend(B, "Ledger", 0, (note("late"),))], audit(),
-            extra_statements=[("SELECT pg_advisory_xact_lock(917001)", ())]))
-
-        async def waiting() -> bool:
-            cur = await holder.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
-                                       " AND objid = 917001")
-            row = await cur.fetchone()
-            return bool(row and row[0])
-
-        await eventually(waiting, message="the late transaction waiting on the lock")
+    assert infra.settings.database_url
+    async with await psycopg.AsyncConnection.connect(
+        infra.settings.database_url, options=f"-c search_path={infra.settings.db_schema}"
+    ) as slow:
+        # This append takes its position first and holds its transaction open.
+        (late_event,) = await infra.store._append_in(slow, "acct_b", [
+            StreamAppend(B, "Ledger", 0, (note("late"),))], audit())
         on_time = await append_notes(infra, C, 0, "on time", tenant="acct_c")
         await checkpointer.run_once(force=True)
         assert checkpointer.latest is not None and checkpointer.latest.tree_size == 1  # nothing past the open one
-        await holder.execute("SELECT pg_advisory_unlock(917001)")
-        (late_event,) = await late
+        await slow.commit()
     assert late_event.global_position < on_time[0].global_position
 
     await checkpoint_at(checkpointer, 3)

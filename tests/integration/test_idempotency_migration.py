@@ -50,7 +50,7 @@ async def test_refusals_saved_as_grpc_codes_replay_as_domain_refusals_after_migr
                  _old_row("k-missing", "CaptureCharge", 5, "RESOURCE_MISSING", None),
                  _old_row("k-lost-races", "CreateCharge", 10, "CONCURRENT_MODIFICATION", None),
                  _old_row("k-answered", "CreateCharge", None, None, b"first response")])
-        assert await migrations.migrate(conn, settings.db_schema) == [4]
+        assert 4 in await migrations.migrate(conn, settings.db_schema)
 
     pool = await open_pool(settings)
     try:

@@ -21,7 +21,8 @@ proto: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/buf lint
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy --strict --follow-imports=silent command_svc/domain command_svc/application eventlog
+	$(VENV)/bin/mypy --strict --follow-imports=silent command_svc/domain command_svc/application eventlog \
+		readmodel stripe_shapes projector/projections
 
 check-gen: $(VENV)/.installed
 	PYTHON=$(PY) tools/check_gen.sh

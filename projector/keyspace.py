@@ -10,13 +10,14 @@ from typing import Any
 from redis.asyncio import Redis
 
 from projector.projections.base import Projection
+from readmodel.keys import Keys
 
 SCAN_COUNT = 1000
 
 
 def meta_keys(prefix: str, projection: Projection) -> list[str]:
     """The projection's checkpoint (per-aggregate versions): rebuilt and switched with its read models."""
-    return [f"{prefix}proj:{projection.name}:versions"]
+    return [Keys(prefix).projection_versions(projection.name)]
 
 
 async def owned_keys(redis: Redis, prefix: str, projection: Projection) -> AsyncIterator[list[str]]:
@@ -119,8 +120,9 @@ async def delete_prefix(redis: Redis, prefix: str, projection: Projection) -> in
     deleted = 0
     async for batch in owned_keys(redis, prefix, projection):
         deleted += await redis.unlink(*batch)
-    stats = f"{prefix}proj:{projection.name}:stats"
-    return deleted + await redis.unlink(*meta_keys(prefix, projection), stats, f"{stats}:lags")
+    keys = Keys(prefix)
+    return deleted + await redis.unlink(*meta_keys(prefix, projection), keys.projection_stats(projection.name),
+                                        keys.projection_lags(projection.name))
 
 
 async def switch(redis: Redis, live_prefix: str, new_prefix: str, projection: Projection) -> int:

@@ -10,7 +10,6 @@ import grpc
 from ledgermesh.accounts.v1 import account_pb2
 from ledgermesh.query.v1 import query_service_pb2 as q
 
-from projector.projections.dashboard import dashboard_channel
 from query_svc.adapters.pages import PageRequest
 from query_svc.api.common import ReadSide, account, invalid
 
@@ -49,9 +48,9 @@ def day_range(start: str, end: str) -> list[str]:
 class ReportQueries(ReadSide):
     async def dashboard(self, acct: str) -> q.Dashboard:
         day = today()
-        h: dict[str, str] = await self.rm.redis.hgetall(self.rm.keys("dash", acct, day))  # type: ignore[assignment]
+        h: dict[str, str] = await self.rm.redis.hgetall(self.rm.keys.dashboard(acct, day))  # type: ignore[assignment]
         count, succeeded = int(h.get("count", 0)), int(h.get("succeeded", 0))
-        ids, _ = await self.rm.pager.ids(self.rm.keys("acct", acct, "charges"), PageRequest(limit=RECENT_CHARGES))
+        ids, _ = await self.rm.pager.ids(self.rm.keys.account_charges(acct), PageRequest(limit=RECENT_CHARGES))
         recent = [c for c in await self.rm.charges(acct, ids) if c is not None]
         return q.Dashboard(
             day=day, volume=_amounts(h, "volume:"), charge_count=count, succeeded_count=succeeded,
@@ -69,7 +68,7 @@ class ReportQueries(ReadSide):
         changes is coalesced into one update."""
         acct = account()
         pubsub = self.rm.redis.pubsub()
-        await pubsub.subscribe(dashboard_channel(self.rm.keys, acct))
+        await pubsub.subscribe(self.rm.keys.dashboard_channel(acct))
         try:
             yield q.WatchDashboardResponse(dashboard=await self.dashboard(acct))
             while True:
@@ -95,7 +94,7 @@ class ReportQueries(ReadSide):
             raise
         acct = account()
         rows: list[q.SettlementRow] = []
-        for day, h in zip(days, await self.rm.hashes([self.rm.keys("stl", acct, d) for d in days]), strict=True):
+        for day, h in zip(days, await self.rm.hashes([self.rm.keys.settlement(acct, d) for d in days]), strict=True):
             by_currency: dict[str, dict[str, int]] = {}
             for name, value in h.items():
                 currency, _, column = name.partition(":")
@@ -118,7 +117,7 @@ class ReportQueries(ReadSide):
             raise
         acct = account()
         result: list[q.AnalyticsDay] = []
-        for day, h in zip(days, await self.rm.hashes([self.rm.keys("an", acct, d) for d in days]), strict=True):
+        for day, h in zip(days, await self.rm.hashes([self.rm.keys.analytics(acct, d) for d in days]), strict=True):
             count, succeeded = int(h.get("count", 0)), int(h.get("succeeded", 0))
             result.append(q.AnalyticsDay(
                 day=day, volume=_amounts(h, "volume:"), count=count, succeeded=succeeded,

@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 from google.protobuf import json_format
@@ -52,15 +52,16 @@ class ProjectedEvent:
     def day(self) -> str:
         return self.created_at.strftime("%Y-%m-%d")
 
-
-def event_record(event: ProjectedEvent) -> str:
-    return json.dumps({
-        "event_id": event.event_id, "event_type": event.event_type, "aggregate_id": event.aggregate_id,
-        "aggregate_type": event.aggregate_type, "aggregate_version": event.aggregate_version,
-        "global_position": event.global_position, "commit_position": event.commit_position,
-        "tenant_id": event.tenant_id, "occurred_at": event.created_at.isoformat(),
-        "data": event.payload_json, "metadata": event.metadata,
-    }, sort_keys=True)
+    @cached_property
+    def record(self) -> str:
+        """The event record (JSON), written once per event however many read models store it."""
+        return json.dumps({
+            "event_id": self.event_id, "event_type": self.event_type, "aggregate_id": self.aggregate_id,
+            "aggregate_type": self.aggregate_type, "aggregate_version": self.aggregate_version,
+            "global_position": self.global_position, "commit_position": self.commit_position,
+            "tenant_id": self.tenant_id, "occurred_at": self.created_at.isoformat(),
+            "data": self.payload_json, "metadata": self.metadata,
+        }, sort_keys=True)
 
 
 @cache

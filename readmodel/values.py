@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -13,9 +13,15 @@ from google.protobuf.timestamp_pb2 import Timestamp
 Hash = Mapping[str, str]
 
 
+def flag_text(value: bool) -> str:
+    return "1" if value else "0"
+
+
 def text(value: object) -> str:
-    if isinstance(value, bool):
-        return "1" if value else "0"
+    if value is True:
+        return "1"
+    if value is False:
+        return "0"
     return str(value)
 
 
@@ -24,13 +30,14 @@ def micros(instant: datetime) -> int:
 
 
 def rfc3339(instant: datetime | None) -> str:
-    """As protobuf's JSON mapping writes a Timestamp (so events' timestamps and domain datetimes
-    stored here read the same); "" for none."""
+    """As protobuf's JSON mapping writes a Timestamp (UTC, "Z", 0, 3 or 6 fractional digits), so
+    events' timestamps and domain datetimes stored here read the same; "" for none."""
     if instant is None:
         return ""
-    ts = Timestamp()
-    ts.FromDatetime(instant)
-    return ts.ToJsonString()
+    t = instant.astimezone(UTC) if instant.tzinfo else instant
+    us = t.microsecond
+    fraction = "" if not us else f".{us // 1000:03d}" if not us % 1000 else f".{us:06d}"
+    return f"{t.year:04d}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:{t.second:02d}{fraction}Z"
 
 
 def integer(h: Hash, name: str) -> int:
@@ -57,5 +64,13 @@ def timestamp_from_text(value: str | None) -> Timestamp | None:
     if not value:
         return None
     ts = Timestamp()
+    dot = value.find(".")
+    # datetime holds µs: several times faster than FromJsonString (strptime), which keeps ns.
+    if dot < 0 or len(value) - dot <= 8:
+        try:
+            ts.FromDatetime(datetime.fromisoformat(value))
+            return ts
+        except ValueError:
+            pass
     ts.FromJsonString(value)
     return ts

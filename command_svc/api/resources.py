@@ -23,7 +23,7 @@ from readmodel import disputes as dispute_model
 from readmodel.accounts import account_from_hash, payout_from_hash
 from readmodel.charges import charge_from_hash, refund_from_hash
 from readmodel.disputes import dispute_from_hash
-from readmodel.values import micros, rfc3339, text
+from readmodel.values import flag_text, micros, rfc3339, text
 
 _CHARGE_STATUSES = {
     ChargeStatus.REQUESTED: charge_model.PENDING,
@@ -75,27 +75,30 @@ def _hash(fields: Mapping[str, object]) -> dict[str, str]:
 
 
 def charge_hash(s: ChargeState, created: datetime, position: int, dispute: DisputeState | None) -> dict[str, str]:
+    # Written out field by field: this runs inside every CreateCharge's transaction.
     expired = s.status is ChargeStatus.EXPIRED
     c = s.card
     card = {"brand": c.brand, "last4": c.last4, "fingerprint": c.fingerprint, "country": c.country,
             "exp_month": c.exp_month, "exp_year": c.exp_year, "funding": c.funding}
-    return _hash({
-        "id": s.charge_id, "account_id": s.account_id, "amount": s.amount, "currency": s.currency,
+    return {
+        "id": s.charge_id, "account_id": s.account_id, "amount": str(s.amount), "currency": s.currency,
         "status": _CHARGE_STATUSES[s.status],
         # The projector never clears `paid`: a lapsed authorization was still paid.
-        "captured": s.captured, "paid": s.paid or expired, "amount_captured": s.amount_captured,
-        "amount_refunded": s.released_amount if expired else s.amount_refunded, "fee": s.fee,
+        "captured": flag_text(s.captured), "paid": flag_text(s.paid or expired),
+        "amount_captured": str(s.amount_captured),
+        "amount_refunded": str(s.released_amount if expired else s.amount_refunded), "fee": str(s.fee),
         "description": s.description, "customer": s.customer, "source": s.source,
         "statement_descriptor": s.statement_descriptor, "receipt_email": s.receipt_email,
-        "created_us": micros(created), "card": json.dumps(card), "card_last4": c.last4,
-        "risk_score": s.risk_score, "risk_level": s.risk_level,
+        "created_us": str(micros(created)), "card": json.dumps(card), "card_last4": c.last4,
+        "risk_score": str(s.risk_score), "risk_level": s.risk_level,
         "fraud_decision": _FRAUD_DECISIONS.get(s.fraud_decision, ""), "rules": json.dumps(list(s.rules_triggered)),
         "authorization_code": s.authorization_code, "network_transaction_id": s.network_transaction_id,
         "authorization_expires_at": rfc3339(s.expires_at), "failure_code": s.failure_code,
         "decline_code": s.decline_code, "failure_message": s.failure_message,
-        "balance_transaction": s.balance_transaction_id if s.captured else "", "authorization_expired": expired,
-        "dispute": dispute.dispute_id if dispute is not None else "", "version": s.version, "position": position,
-    })
+        "balance_transaction": s.balance_transaction_id if s.captured else "",
+        "authorization_expired": flag_text(expired), "dispute": dispute.dispute_id if dispute is not None else "",
+        "version": str(s.version), "position": str(position),
+    }
 
 
 def charge(s: ChargeState, created: datetime, stored: Sequence[StoredEvent],

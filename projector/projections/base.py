@@ -58,10 +58,12 @@ class Handlers:
         return bool(self._every) or event_type in self._by_type
 
     def apply(self, event: ProjectedEvent, keys: Keys) -> list[Op]:
+        own = self._by_type.get(event.event_type)
+        if not self._every:
+            return own(event, event.payload, keys) if own is not None else []
         ops: list[Op] = []
         for handler in self._every:
             ops += handler(event, event.payload, keys)
-        own = self._by_type.get(event.event_type)
         if own is not None:
             ops += own(event, event.payload, keys)
         return ops

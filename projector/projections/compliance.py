@@ -12,7 +12,7 @@ from ledgermesh.events.v1 import dispute_events_pb2 as disputes
 from ledgermesh.events.v1 import payment_events_pb2 as payments
 
 from projector.projections.base import Handlers, Op, Projection, hset, required
-from readmodel.events import ProjectedEvent, event_record
+from readmodel.events import ProjectedEvent
 from readmodel.keys import PATTERNS, Keys
 
 # Payload fields naming the objects an event belongs to, besides its own stream.
@@ -39,7 +39,7 @@ def audited_objects(e: ProjectedEvent) -> list[str]:
 
 @on.every
 def _audit(e: ProjectedEvent, _p: Message, k: Keys) -> list[Op]:
-    record = event_record(e)
+    record = e.record
     # Scored by log position: events of different streams may be applied in any order (each
     # stream's own order is guaranteed), and the trail must still read in log order.
     return [("ZADD", k.audit_trail(obj), str(e.global_position), record) for obj in audited_objects(e)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from google.protobuf.message import Message
 
 from projector.projections.base import Handlers, Op, Projection
-from readmodel.events import ProjectedEvent, event_record
+from readmodel.events import ProjectedEvent
 from readmodel.keys import PATTERNS, Keys
 
 on = Handlers()
@@ -15,7 +15,7 @@ on = Handlers()
 def _recorded(e: ProjectedEvent, _p: Message, k: Keys) -> list[Op]:
     if not e.tenant_id:
         return []
-    return [("SET", k.event(e.event_id), event_record(e)),
+    return [("SET", k.event(e.event_id), e.record),
             ("ZADD", k.account_events(e.tenant_id), str(e.created_us), e.event_id)]
 
 

@@ -88,6 +88,11 @@ def stored_projected_event(stored: StoredEvent) -> ProjectedEvent:
     )
 
 
+# A transaction's events are published together, so the rest of one is at most milliseconds behind;
+# a fetch that waits for it must not linger for new traffic (nats-py waits out its timeout).
+_REST_OF_TRANSACTION_WAIT = 0.02
+
+
 def whole_transactions(msgs: Sequence[Msg]) -> int:
     """How many of `msgs` (in stream order) to apply now: all but a tail that starts with an event
     whose transaction's last event (position == commit position) is not among them. A read that
@@ -151,11 +156,11 @@ class ProjectionConsumer:
 
     async def run(self, stop: asyncio.Event) -> None:
         sub = await self._subscribe()
-        # The tail of a fetch that ends inside a transaction waits (one fetch) for the rest of it.
+        # The tail of a fetch that ends inside a transaction waits (one short fetch) for the rest of it.
         held: list[Msg] = []
         while not stop.is_set():
             try:
-                msgs = await sub.fetch(self._options.batch, timeout=0.5)
+                msgs = await sub.fetch(self._options.batch, timeout=_REST_OF_TRANSACTION_WAIT if held else 0.5)
             except (FetchTimeoutError, NatsTimeoutError, TimeoutError):
                 _raise_if_cancelled()
                 if held:

@@ -15,7 +15,8 @@ from readmodel.keys import Keys
 
 @functools.cache
 def _fields(cls: type) -> frozenset[str]:
-    return frozenset(f.name for f in dataclasses.fields(cls))
+    named = getattr(cls, "_fields", None)  # a NamedTuple
+    return frozenset(named) if named is not None else frozenset(f.name for f in dataclasses.fields(cls))
 
 
 def projected(stored: Any) -> ProjectedEvent:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 from redis.asyncio import Redis
 
@@ -91,9 +91,9 @@ class Outcome(Enum):
     OUT_OF_ORDER = -1
 
 
-@dataclass(frozen=True)
-class Application:
-    """One event's writes for one projection."""
+class Application(NamedTuple):
+    """One event's writes for one projection. (A named tuple: a rebuild makes one per event and
+    projection, and a tuple is built several times faster than a frozen dataclass.)"""
 
     aggregate_id: str
     version: int

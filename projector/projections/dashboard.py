@@ -9,6 +9,7 @@ from ledgermesh.events.v1 import payment_events_pb2 as payments
 from projector.projections.base import Handlers, Op, Projection
 from readmodel.events import ProjectedEvent
 from readmodel.keys import PATTERNS, Keys
+from readmodel.reports import COUNT, FAILED, SUCCEEDED, refunded_field, volume_field
 
 on = Handlers()
 
@@ -19,23 +20,23 @@ def _announced(e: ProjectedEvent, k: Keys, *ops: Op) -> list[Op]:
 
 @on(payments.ChargeRequested)
 def _charge_requested(e: ProjectedEvent, p: payments.ChargeRequested, k: Keys) -> list[Op]:
-    return _announced(e, k, ("HINCRBY", k.dashboard(e.tenant_id, e.day), "count", "1"))
+    return _announced(e, k, ("HINCRBY", k.dashboard(e.tenant_id, e.day), COUNT, "1"))
 
 
 @on(payments.PaymentAuthorized)
 def _payment_authorized(e: ProjectedEvent, p: payments.PaymentAuthorized, k: Keys) -> list[Op]:
     key = k.dashboard(e.tenant_id, e.day)
-    return _announced(e, k, ("HINCRBY", key, "succeeded", "1"), ("HINCRBY", key, f"volume:{p.currency}", str(p.amount)))
+    return _announced(e, k, ("HINCRBY", key, SUCCEEDED, "1"), ("HINCRBY", key, volume_field(p.currency), str(p.amount)))
 
 
 @on(payments.PaymentDeclined)
 def _payment_declined(e: ProjectedEvent, p: payments.PaymentDeclined, k: Keys) -> list[Op]:
-    return _announced(e, k, ("HINCRBY", k.dashboard(e.tenant_id, e.day), "failed", "1"))
+    return _announced(e, k, ("HINCRBY", k.dashboard(e.tenant_id, e.day), FAILED, "1"))
 
 
 @on(payments.RefundCreated)
 def _refund_created(e: ProjectedEvent, p: payments.RefundCreated, k: Keys) -> list[Op]:
-    return _announced(e, k, ("HINCRBY", k.dashboard(e.tenant_id, e.day), f"refunded:{p.currency}", str(p.amount)))
+    return _announced(e, k, ("HINCRBY", k.dashboard(e.tenant_id, e.day), refunded_field(p.currency), str(p.amount)))
 
 
 # The recent charges the dashboard lists change without changing its totals.

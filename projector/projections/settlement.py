@@ -8,6 +8,7 @@ from ledgermesh.events.v1 import ledger_events_pb2 as ledger
 from projector.projections.base import Handlers, Op, Projection
 from readmodel.events import ProjectedEvent
 from readmodel.keys import PATTERNS, Keys
+from readmodel.reports import settlement_field
 
 on = Handlers()
 
@@ -17,7 +18,7 @@ def _entry_posted(e: ProjectedEvent, p: ledger.LedgerEntryPosted, k: Keys) -> li
     key = k.settlement(p.account_id or e.tenant_id, e.day)
 
     def add(column: str, value: int) -> Op:
-        return ("HINCRBY", key, f"{p.currency}:{column}", str(value))
+        return ("HINCRBY", key, settlement_field(p.currency, column), str(value))
 
     if p.type == ledger.LEDGER_ENTRY_TYPE_CHARGE:
         return [add("gross", p.amount), add("fees", p.fee), add("charge_count", 1)]

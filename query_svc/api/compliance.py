@@ -10,7 +10,7 @@ from query_svc.adapters.pages import CursorMissing
 from query_svc.api.common import ReadSide, account, not_found, page_of
 from readmodel.events import envelope_from_record
 from readmodel.keys import PROJECTION_NAMES
-from readmodel.values import json_value, timestamp_from_us
+from readmodel.reports import suspicious_activity_from_hashes
 
 MAX_AUDIT_EVENTS = 10_000
 
@@ -34,16 +34,9 @@ class ComplianceQueries(ReadSide):
         except CursorMissing:
             return q.ListSuspiciousActivityResponse()
         flagged = await self.rm.hashes([self.rm.keys.suspicious_charge(i) for i in ids])
-        # Amount and currency come from the charge itself (the charges read model).
         charges = await self.rm.hashes([self.rm.keys.charge(i) for i in ids])
-        items = [
-            q.SuspiciousActivity(
-                charge_id=h["charge_id"], decision=h.get("decision", ""), risk_score=int(h.get("risk_score", 0)),
-                rules_triggered=json_value(h, "rules") or [], created=timestamp_from_us(h.get("created_us")),
-                amount=int(c.get("amount", 0)), currency=c.get("currency", ""),
-            )
-            for h, c in zip(flagged, charges, strict=True) if h.get("account_id") == acct
-        ]
+        items = [suspicious_activity_from_hashes(h, c)
+                 for h, c in zip(flagged, charges, strict=True) if h.get("account_id") == acct]
         return q.ListSuspiciousActivityResponse(items=items, has_more=has_more)
 
     async def GetProjectionStatus(

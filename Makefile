@@ -21,7 +21,8 @@ proto: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/buf lint
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy --strict --follow-imports=silent command_svc/domain command_svc/application eventlog eventcodec
+	$(VENV)/bin/mypy --strict --follow-imports=silent command_svc/domain command_svc/application eventlog eventcodec \
+		readmodel stripe_shapes projector/projections
 	$(VENV)/bin/lint-imports
 
 check-gen: $(VENV)/.installed

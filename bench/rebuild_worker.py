@@ -26,7 +26,7 @@ async def minimal_rebuild(database_url: str, schema: str, redis_url: str, prefix
     from eventlog.store import EventStore
     from projector.adapters.redis_apply import RedisApplier
     from projector.projections import all_projections
-    from projector.projections.base import Keys
+    from readmodel.keys import Keys
 
     pool = AsyncConnectionPool(database_url, min_size=1, max_size=2, open=False,
                                kwargs={"options": f"-c search_path={schema}", "autocommit": True})

@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from gateway.errors import StripeError, rate_limited
 from gateway.grpc_clients import Backends
 from gateway.rate_limit import TokenBuckets, retry_after_header
 from gateway.routes import (
@@ -29,7 +30,6 @@ from gateway.routes import (
     webhook_endpoints,
 )
 from gateway.routes.common import authorization, new_request_id
-from gateway.stripe_shapes.errors import StripeError, rate_limited
 from support.settings import Settings
 
 

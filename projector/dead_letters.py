@@ -18,15 +18,12 @@ from eventlog.envelope import to_envelope
 from eventlog.store import EventStore
 from projector.adapters.jetstream_consumer import projected_event
 from projector.adapters.redis_apply import Application, RedisApplier
-from projector.projections.base import Keys, Projection
-
-
-def dlq_key(prefix: str, projection: str) -> str:
-    return f"{prefix}dlq:{projection}"
+from projector.projections.base import Projection
+from readmodel.keys import Keys
 
 
 async def dead_letters(redis: Redis, prefix: str, projection: str, limit: int = 1000) -> list[dict[str, Any]]:
-    return [json.loads(raw) for raw in await redis.lrange(dlq_key(prefix, projection), 0, limit - 1)]
+    return [json.loads(raw) for raw in await redis.lrange(Keys(prefix).dead_letters(projection), 0, limit - 1)]
 
 
 @dataclass
@@ -37,7 +34,7 @@ class DeadLetterReplay:
 
 
 async def replay_dead_letters(store: EventStore, redis: Redis, prefix: str, projection: Projection) -> DeadLetterReplay:
-    key = dlq_key(prefix, projection.name)
+    key = Keys(prefix).dead_letters(projection.name)
     applier = RedisApplier(redis, prefix, projection.name)
     outcome = DeadLetterReplay()
     raws: list[str] = await redis.lrange(key, 0, -1)  # type: ignore[assignment] # decode_responses

@@ -10,13 +10,14 @@ from typing import Any
 from redis.asyncio import Redis
 
 from projector.projections.base import Projection
+from readmodel.keys import Keys
 
 SCAN_COUNT = 1000
 
 
 def meta_keys(prefix: str, projection: Projection) -> list[str]:
     """The projection's checkpoint (per-aggregate versions): rebuilt and switched with its read models."""
-    return [f"{prefix}proj:{projection.name}:versions"]
+    return [Keys(prefix).projection_versions(projection.name)]
 
 
 async def owned_keys(redis: Redis, prefix: str, projection: Projection) -> AsyncIterator[list[str]]:
@@ -85,19 +86,69 @@ class KeyDiff:
             self.examples.append(line)
 
 
+# Per key: "" when it does not exist, else its type and a SHA-1 of its contents in a canonical order
+# (hash fields and set members sorted; each part length-prefixed), so a diff moves digests, not values.
+DIGEST_SCRIPT = """
+local out = {}
+for i, key in ipairs(KEYS) do
+  local kind = redis.call('TYPE', key)['ok']
+  if kind == 'none' then
+    out[i] = ''
+  else
+    local parts = {}
+    if kind == 'hash' then
+      local flat = redis.call('HGETALL', key)
+      local names = {}
+      local by_name = {}
+      for j = 1, #flat, 2 do names[#names + 1] = flat[j]; by_name[flat[j]] = flat[j + 1] end
+      table.sort(names)
+      for _, name in ipairs(names) do parts[#parts + 1] = name; parts[#parts + 1] = by_name[name] end
+    elseif kind == 'zset' then
+      parts = redis.call('ZRANGE', key, 0, -1, 'WITHSCORES')
+    elseif kind == 'list' then
+      parts = redis.call('LRANGE', key, 0, -1)
+    elseif kind == 'set' then
+      parts = redis.call('SMEMBERS', key)
+      table.sort(parts)
+    elseif kind == 'string' then
+      parts = {redis.call('GET', key)}
+    end
+    local framed = {}
+    for j, part in ipairs(parts) do framed[j] = #part .. ':' .. part end
+    out[i] = kind .. ':' .. redis.sha1hex(table.concat(framed, ','))
+  end
+end
+return out
+"""
+
+
+async def digests(redis: Redis, keys: Sequence[str]) -> list[str]:
+    if not keys:
+        return []
+    found = await redis.register_script(DIGEST_SCRIPT)(keys=list(keys))
+    return [d if isinstance(d, str) else d.decode() for d in found]
+
+
 async def diff(redis: Redis, live_prefix: str, new_prefix: str, projection: Projection, examples: int = 20) -> KeyDiff:
     result = KeyDiff()
     async for batch in owned_keys(redis, new_prefix, projection):
         live_names = [live_prefix + key[len(new_prefix):] for key in batch]
-        new_values, live_values = await values(redis, batch), await values(redis, live_names)
-        for name, new, live in zip(live_names, new_values, live_values, strict=True):
+        new_digests, live_digests = await digests(redis, batch), await digests(redis, live_names)
+        changed: list[tuple[str, str]] = []
+        for key, name, new, live in zip(batch, live_names, new_digests, live_digests, strict=True):
             result.compared += 1
-            if live is None:
+            if not live:
                 result.only_new += 1
                 result.note(f"+ {name} (only in the rebuild)", examples)
             elif new != live:
                 result.changed += 1
-                result.note(f"~ {name}: live {_short(live)} != rebuilt {_short(new)}", examples)
+                changed.append((key, name))
+        # Values only for the differences shown.
+        shown = changed[: max(0, examples - len(result.examples))]
+        if shown:
+            contents = await values(redis, [key for pair in shown for key in pair])
+            for (_key, name), new_value, live_value in zip(shown, contents[::2], contents[1::2], strict=True):
+                result.note(f"~ {name}: live {_short(live_value)} != rebuilt {_short(new_value)}", examples)
     async for batch in owned_keys(redis, live_prefix, projection):
         new_names = [new_prefix + key[len(live_prefix):] for key in batch]
         pipe = redis.pipeline(transaction=False)
@@ -119,8 +170,9 @@ async def delete_prefix(redis: Redis, prefix: str, projection: Projection) -> in
     deleted = 0
     async for batch in owned_keys(redis, prefix, projection):
         deleted += await redis.unlink(*batch)
-    stats = f"{prefix}proj:{projection.name}:stats"
-    return deleted + await redis.unlink(*meta_keys(prefix, projection), stats, f"{stats}:lags")
+    keys = Keys(prefix)
+    return deleted + await redis.unlink(*meta_keys(prefix, projection), keys.projection_stats(projection.name),
+                                        keys.projection_lags(projection.name))
 
 
 async def switch(redis: Redis, live_prefix: str, new_prefix: str, projection: Projection) -> int:

@@ -10,6 +10,7 @@ from redis.asyncio import Redis
 
 from eventlog.store import EventStore
 from projector.projections import all_projections
+from readmodel.keys import Keys
 
 # A projection that has events to apply but applied nothing for this long is unhealthy.
 STALL_SECONDS = 30.0
@@ -52,10 +53,10 @@ async def behind(store: EventStore, position: int) -> int:
 async def lag_report(store: EventStore, redis: Redis, prefix: str) -> list[ProjectionLag]:
     rows = []
     now_ms = time.time() * 1000
+    keys = Keys(prefix)
     for projection in all_projections():
-        stats_key = f"{prefix}proj:{projection.name}:stats"
-        stats = await redis.hgetall(stats_key)
-        lags = [int(v) for v in await redis.lrange(f"{stats_key}:lags", 0, -1)]
+        stats = await redis.hgetall(keys.projection_stats(projection.name))
+        lags = [int(v) for v in await redis.lrange(keys.projection_lags(projection.name), 0, -1)]
         position = int(stats.get("position", 0))
         last = stats.get("last_applied_ms")
         rows.append(ProjectionLag(
@@ -63,6 +64,6 @@ async def lag_report(store: EventStore, redis: Redis, prefix: str) -> list[Proje
             applied=int(stats.get("applied", 0)), last_lag_ms=int(stats.get("last_lag_ms", 0)),
             p50_ms=percentile(lags, 0.50), p99_ms=percentile(lags, 0.99),
             idle_seconds=(now_ms - int(last)) / 1000 if last else None,
-            dead_letters=await redis.llen(f"{prefix}dlq:{projection.name}"),
+            dead_letters=await redis.llen(keys.dead_letters(projection.name)),
         ))
     return rows

@@ -31,7 +31,8 @@ from eventlog.store import EventStore
 from projector import keyspace
 from projector.adapters.jetstream_consumer import stored_projected_event
 from projector.adapters.redis_apply import Application, Outcome, RedisApplier
-from projector.projections.base import Keys, Projection
+from projector.projections.base import Projection
+from readmodel.keys import Keys
 
 # Called as (events done, last position read, head position) after each batch.
 ProgressCallback = Callable[[int, int, int], None]
@@ -224,7 +225,7 @@ async def rebuild_many(store: EventStore, redis: Redis, prefix: str, projections
         await catch_up.run(EventFilter(since=started_at - CATCH_UP_WINDOW))
         for projection, result in zip(projections, results, strict=True):
             result.catch_up = catch_up.results[projection.name]
-            await redis.hset(f"{prefix}proj:{projection.name}:stats", mapping={"rebuilt_at_ms": int(time.time() * 1000)})
+            await redis.hset(Keys(prefix).projection_stats(projection.name), mapping={"rebuilt_at_ms": int(time.time() * 1000)})
         return results
     finally:
         for projection in projections:

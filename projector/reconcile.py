@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from redis.asyncio import Redis
 
 from eventlog.store import EventStore
-from projector.projections.balance import BUCKETS
+from projector.projections.balance import BalanceProjection
+from readmodel.keys import PATTERNS, Keys
+from readmodel.ledger import BUCKETS, balance_sums
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +84,8 @@ class Reconciliation:
 
 async def reconcile(store: EventStore, redis: Redis, prefix: str) -> Reconciliation:
     # Only what the balance projection has had the chance to apply is compared, so lag is no difference.
-    upto = int(await redis.hget(f"{prefix}proj:balance:stats", "position") or 0)
+    keys = Keys(prefix)
+    upto = int(await redis.hget(keys.projection_stats(BalanceProjection.name), "position") or 0)
     expected: dict[tuple[str, str], tuple[dict[str, int], int]] = {}
     async with store.pool.connection() as conn:
         cur = await conn.execute(_SUMS, {"upto": upto})
@@ -90,13 +93,12 @@ async def reconcile(store: EventStore, redis: Redis, prefix: str) -> Reconciliat
             expected[(account, currency)] = (
                 {"available": int(available), "pending": int(pending), "reserved": int(reserved)}, int(count))
     actual: dict[tuple[str, str], dict[str, int]] = {}
-    async for key in redis.scan_iter(match=f"{prefix}bal:*", count=1000):
-        account = str(key)[len(prefix) + len("bal:"):]
+    balances = keys.balance("")
+    async for key in redis.scan_iter(match=prefix + PATTERNS.balance("*"), count=1000):
+        account = str(key)[len(balances):]
         h: dict[str, str] = await redis.hgetall(key)  # type: ignore[assignment] # decode_responses
-        for name, value in h.items():
-            currency, _, bucket = name.partition(":")
-            if bucket in BUCKETS:
-                actual.setdefault((account, currency), dict.fromkeys(BUCKETS, 0))[bucket] = int(value)
+        for (currency, bucket), amount in balance_sums(h).items():
+            actual.setdefault((account, currency), dict.fromkeys(BUCKETS, 0))[bucket] = amount
     differences = []
     for account, currency in sorted(set(expected) | set(actual)):
         want, count = expected.get((account, currency), (dict.fromkeys(BUCKETS, 0), 0))
@@ -111,12 +113,13 @@ async def reconcile(store: EventStore, redis: Redis, prefix: str) -> Reconciliat
 async def _entries_behind(store: EventStore, redis: Redis, prefix: str, account: str, currency: str,
                           upto: int) -> list[LedgerEntryLine]:
     lines: list[LedgerEntryLine] = []
+    keys = Keys(prefix)
     async with store.pool.connection() as conn:
         cur = await conn.execute(_ENTRIES, {"stream": f"ledger:{account}:{currency}", "upto": upto})
         while batch := await cur.fetchmany(500):
             pipe = redis.pipeline(transaction=False)
             for row in batch:
-                pipe.exists(f"{prefix}txn:{row[1]}")
+                pipe.exists(keys.balance_transaction(row[1]))
             for row, exists in zip(batch, await pipe.execute(), strict=True):
                 line = LedgerEntryLine(row[0], row[1], row[2] or "", row[3] or "", (row[4], row[5], row[6]), bool(exists))
                 if not line.projected or len(lines) < SHOWN_ENTRIES:

@@ -83,7 +83,7 @@ async def _apply_alone(settings: Any, redis: Any, limit: int, metrics: dict[str,
     from eventlog.store import EventStore
     from projector.adapters.redis_apply import RedisApplier
     from projector.projections import all_projections
-    from projector.projections.base import Keys
+    from readmodel.keys import Keys
 
     pool = await open_bench_pool(settings)
     try:

@@ -28,7 +28,7 @@ class AccountServicer(WebhookEndpointMethods, CommandServicerBase,
 
     async def CreateAccount(self, request: pb.CreateAccountRequest, context: grpc.aio.ServicerContext) -> pb.CreateAccountResponse:
         def present(result: AccountResult, stored: list[StoredEvent]) -> pb.CreateAccountResponse:
-            return pb.CreateAccountResponse(account=resources.account(result.state, result.created_at),
+            return pb.CreateAccountResponse(account=resources.account(result.state, result.created_at, stored),
                                             secret_key=result.secret_key,
                                             global_position=resources.position_of(stored))
 
@@ -57,7 +57,7 @@ class AccountServicer(WebhookEndpointMethods, CommandServicerBase,
 
     def _present_account(self, response_type):  # type: ignore[no-untyped-def]
         def present(result: AccountResult, stored: list[StoredEvent]):  # type: ignore[no-untyped-def]
-            return response_type(account=resources.account(result.state, result.created_at),
+            return response_type(account=resources.account(result.state, result.created_at, stored),
                                  global_position=resources.position_of(stored))
         return present
 

@@ -72,9 +72,8 @@ class PaymentServicer(CommandServicerBase, payment_service_pb2_grpc.PaymentComma
 
         def present(result: ChargeResult, stored: list[StoredEvent]) -> pb.CreateRefundResponse:
             assert result.refund is not None
-            created = stored[0].created_at if stored else result.created_at
             return pb.CreateRefundResponse(
-                refund=resources.refund(result.refund, result.state.account_id, created, stored),
+                refund=resources.refund(result.refund, result.state.account_id, result.created_at, stored),
                 global_position=resources.position_of(stored))
 
         return await self.execute(

@@ -12,9 +12,9 @@ from ledgermesh.accounts.v1 import account_service_pb2 as acc
 from ledgermesh.query.v1 import query_service_pb2 as q
 
 from gateway import openapi as doc
+from gateway.errors import StripeError
 from gateway.routes.common import backends, call, form, idempotency_key, integer, string_map, text
-from gateway.stripe_shapes import objects
-from gateway.stripe_shapes.errors import StripeError
+from stripe_shapes import objects
 
 router = APIRouter(tags=["accounts"])
 

@@ -10,7 +10,7 @@ from ledgermesh.query.v1 import query_service_pb2 as q
 from gateway import openapi as doc
 from gateway.routes.common import backends, call, query_params, text
 from gateway.routes.pages import page_from
-from gateway.stripe_shapes import objects
+from stripe_shapes import objects
 
 router = APIRouter(tags=["balance"])
 

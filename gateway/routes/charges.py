@@ -10,6 +10,7 @@ from ledgermesh.payments.v1 import payment_service_pb2 as pay
 from ledgermesh.query.v1 import query_service_pb2 as q
 
 from gateway import openapi as doc
+from gateway.errors import card_declined
 from gateway.routes.common import (
     backends,
     boolean,
@@ -24,8 +25,7 @@ from gateway.routes.common import (
     text,
 )
 from gateway.routes.pages import page_from
-from gateway.stripe_shapes import objects
-from gateway.stripe_shapes.errors import card_declined
+from stripe_shapes import objects
 
 router = APIRouter(tags=["charges"])
 

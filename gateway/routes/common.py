@@ -9,9 +9,9 @@ from typing import Any, TypeVar
 import grpc
 from fastapi import Request
 
+from gateway.errors import StripeError, from_rpc_error
+from gateway.forms import FormError, parse_nested
 from gateway.grpc_clients import Backends
-from gateway.stripe_shapes.errors import StripeError, from_rpc_error
-from gateway.stripe_shapes.forms import FormError, parse_nested
 
 T = TypeVar("T")
 

@@ -20,9 +20,9 @@ from fastapi.responses import FileResponse, StreamingResponse
 from ledgermesh.query.v1 import query_service_pb2 as q
 
 from gateway import openapi as doc
+from gateway.errors import StripeError, from_rpc_error
 from gateway.routes.common import backends, call, call_metadata, query_params, text
-from gateway.stripe_shapes import objects
-from gateway.stripe_shapes.errors import StripeError, from_rpc_error
+from stripe_shapes import objects
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["dashboard"])

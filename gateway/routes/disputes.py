@@ -14,7 +14,7 @@ from ledgermesh.query.v1 import query_service_pb2 as q
 from gateway import openapi as doc
 from gateway.routes.common import backends, boolean, call, form, idempotency_key, query_params, string_map
 from gateway.routes.pages import page_from
-from gateway.stripe_shapes import objects
+from stripe_shapes import objects
 
 router = APIRouter(tags=["disputes"])
 

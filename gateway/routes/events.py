@@ -10,22 +10,22 @@ from ledgermesh.query.v1 import query_service_pb2 as q
 from gateway import openapi as doc
 from gateway.routes.common import backends, call, query_params, text
 from gateway.routes.pages import page_from
-from gateway.stripe_shapes import objects
+from stripe_shapes import events, objects
 
 router = APIRouter(tags=["events"])
 
 EVENT = doc.stripe_object("event", ("id", "type", "data"))
 # Stripe event types back to the log's event types, for the `type` filter.
 _LOG_TYPES: dict[str, list[str]] = {}
-for _log_type, _stripe_type in objects.STRIPE_EVENT_TYPES.items():
+for _log_type, _stripe_type in events.STRIPE_EVENT_TYPES.items():
     _LOG_TYPES.setdefault(_stripe_type, []).append(_log_type)
 
 
 @router.get("/v1/events/{event_id}", response_model=None, responses=doc.responds(EVENT))
 async def retrieve_event(request: Request, event_id: str) -> dict[str, Any]:
     response = await call(request, backends(request).query.GetEvent,
-                          q.GetEventRequest(event_id=objects.envelope_id(event_id)))
-    return objects.event(response.event)
+                          q.GetEventRequest(event_id=events.envelope_id(event_id)))
+    return events.event(response.event)
 
 
 @router.get("/v1/events", response_model=None, responses=doc.responds(doc.list_of(EVENT)),
@@ -35,10 +35,10 @@ async def list_events(request: Request) -> dict[str, Any]:
     page = page_from(p)
     for cursor in ("starting_after", "ending_before"):
         if getattr(page, cursor):
-            setattr(page, cursor, objects.envelope_id(getattr(page, cursor)))
+            setattr(page, cursor, events.envelope_id(getattr(page, cursor)))
     wanted = text(p, "type")
     log_types = _LOG_TYPES.get(wanted, [wanted.removeprefix("ledgermesh.")]) if wanted else [""]
     # One Stripe type may stand for one log type (the common case) or several; the first is asked.
     response = await call(request, backends(request).query.ListEvents,
                           q.ListEventsRequest(page=page, type=log_types[0]))
-    return objects.list_object("/v1/events", [objects.event(e) for e in response.events], response.has_more)
+    return objects.list_object("/v1/events", [events.event(e) for e in response.events], response.has_more)

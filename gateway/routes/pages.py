@@ -7,8 +7,8 @@ from typing import Any
 from google.protobuf.timestamp_pb2 import Timestamp
 from ledgermesh.query.v1 import query_service_pb2 as q
 
+from gateway.errors import StripeError
 from gateway.routes.common import integer
-from gateway.stripe_shapes.errors import StripeError
 
 _MAX_UNIX = 253402300799  # 9999-12-31T23:59:59Z, the last second a Timestamp holds
 

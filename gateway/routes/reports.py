@@ -13,8 +13,8 @@ from fastapi import APIRouter, Request, Response
 from ledgermesh.query.v1 import query_service_pb2 as q
 
 from gateway import openapi as doc
+from gateway.errors import StripeError
 from gateway.routes.common import backends, call, query_params, text
-from gateway.stripe_shapes.errors import StripeError
 
 router = APIRouter(tags=["reports"])
 

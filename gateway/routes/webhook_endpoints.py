@@ -22,7 +22,7 @@ from gateway.routes.common import (
     text,
 )
 from gateway.routes.pages import page_from
-from gateway.stripe_shapes import objects
+from stripe_shapes import objects
 
 router = APIRouter(tags=["webhook_endpoints"])
 

@@ -9,7 +9,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -24,12 +24,14 @@ from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from redis.asyncio import Redis
 
-from eventcodec.codec import message_json, normalized_payload, payload_json, unpack_payload
+from eventcodec.codec import message_json, payload_json, payload_message, unpack_payload
 from eventlog.envelope import envelope_metadata
 from eventlog.records import StoredEvent
 from projector.adapters.redis_apply import Application, Outcome, RedisApplier
 from projector.metrics import PROJECTOR_METRICS
-from projector.projections.base import Keys, ProjectedEvent, Projection
+from projector.projections.base import Projection
+from readmodel.events import ProjectedEvent
+from readmodel.keys import Keys
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("ledgermesh.projector")
@@ -57,7 +59,8 @@ def projected_event(envelope: envelope_pb2.EventEnvelope) -> ProjectedEvent:
         global_position=envelope.global_position,
         tenant_id=envelope.tenant_id,
         created_at=envelope.occurred_at.ToDatetime(tzinfo=UTC),
-        data=payload_json(payload),
+        payload=payload,
+        payload_json=payload_json(payload),
         metadata=message_json(envelope.metadata),
         commit_position=envelope.commit_position or envelope.global_position,
     )
@@ -68,6 +71,7 @@ def stored_projected_event(stored: StoredEvent) -> ProjectedEvent:
     for rebuilds and replays: the payload still goes through its message, which normalizes it
     exactly as the bus does."""
     created = stored.created_at
+    payload = payload_message(stored.event_type, stored.data)
     return ProjectedEvent(
         event_id=str(stored.event_id),
         event_type=stored.event_type,
@@ -78,10 +82,35 @@ def stored_projected_event(stored: StoredEvent) -> ProjectedEvent:
         tenant_id=stored.tenant_id,
         # As a Timestamp round trip gives it: the same instant, in UTC.
         created_at=created.astimezone(UTC) if created.tzinfo else created.replace(tzinfo=UTC),
-        data=normalized_payload(stored.event_type, stored.data),
+        payload=payload,
+        payload_json=payload_json(payload),
         metadata=message_json(envelope_metadata(stored)),
         commit_position=stored.commit_position or stored.global_position,
     )
+
+
+# A transaction's events are published together, so the rest of one is at most milliseconds behind;
+# a fetch that waits for it must not linger for new traffic (nats-py waits out its timeout).
+_REST_OF_TRANSACTION_WAIT = 0.02
+
+
+def whole_transactions(msgs: Sequence[Msg]) -> int:
+    """How many of `msgs` (in stream order) to apply now: all but a tail that starts with an event
+    whose transaction's last event (position == commit position) is not among them. A read that
+    waits for a command's position then never sees part of the command applied."""
+    events = [_decoded(msg) for msg in msgs]
+    complete = {e.commit_position for e in events if e is not None and e.global_position == e.commit_position}
+    for i, event in enumerate(events):
+        if event is not None and event.commit_position not in complete:
+            return i
+    return len(msgs)
+
+
+def _decoded(msg: Msg) -> ProjectedEvent | None:
+    try:
+        return decode(msg.data)[0]
+    except Exception:  # noqa: BLE001 - an undecodable message is dead-lettered by handle_batch
+        return None
 
 
 @dataclass(frozen=True)
@@ -128,11 +157,16 @@ class ProjectionConsumer:
 
     async def run(self, stop: asyncio.Event) -> None:
         sub = await self._subscribe()
+        # The tail of a fetch that ends inside a transaction waits (one short fetch) for the rest of it.
+        held: list[Msg] = []
         while not stop.is_set():
             try:
-                msgs = await sub.fetch(self._options.batch, timeout=0.5)
+                msgs = await sub.fetch(self._options.batch, timeout=_REST_OF_TRANSACTION_WAIT if held else 0.5)
             except (FetchTimeoutError, NatsTimeoutError, TimeoutError):
                 _raise_if_cancelled()
+                if held:
+                    await self.handle_batch(held)
+                    held = []
                 continue
             except Exception:
                 _raise_if_cancelled()
@@ -141,7 +175,10 @@ class ProjectionConsumer:
                 log.exception("fetch failed for %s; retrying", self.durable)
                 await asyncio.sleep(0.5)
                 continue
-            await self.handle_batch(msgs)
+            batch = held + msgs
+            ready = max(len(held), whole_transactions(batch))
+            held = batch[ready:]
+            await self.handle_batch(batch[:ready])
 
     async def handle_batch(self, msgs: list[Msg]) -> None:
         """A fetched batch is applied in one Redis round trip, each event still its own atomic Lua
@@ -257,7 +294,7 @@ class ProjectionConsumer:
             "aggregate_id": event.aggregate_id if event else "",
             "at": datetime.now(UTC).isoformat(),
         }
-        await self._redis.rpush(f"{self._prefix}dlq:{name}", json.dumps(record))
+        await self._redis.rpush(self._keys.dead_letters(name), json.dumps(record))
         if event is not None:
             # Step the object's checkpoint past the poison event so its later events still flow;
             # `dlq replay` re-applies the event itself.

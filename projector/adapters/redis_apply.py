@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 from redis.asyncio import Redis
 
 from projector.projections.base import Op
+from readmodel.keys import Keys
 
 APPLY_SCRIPT = """
 local versions = ARGV[1]
@@ -90,9 +91,9 @@ class Outcome(Enum):
     OUT_OF_ORDER = -1
 
 
-@dataclass(frozen=True)
-class Application:
-    """One event's writes for one projection."""
+class Application(NamedTuple):
+    """One event's writes for one projection. (A named tuple: a rebuild makes one per event and
+    projection, and a tuple is built several times faster than a frozen dataclass.)"""
 
     aggregate_id: str
     version: int
@@ -110,9 +111,10 @@ class RedisApplier:
         self._redis = redis
         self._script = redis.register_script(APPLY_SCRIPT)
         self._batch_script = redis.register_script(APPLY_BATCH_SCRIPT)
-        self.versions_key = f"{prefix}proj:{projection}:versions"
-        self.stats_key = f"{prefix}proj:{projection}:stats"
-        self.lags_key = f"{self.stats_key}:lags"
+        keys = Keys(prefix)
+        self.versions_key = keys.projection_versions(projection)
+        self.stats_key = keys.projection_stats(projection)
+        self.lags_key = keys.projection_lags(projection)
 
     def _args(self, a: Application) -> list[str | int]:
         return [

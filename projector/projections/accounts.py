@@ -1,54 +1,76 @@
-"""Accounts as Stripe shows them, and the API-key lookup the query service authenticates with."""
+"""Accounts as Stripe shows them, payouts, and the API-key lookup the query service authenticates with."""
 
 from __future__ import annotations
 
 import json
 
-from projector.projections.base import Keys, Op, ProjectedEvent, hset
+from ledgermesh.events.v1 import account_events_pb2 as accounts
+
+from projector.projections.base import Handlers, Op, Projection, hset, required, timestamp_text
+from readmodel.accounts import PENDING, UNVERIFIED
+from readmodel.events import ProjectedEvent
+from readmodel.keys import PATTERNS, Keys
+
+on = Handlers()
 
 
-class AccountsProjection:
+def _stamp(e: ProjectedEvent, k: Keys) -> list[Op]:
+    # The account hash carries its stream's version and position, for read-your-writes.
+    if e.aggregate_type != "Account":
+        return []
+    return [hset(k.account(e.aggregate_id), {"version": e.aggregate_version, "position": e.commit_position})]
+
+
+@on(accounts.AccountOnboarded)
+def _account_onboarded(e: ProjectedEvent, p: accounts.AccountOnboarded, k: Keys) -> list[Op]:
+    account_id = required(p.account_id, "account_id")
+    return [hset(k.account(account_id), {
+        "id": account_id, "email": p.email, "country": p.country, "default_currency": p.default_currency,
+        "business_name": p.business_name, "fee_percent_bps": p.fee_percent_bps, "fee_fixed": p.fee_fixed,
+        "verification_status": UNVERIFIED, "created_us": e.created_us,
+        "metadata": json.dumps(dict(p.metadata), sort_keys=True),
+    }), *_stamp(e, k)]
+
+
+@on(accounts.ApiKeyIssued)
+def _api_key_issued(e: ProjectedEvent, p: accounts.ApiKeyIssued, k: Keys) -> list[Op]:
+    return [("SET", k.api_key(required(p.key_hash, "key_hash")), required(p.account_id, "account_id")), *_stamp(e, k)]
+
+
+@on(accounts.KYCProcessStarted)
+def _kyc_started(e: ProjectedEvent, p: accounts.KYCProcessStarted, k: Keys) -> list[Op]:
+    return [hset(k.account(required(p.account_id, "account_id")), {
+        "verification_status": PENDING, "verification_level": p.verification_level,
+        "required_documents": json.dumps(list(p.required_documents)), "kyc_due_date": timestamp_text(p, "due_date"),
+    }), *_stamp(e, k)]
+
+
+@on(accounts.KYCProcessCompleted)
+def _kyc_completed(e: ProjectedEvent, p: accounts.KYCProcessCompleted, k: Keys) -> list[Op]:
+    return [hset(k.account(required(p.account_id, "account_id")), {
+        "verification_status": p.verification_status, "capabilities": json.dumps(list(p.approved_capabilities)),
+        "risk_level": p.risk_level, "required_documents": "[]",
+    }), *_stamp(e, k)]
+
+
+@on(accounts.PayoutCreated)
+def _payout_created(e: ProjectedEvent, p: accounts.PayoutCreated, k: Keys) -> list[Op]:
+    payout_id, account = required(p.payout_id, "payout_id"), p.account_id or e.tenant_id
+    return [
+        hset(k.payout(payout_id), {
+            "id": payout_id, "account_id": account, "amount": p.payout_amount, "currency": p.currency,
+            "destination": p.destination_account, "arrival_date": timestamp_text(p, "estimated_arrival"),
+            "description": p.description, "balance_transaction": p.balance_transaction_id,
+            "metadata": json.dumps(dict(p.metadata), sort_keys=True), "created_us": e.created_us,
+            "position": e.commit_position,
+        }),
+        ("ZADD", k.account_payouts(account), str(e.created_us), payout_id),
+        *_stamp(e, k),
+    ]
+
+
+class AccountsProjection(Projection):
     name = "accounts"
-    key_patterns: tuple[str, ...] = ("account:*", "apikey:*", "payout:*", "acct:*:payouts")
-
-    def apply(self, e: ProjectedEvent, k: Keys) -> list[Op]:
-        d = e.data
-        if e.event_type == "AccountOnboarded":
-            ops: list[Op] = [hset(k("account", d["account_id"]), {
-                "id": d["account_id"], "email": d.get("email", ""), "country": d.get("country", ""),
-                "default_currency": d.get("default_currency", ""), "business_name": d.get("business_name", ""),
-                "fee_percent_bps": d.get("fee_percent_bps", 0), "fee_fixed": d.get("fee_fixed", 0),
-                "verification_status": "unverified", "created_us": e.created_us,
-                "metadata": json.dumps(d.get("metadata") or {}, sort_keys=True),
-            })]
-        elif e.event_type == "ApiKeyIssued":
-            ops = [("SET", k("apikey", d["key_hash"]), d["account_id"])]
-        elif e.event_type == "KYCProcessStarted":
-            ops = [hset(k("account", d["account_id"]), {
-                "verification_status": "pending", "verification_level": d.get("verification_level", ""),
-                "required_documents": json.dumps(d.get("required_documents", [])),
-                "kyc_due_date": d.get("due_date", ""),
-            })]
-        elif e.event_type == "KYCProcessCompleted":
-            ops = [hset(k("account", d["account_id"]), {
-                "verification_status": d.get("verification_status", ""),
-                "capabilities": json.dumps(d.get("approved_capabilities", [])),
-                "risk_level": d.get("risk_level", ""), "required_documents": "[]",
-            })]
-        elif e.event_type == "PayoutCreated":
-            ops = [
-                hset(k("payout", d["payout_id"]), {
-                    "id": d["payout_id"], "account_id": d.get("account_id") or e.tenant_id,
-                    "amount": d.get("payout_amount", 0), "currency": d.get("currency", ""),
-                    "destination": d.get("destination_account", ""), "arrival_date": d.get("estimated_arrival", ""),
-                    "description": d.get("description", ""), "balance_transaction": d.get("balance_transaction_id", ""),
-                    "metadata": json.dumps(d.get("metadata") or {}, sort_keys=True), "created_us": e.created_us,
-                    "position": e.commit_position,
-                }),
-                ("ZADD", k("acct", d.get("account_id") or e.tenant_id, "payouts"), str(e.created_us), d["payout_id"]),
-            ]
-        else:
-            return []
-        if e.aggregate_type == "Account":
-            ops.append(hset(k("account", e.aggregate_id), {"version": e.aggregate_version, "position": e.commit_position}))
-        return ops
+    key_patterns = (PATTERNS.account("*"), PATTERNS.api_key("*"), PATTERNS.payout("*"),
+                    PATTERNS.account_payouts("*"))
+    handlers = on

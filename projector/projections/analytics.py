@@ -3,23 +3,36 @@ Counters are increments; the per-aggregate checkpoint makes each event count onc
 
 from __future__ import annotations
 
-from projector.projections.base import Keys, Op, ProjectedEvent
+from ledgermesh.events.v1 import payment_events_pb2 as payments
+
+from projector.projections.base import Handlers, Op, Projection
+from readmodel.events import ProjectedEvent
+from readmodel.keys import PATTERNS, Keys
+from readmodel.reports import COUNT, FAILED, SUCCEEDED, country_field, decline_field, volume_field
+
+on = Handlers()
 
 
-class AnalyticsProjection:
+@on(payments.ChargeRequested)
+def _charge_requested(e: ProjectedEvent, p: payments.ChargeRequested, k: Keys) -> list[Op]:
+    key = k.analytics(e.tenant_id, e.day)
+    return [("HINCRBY", key, COUNT, "1"), ("HINCRBY", key, country_field(p.card.country or "unknown"), "1")]
+
+
+@on(payments.PaymentAuthorized)
+def _payment_authorized(e: ProjectedEvent, p: payments.PaymentAuthorized, k: Keys) -> list[Op]:
+    key = k.analytics(e.tenant_id, e.day)
+    return [("HINCRBY", key, SUCCEEDED, "1"), ("HINCRBY", key, volume_field(p.currency), str(p.amount))]
+
+
+@on(payments.PaymentDeclined)
+def _payment_declined(e: ProjectedEvent, p: payments.PaymentDeclined, k: Keys) -> list[Op]:
+    key = k.analytics(e.tenant_id, e.day)
+    reason = p.decline_code or p.failure_code or "unknown"
+    return [("HINCRBY", key, FAILED, "1"), ("HINCRBY", key, decline_field(reason), "1")]
+
+
+class AnalyticsProjection(Projection):
     name = "analytics"
-    key_patterns: tuple[str, ...] = ("an:*",)
-
-    def apply(self, e: ProjectedEvent, k: Keys) -> list[Op]:
-        d = e.data
-        key = k("an", e.tenant_id, e.day)
-        if e.event_type == "ChargeRequested":
-            country = (d.get("card") or {}).get("country") or "unknown"
-            return [("HINCRBY", key, "count", "1"), ("HINCRBY", key, f"country:{country}", "1")]
-        if e.event_type == "PaymentAuthorized":
-            return [("HINCRBY", key, "succeeded", "1"),
-                    ("HINCRBY", key, f"volume:{d.get('currency', '')}", str(int(d.get("amount", 0))))]
-        if e.event_type == "PaymentDeclined":
-            reason = d.get("decline_code") or d.get("failure_code") or "unknown"
-            return [("HINCRBY", key, "failed", "1"), ("HINCRBY", key, f"decline:{reason}", "1")]
-        return []
+    key_patterns = (PATTERNS.analytics("*", "*"),)
+    handlers = on

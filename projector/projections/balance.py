@@ -3,54 +3,48 @@ behind them, from the ledger's LedgerEntryPosted events: a balance is the sum of
 
 from __future__ import annotations
 
-from projector.projections.base import Keys, Op, ProjectedEvent, hset
+from ledgermesh.events.v1 import ledger_events_pb2 as ledger
 
-# Ledger entry type -> (Stripe balance transaction type, reporting category).
-TRANSACTION_TYPES: dict[str, tuple[str, str]] = {
-    "LEDGER_ENTRY_TYPE_CHARGE": ("charge", "charge"),
-    "LEDGER_ENTRY_TYPE_REFUND": ("refund", "refund"),
-    "LEDGER_ENTRY_TYPE_PAYOUT": ("payout", "payout"),
-    "LEDGER_ENTRY_TYPE_SETTLEMENT": ("settlement", "settlement"),
-    "LEDGER_ENTRY_TYPE_DISPUTE_RESERVE": ("adjustment", "dispute"),
-    "LEDGER_ENTRY_TYPE_DISPUTE_RELEASE": ("adjustment", "dispute_reversal"),
-    "LEDGER_ENTRY_TYPE_DISPUTE_LOSS": ("adjustment", "dispute"),
-}
+from projector.projections.base import Handlers, Op, Projection, hset, required, timestamp_text
+from readmodel.events import ProjectedEvent
+from readmodel.keys import PATTERNS, Keys
+from readmodel.ledger import (
+    OTHER_TRANSACTION,
+    TRANSACTION_AVAILABLE,
+    TRANSACTION_PENDING,
+    TRANSACTION_TYPES,
+    balance_field,
+    position_field,
+)
 
-BUCKETS = ("available", "pending", "reserved")
-
-
-def balance_field(currency: str, bucket: str) -> str:
-    return f"{currency}:{bucket}"
+on = Handlers()
 
 
-class BalanceProjection:
+@on(ledger.LedgerEntryPosted)
+def _entry_posted(e: ProjectedEvent, p: ledger.LedgerEntryPosted, k: Keys) -> list[Op]:
+    entry_id, account = required(p.entry_id, "entry_id"), p.account_id or e.tenant_id
+    kind, category = TRANSACTION_TYPES.get(p.type, OTHER_TRANSACTION)
+    balance_key = k.balance(account)
+    deltas = {"available": p.available_delta, "pending": p.pending_delta, "reserved": p.reserved_delta}
+    ops: list[Op] = [
+        ("HINCRBY", balance_key, balance_field(p.currency, bucket), str(delta)) for bucket, delta in deltas.items()
+    ]
+    ops.append(hset(balance_key, {position_field(p.currency): e.commit_position}))
+    ops.append(hset(k.balance_transaction(entry_id), {
+        "id": entry_id, "account_id": account, "amount": p.amount, "fee": p.fee,
+        "net": p.net, "currency": p.currency, "type": kind, "reporting_category": category,
+        "source": p.source_id, "status": TRANSACTION_PENDING if p.pending_delta > 0 else TRANSACTION_AVAILABLE,
+        "available_on": timestamp_text(p, "available_on"), "created_us": e.created_us,
+        "description": p.description, "position": e.commit_position,
+    }))
+    ops.append(("ZADD", k.account_balance_transactions(account), str(e.created_us), entry_id))
+    for settled in p.settled_entry_ids:
+        ops.append(("HSET", k.balance_transaction(settled), "status", TRANSACTION_AVAILABLE))
+    return ops
+
+
+class BalanceProjection(Projection):
     name = "balance"
-    # Glob patterns (after the prefix) of every key this projection owns; a rebuild replaces them.
-    key_patterns: tuple[str, ...] = ("bal:*", "txn:*", "acct:*:txns")
-
-    def apply(self, e: ProjectedEvent, k: Keys) -> list[Op]:
-        if e.event_type != "LedgerEntryPosted":
-            return []
-        d = e.data
-        account, currency, entry_id = d.get("account_id") or e.tenant_id, d.get("currency", ""), d["entry_id"]
-        entry_type = d.get("type", "LEDGER_ENTRY_TYPE_UNSPECIFIED")
-        kind, category = TRANSACTION_TYPES.get(entry_type, ("adjustment", "other"))
-        pending = int(d.get("pending_delta", 0))
-        balance_key = k("bal", account)
-        ops: list[Op] = [
-            ("HINCRBY", balance_key, balance_field(currency, bucket), str(int(d.get(f"{bucket}_delta", 0))))
-            for bucket in BUCKETS
-        ]
-        # Per currency: the account's ledger streams are independent, so no single field is last.
-        ops.append(hset(balance_key, {f"position:{currency}": e.commit_position}))
-        ops.append(hset(k("txn", entry_id), {
-            "id": entry_id, "account_id": account, "amount": d.get("amount", 0), "fee": d.get("fee", 0),
-            "net": d.get("net", 0), "currency": currency, "type": kind, "reporting_category": category,
-            "source": d.get("source_id", ""), "status": "pending" if pending > 0 else "available",
-            "available_on": d.get("available_on", ""), "created_us": e.created_us,
-            "description": d.get("description", ""), "position": e.commit_position,
-        }))
-        ops.append(("ZADD", k("acct", account, "txns"), str(e.created_us), entry_id))
-        for settled in d.get("settled_entry_ids", []):
-            ops.append(("HSET", k("txn", settled), "status", "available"))
-        return ops
+    key_patterns = (PATTERNS.balance("*"), PATTERNS.balance_transaction("*"),
+                    PATTERNS.account_balance_transactions("*"))
+    handlers = on

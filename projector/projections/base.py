@@ -1,81 +1,109 @@
-"""What a projection is: a pure function from one event to the Redis writes it causes.
+"""What a projection is: a pure function from one event to the Redis writes it causes, made of one
+handler per event type, registered for the event's generated message (`@on(ChargeRequested)`).
 
-A projection never reads Redis and never talks to the network; the adapter applies its writes in one
-atomic Lua call together with the projection's checkpoint, so a redelivered or replayed event
-changes nothing."""
+A handler receives the typed payload: a field the schema lacks is an AttributeError, so the event is
+retried and dead-lettered instead of being projected with a made-up default. A projection never reads
+Redis and never talks to the network; the adapter applies its writes in one atomic Lua call together
+with the projection's checkpoint, so a redelivered or replayed event changes nothing."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Protocol
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, TypeVar
+
+from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
+from google.protobuf.message import Message
+
+from readmodel.events import ProjectedEvent, event_messages
+from readmodel.keys import Keys
+from readmodel.values import text
 
 # One Redis command: name followed by its arguments, e.g. ("HSET", key, field, value).
 Op = tuple[str, ...]
 
+P = TypeVar("P", bound=Message)
+Handler = Callable[[ProjectedEvent, P, Keys], list[Op]]
 
-@dataclass(frozen=True)
-class ProjectedEvent:
-    event_id: str
-    event_type: str
-    aggregate_id: str
-    aggregate_type: str
-    aggregate_version: int
-    global_position: int
-    tenant_id: str
-    created_at: datetime
-    data: dict[str, Any]
-    metadata: dict[str, Any]
-    # Highest position of the event's transaction: what read models record for read-your-writes.
-    commit_position: int = 0
+class Handlers:
+    """A projection's handlers by event type. `@on(Message)` registers one for that event;
+    `@on.every` one that sees every event (before the event's own handler)."""
+
+    def __init__(self) -> None:
+        self._by_type: dict[str, Handler[Any]] = {}
+        self._every: list[Handler[Message]] = []
+
+    def __call__(self, payload: type[P]) -> Callable[[Handler[P]], Handler[P]]:
+        descriptor = payload.DESCRIPTOR
+        if event_messages().get(descriptor.name) is not payload:
+            raise TypeError(f"{descriptor.full_name} is not an event")
+
+        def register(handler: Handler[P]) -> Handler[P]:
+            if descriptor.name in self._by_type:
+                raise ValueError(f"two handlers for {descriptor.name}")
+            self._by_type[descriptor.name] = handler
+            return handler
+
+        return register
+
+    def every(self, handler: Handler[Message]) -> Handler[Message]:
+        self._every.append(handler)
+        return handler
 
     @property
-    def created_us(self) -> int:
-        return int(self.created_at.timestamp() * 1_000_000)
+    def event_types(self) -> frozenset[str]:
+        """The event types with a handler of their own."""
+        return frozenset(self._by_type)
 
-    @property
-    def day(self) -> str:
-        return self.created_at.strftime("%Y-%m-%d")
+    def handles(self, event_type: str) -> bool:
+        return bool(self._every) or event_type in self._by_type
 
-
-@dataclass(frozen=True)
-class Keys:
-    """Key names under one prefix; a rebuild writes under a new prefix and switches atomically."""
-
-    prefix: str
-
-    def __call__(self, *parts: str) -> str:
-        return self.prefix + ":".join(parts)
-
-
-class Projection(Protocol):
-    name: str
-    # Glob patterns (after the prefix) of the keys this projection owns; a rebuild replaces exactly these.
-    key_patterns: tuple[str, ...]
-
-    def apply(self, event: ProjectedEvent, keys: Keys) -> list[Op]: ...
+    def apply(self, event: ProjectedEvent, keys: Keys) -> list[Op]:
+        own = self._by_type.get(event.event_type)
+        if not self._every:
+            return own(event, event.payload, keys) if own is not None else []
+        ops: list[Op] = []
+        for handler in self._every:
+            ops += handler(event, event.payload, keys)
+        if own is not None:
+            ops += own(event, event.payload, keys)
+        return ops
 
 
-def hset(key: str, fields: dict[str, Any]) -> Op:
+class Projection:
+    """A read model: its name (consumer and checkpoint), the keys it owns (glob patterns after the
+    prefix, exactly what a rebuild replaces) and its handlers."""
+
+    name: ClassVar[str]
+    key_patterns: ClassVar[tuple[str, ...]]
+    handlers: ClassVar[Handlers]
+
+    def handles(self, event_type: str) -> bool:
+        return self.handlers.handles(event_type)
+
+    def apply(self, event: ProjectedEvent, keys: Keys) -> list[Op]:
+        return self.handlers.apply(event, keys)
+
+
+def hset(key: str, fields: Mapping[str, object]) -> Op:
     args: list[str] = ["HSET", key]
     for name, value in fields.items():
-        args += [name, _text(value)]
+        args += [name, text(value)]
     return tuple(args)
 
 
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    return str(value)
+def required(value: str, field: str) -> str:
+    """An id that names the object an event writes: absent (proto's "" default), the event cannot be
+    projected, so it is retried and dead-lettered like any failing event."""
+    if not value:
+        raise KeyError(f"the event has no {field}")
+    return value
 
 
-def event_record(event: ProjectedEvent) -> str:
-    """The event with its metadata as stored JSON; the query service turns it back into an envelope."""
-    return json.dumps({
-        "event_id": event.event_id, "event_type": event.event_type, "aggregate_id": event.aggregate_id,
-        "aggregate_type": event.aggregate_type, "aggregate_version": event.aggregate_version,
-        "global_position": event.global_position, "commit_position": event.commit_position,
-        "tenant_id": event.tenant_id, "occurred_at": event.created_at.isoformat(),
-        "data": event.data, "metadata": event.metadata,
-    }, sort_keys=True)
+def timestamp_text(payload: Message, field: str) -> str:
+    """A Timestamp field as protobuf's JSON mapping writes it; "" when the event has none."""
+    return str(getattr(payload, field).ToJsonString()) if payload.HasField(field) else ""
+
+
+def enum_text(enum: EnumTypeWrapper, value: int) -> str:
+    """An enum field's value name as the JSON mapping writes it; "" for the unspecified zero value."""
+    return enum.Name(value) if value else ""

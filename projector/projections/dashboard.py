@@ -3,32 +3,59 @@ PUBLISH runs inside the same Lua apply, so a redelivered event neither counts no
 
 from __future__ import annotations
 
-from projector.projections.base import Keys, Op, ProjectedEvent
+from ledgermesh.events.v1 import dispute_events_pb2 as disputes
+from ledgermesh.events.v1 import payment_events_pb2 as payments
+
+from projector.projections.base import Handlers, Op, Projection
+from readmodel.events import ProjectedEvent
+from readmodel.keys import PATTERNS, Keys
+from readmodel.reports import COUNT, FAILED, SUCCEEDED, refunded_field, volume_field
+
+on = Handlers()
 
 
-def dashboard_channel(keys: Keys, account_id: str) -> str:
-    return keys("dashboard", account_id)
+def _announced(e: ProjectedEvent, k: Keys, *ops: Op) -> list[Op]:
+    return [*ops, ("PUBLISH", k.dashboard_channel(e.tenant_id), e.event_type)]
 
 
-class DashboardProjection:
+@on(payments.ChargeRequested)
+def _charge_requested(e: ProjectedEvent, p: payments.ChargeRequested, k: Keys) -> list[Op]:
+    return _announced(e, k, ("HINCRBY", k.dashboard(e.tenant_id, e.day), COUNT, "1"))
+
+
+@on(payments.PaymentAuthorized)
+def _payment_authorized(e: ProjectedEvent, p: payments.PaymentAuthorized, k: Keys) -> list[Op]:
+    key = k.dashboard(e.tenant_id, e.day)
+    return _announced(e, k, ("HINCRBY", key, SUCCEEDED, "1"), ("HINCRBY", key, volume_field(p.currency), str(p.amount)))
+
+
+@on(payments.PaymentDeclined)
+def _payment_declined(e: ProjectedEvent, p: payments.PaymentDeclined, k: Keys) -> list[Op]:
+    return _announced(e, k, ("HINCRBY", k.dashboard(e.tenant_id, e.day), FAILED, "1"))
+
+
+@on(payments.RefundCreated)
+def _refund_created(e: ProjectedEvent, p: payments.RefundCreated, k: Keys) -> list[Op]:
+    return _announced(e, k, ("HINCRBY", k.dashboard(e.tenant_id, e.day), refunded_field(p.currency), str(p.amount)))
+
+
+# The recent charges the dashboard lists change without changing its totals.
+@on(payments.PaymentCaptured)
+def _payment_captured(e: ProjectedEvent, p: payments.PaymentCaptured, k: Keys) -> list[Op]:
+    return _announced(e, k)
+
+
+@on(payments.ChargeUpdated)
+def _charge_updated(e: ProjectedEvent, p: payments.ChargeUpdated, k: Keys) -> list[Op]:
+    return _announced(e, k)
+
+
+@on(disputes.DisputeCreated)
+def _dispute_created(e: ProjectedEvent, p: disputes.DisputeCreated, k: Keys) -> list[Op]:
+    return _announced(e, k)
+
+
+class DashboardProjection(Projection):
     name = "dashboard"
-    key_patterns: tuple[str, ...] = ("dash:*",)
-
-    def apply(self, e: ProjectedEvent, k: Keys) -> list[Op]:
-        d = e.data
-        key = k("dash", e.tenant_id, e.day)
-        if e.event_type == "ChargeRequested":
-            ops: list[Op] = [("HINCRBY", key, "count", "1")]
-        elif e.event_type == "PaymentAuthorized":
-            ops = [("HINCRBY", key, "succeeded", "1"),
-                   ("HINCRBY", key, f"volume:{d.get('currency', '')}", str(int(d.get("amount", 0))))]
-        elif e.event_type == "PaymentDeclined":
-            ops = [("HINCRBY", key, "failed", "1")]
-        elif e.event_type == "RefundCreated":
-            ops = [("HINCRBY", key, f"refunded:{d.get('currency', '')}", str(int(d.get("amount", 0))))]
-        elif e.event_type in ("PaymentCaptured", "ChargeUpdated", "DisputeCreated"):
-            ops = []
-        else:
-            return []
-        ops.append(("PUBLISH", dashboard_channel(k, e.tenant_id), e.event_type))
-        return ops
+    key_patterns = (PATTERNS.dashboard("*", "*"),)
+    handlers = on

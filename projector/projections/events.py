@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from projector.projections.base import Keys, Op, ProjectedEvent, event_record
+from google.protobuf.message import Message
+
+from projector.projections.base import Handlers, Op, Projection
+from readmodel.events import ProjectedEvent
+from readmodel.keys import PATTERNS, Keys
+
+on = Handlers()
 
 
-class EventsProjection:
+@on.every
+def _recorded(e: ProjectedEvent, _p: Message, k: Keys) -> list[Op]:
+    if not e.tenant_id:
+        return []
+    return [("SET", k.event(e.event_id), e.record),
+            ("ZADD", k.account_events(e.tenant_id), str(e.created_us), e.event_id)]
+
+
+class EventsProjection(Projection):
     name = "events"
-    key_patterns: tuple[str, ...] = ("event:*", "acct:*:events")
-
-    def apply(self, e: ProjectedEvent, k: Keys) -> list[Op]:
-        if not e.tenant_id:
-            return []
-        return [("SET", k("event", e.event_id), event_record(e)),
-                ("ZADD", k("acct", e.tenant_id, "events"), str(e.created_us), e.event_id)]
+    key_patterns = (PATTERNS.event("*"), PATTERNS.account_events("*"))
+    handlers = on

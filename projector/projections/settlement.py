@@ -3,31 +3,35 @@ gross and fees of captures, refunds, dispute debits (lost amount plus fee) and p
 
 from __future__ import annotations
 
-from projector.projections.base import Keys, Op, ProjectedEvent
+from ledgermesh.events.v1 import ledger_events_pb2 as ledger
+
+from projector.projections.base import Handlers, Op, Projection
+from readmodel.events import ProjectedEvent
+from readmodel.keys import PATTERNS, Keys
+from readmodel.reports import settlement_field
+
+on = Handlers()
 
 
-class SettlementProjection:
+@on(ledger.LedgerEntryPosted)
+def _entry_posted(e: ProjectedEvent, p: ledger.LedgerEntryPosted, k: Keys) -> list[Op]:
+    key = k.settlement(p.account_id or e.tenant_id, e.day)
+
+    def add(column: str, value: int) -> Op:
+        return ("HINCRBY", key, settlement_field(p.currency, column), str(value))
+
+    if p.type == ledger.LEDGER_ENTRY_TYPE_CHARGE:
+        return [add("gross", p.amount), add("fees", p.fee), add("charge_count", 1)]
+    if p.type == ledger.LEDGER_ENTRY_TYPE_REFUND:
+        return [add("refunds", -p.amount)]
+    if p.type == ledger.LEDGER_ENTRY_TYPE_DISPUTE_LOSS:
+        return [add("dispute_debits", -p.reserved_delta)]
+    if p.type == ledger.LEDGER_ENTRY_TYPE_PAYOUT:
+        return [add("payouts", -p.amount)]
+    return []
+
+
+class SettlementProjection(Projection):
     name = "settlement"
-    key_patterns: tuple[str, ...] = ("stl:*",)
-
-    def apply(self, e: ProjectedEvent, k: Keys) -> list[Op]:
-        if e.event_type != "LedgerEntryPosted":
-            return []
-        d = e.data
-        account, currency = d.get("account_id") or e.tenant_id, d.get("currency", "")
-        key = k("stl", account, e.day)
-        entry_type = d.get("type", "")
-        amount = int(d.get("amount", 0))
-
-        def add(column: str, value: int) -> Op:
-            return ("HINCRBY", key, f"{currency}:{column}", str(value))
-
-        if entry_type == "LEDGER_ENTRY_TYPE_CHARGE":
-            return [add("gross", amount), add("fees", int(d.get("fee", 0))), add("charge_count", 1)]
-        if entry_type == "LEDGER_ENTRY_TYPE_REFUND":
-            return [add("refunds", -amount)]
-        if entry_type == "LEDGER_ENTRY_TYPE_DISPUTE_LOSS":
-            return [add("dispute_debits", -int(d.get("reserved_delta", 0)))]
-        if entry_type == "LEDGER_ENTRY_TYPE_PAYOUT":
-            return [add("payouts", -amount)]
-        return []
+    key_patterns = (PATTERNS.settlement("*", "*"),)
+    handlers = on

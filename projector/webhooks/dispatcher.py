@@ -21,10 +21,10 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import FetchTimeoutError
 
-from gateway.stripe_shapes import objects
 from projector.webhooks.delivery import EndpointWorker
 from projector.webhooks.endpoints import EndpointDirectory
 from projector.webhooks.outbox import DeliveryOutbox
+from stripe_shapes import events
 
 log = logging.getLogger(__name__)
 
@@ -91,16 +91,16 @@ class WebhookDispatcher:
             # Not an event (the projections dead-letter such messages); there is nothing to deliver.
             log.warning("webhook dispatcher skipped a message that is not an EventEnvelope")
             return
-        if envelope.event_type not in objects.STRIPE_EVENT_TYPES or not envelope.tenant_id:
+        if envelope.event_type not in events.STRIPE_EVENT_TYPES or not envelope.tenant_id:
             return
-        stripe_type = objects.stripe_event_type(envelope.event_type)
+        stripe_type = events.stripe_event_type(envelope.event_type)
         occurred = envelope.occurred_at.ToDatetime(tzinfo=UTC)
         targets = [e.id for e in await self._directory.enabled_for(envelope.tenant_id)
                    if e.wants(stripe_type) and e.created_at <= occurred]
         if not targets:
             return
-        payload = json.dumps(objects.event(envelope), separators=(",", ":"))
-        await self._outbox.enqueue(targets, objects.event_id(envelope.event_id), payload)
+        payload = json.dumps(events.event(envelope), separators=(",", ":"))
+        await self._outbox.enqueue(targets, events.event_id(envelope.event_id), payload)
         for endpoint_id in targets:
             self._worker(endpoint_id).wake()
 

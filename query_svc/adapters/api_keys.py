@@ -13,7 +13,7 @@ class RedisKeyResolver:
         self._rm = read_models
 
     async def account_for(self, key_hash: str) -> str | None:
-        key = self._rm.keys("apikey", key_hash)
+        key = self._rm.keys.api_key(key_hash)
         found: str | None = None
 
         async def probe() -> bool:

@@ -2,30 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import grpc
-from ledgermesh.payments.v1 import charge_pb2
 from ledgermesh.query.v1 import query_service_pb2 as q
 
 from query_svc.adapters.pages import CursorMissing, PageRequest
-from query_svc.adapters.read_models import (
-    _DISPUTE_STATUS,
-    dispute_from_hash,
-    payout_from_hash,
-    refund_from_hash,
-)
 from query_svc.api.common import ReadSide, account, not_found, page_of
-
-_CHARGE_STATUS = {"succeeded": charge_pb2.CHARGE_STATUS_SUCCEEDED, "failed": charge_pb2.CHARGE_STATUS_FAILED,
-                  "pending": charge_pb2.CHARGE_STATUS_PENDING}
+from readmodel.accounts import payout_from_hash
+from readmodel.charges import CHARGE_STATUSES, refund_from_hash
+from readmodel.disputes import DISPUTE_STATUSES, OPEN, dispute_from_hash
 
 
 def charge_filter(request: q.ListChargesRequest):  # type: ignore[no-untyped-def]
     """The predicate of ListCharges' filters, or None when there are none."""
     checks = []
     if request.status:
-        status = _CHARGE_STATUS.get(request.status, -1)
+        status = CHARGE_STATUSES.get(request.status, -1)
         checks.append(lambda c: c.status == status)
     if request.HasField("amount_gte"):
         checks.append(lambda c: c.amount >= request.amount_gte)
@@ -55,7 +48,7 @@ class ChargeQueries(ReadSide):
 
     async def ListCharges(self, request: q.ListChargesRequest, context: grpc.aio.ServicerContext) -> q.ListChargesResponse:
         acct = account()
-        index = self.rm.keys("acct", acct, "charges")
+        index = self.rm.keys.account_charges(acct)
         keep = charge_filter(request)
 
         async def load(ids: Sequence[str]) -> list[object | None]:
@@ -73,7 +66,7 @@ class ChargeQueries(ReadSide):
         return q.ListChargesResponse(charges=charges, has_more=has_more)
 
     async def GetRefund(self, request: q.GetRefundRequest, context: grpc.aio.ServicerContext) -> q.GetRefundResponse:
-        h = await self.rm.owned(self.rm.keys("refund", request.refund_id), account(), request.min_position)
+        h = await self.rm.owned(self.rm.keys.refund(request.refund_id), account(), request.min_position)
         if h is None:
             await not_found(context, "refund", request.refund_id)
         return q.GetRefundResponse(refund=refund_from_hash(h))  # type: ignore[arg-type]
@@ -81,50 +74,50 @@ class ChargeQueries(ReadSide):
     async def ListRefunds(self, request: q.ListRefundsRequest, context: grpc.aio.ServicerContext) -> q.ListRefundsResponse:
         acct = account()
         if request.charge_id:
-            charge = await self.rm.redis.hget(self.rm.keys("charge", request.charge_id), "account_id")
+            charge = await self.rm.redis.hget(self.rm.keys.charge(request.charge_id), "account_id")
             if charge != acct:
                 return q.ListRefundsResponse()
-            index = self.rm.keys("charge", request.charge_id, "refunds")
+            index = self.rm.keys.charge_refunds(request.charge_id)
         else:
-            index = self.rm.keys("acct", acct, "refunds")
-        found, has_more = await self._owned_page("refund", index, page_of(request.page))
+            index = self.rm.keys.account_refunds(acct)
+        found, has_more = await self._owned_page(self.rm.keys.refund, index, page_of(request.page))
         return q.ListRefundsResponse(refunds=[refund_from_hash(h) for h in found], has_more=has_more)
 
     async def GetDispute(self, request: q.GetDisputeRequest, context: grpc.aio.ServicerContext) -> q.GetDisputeResponse:
-        h = await self.rm.owned(self.rm.keys("dispute", request.dispute_id), account(), request.min_position)
+        h = await self.rm.owned(self.rm.keys.dispute(request.dispute_id), account(), request.min_position)
         if h is None:
             await not_found(context, "dispute", request.dispute_id)
         return q.GetDisputeResponse(dispute=dispute_from_hash(h))  # type: ignore[arg-type]
 
     async def ListDisputes(self, request: q.ListDisputesRequest, context: grpc.aio.ServicerContext) -> q.ListDisputesResponse:
-        index = self.rm.keys("acct", account(), "disputes")
-        wanted = {"needs_response", "under_review"} if request.status == "open" else {request.status}
-        keep = (lambda h: h.get("status") in wanted) if wanted & set(_DISPUTE_STATUS) else None
-        found, has_more = await self._owned_page("dispute", index, page_of(request.page), keep)
+        index = self.rm.keys.account_disputes(account())
+        wanted = OPEN if request.status == "open" else {request.status}
+        keep = (lambda h: h.get("status") in wanted) if wanted & set(DISPUTE_STATUSES) else None
+        found, has_more = await self._owned_page(self.rm.keys.dispute, index, page_of(request.page), keep)
         return q.ListDisputesResponse(disputes=[dispute_from_hash(h) for h in found], has_more=has_more)
 
     async def GetPayout(self, request: q.GetPayoutRequest, context: grpc.aio.ServicerContext) -> q.GetPayoutResponse:
-        h = await self.rm.owned(self.rm.keys("payout", request.payout_id), account(), request.min_position)
+        h = await self.rm.owned(self.rm.keys.payout(request.payout_id), account(), request.min_position)
         if h is None:
             await not_found(context, "payout", request.payout_id)
         return q.GetPayoutResponse(payout=payout_from_hash(h))  # type: ignore[arg-type]
 
     async def ListPayouts(self, request: q.ListPayoutsRequest, context: grpc.aio.ServicerContext) -> q.ListPayoutsResponse:
-        index = self.rm.keys("acct", account(), "payouts")
-        found, has_more = await self._owned_page("payout", index, page_of(request.page))
+        index = self.rm.keys.account_payouts(account())
+        found, has_more = await self._owned_page(self.rm.keys.payout, index, page_of(request.page))
         return q.ListPayoutsResponse(payouts=[payout_from_hash(h) for h in found], has_more=has_more)
 
-    async def _owned_page(self, kind: str, index: str, page: PageRequest, keep=None):  # type: ignore[no-untyped-def]
-        """A page of the caller's hashes of `kind` from `index`, optionally filtered on the raw hash."""
+    async def _owned_page(self, key_of: Callable[[str], str], index: str, page: PageRequest, keep=None):  # type: ignore[no-untyped-def]
+        """A page of the caller's hashes (named by `key_of(id)`) from `index`, optionally filtered on the raw hash."""
         acct = account()
 
         async def load(ids: Sequence[str]) -> list[object | None]:
-            return list(await self.rm.owned_many(kind, acct, list(ids)))
+            return list(await self.rm.owned_many(key_of, acct, list(ids)))
 
         try:
             if keep is None:
                 ids, has_more = await self.rm.pager.ids(index, page)
-                return [h for h in await self.rm.owned_many(kind, acct, ids) if h is not None], has_more
+                return [h for h in await self.rm.owned_many(key_of, acct, ids) if h is not None], has_more
             return await self.rm.pager.matching(index, page, load, keep)
         except CursorMissing:
             return [], False

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
-
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 from ledgermesh.query.v1 import query_service_pb2 as q
 
-from projector.projections import all_projections
 from query_svc.adapters.pages import CursorMissing
-from query_svc.adapters.read_models import envelope_from_record, timestamp_us
 from query_svc.api.common import ReadSide, account, not_found, page_of
+from readmodel.events import envelope_from_record
+from readmodel.keys import PROJECTION_NAMES
+from readmodel.reports import suspicious_activity_from_hashes
 
 MAX_AUDIT_EVENTS = 10_000
 
@@ -19,7 +18,7 @@ MAX_AUDIT_EVENTS = 10_000
 class ComplianceQueries(ReadSide):
     async def GetAuditTrail(self, request: q.GetAuditTrailRequest, context: grpc.aio.ServicerContext) -> q.GetAuditTrailResponse:
         acct = account()
-        raws = await self.rm.redis.zrange(self.rm.keys("audit", request.object_id), 0, MAX_AUDIT_EVENTS - 1)
+        raws = await self.rm.redis.zrange(self.rm.keys.audit_trail(request.object_id), 0, MAX_AUDIT_EVENTS - 1)
         events = [envelope_from_record(str(r)) for r in raws]
         # The account's own trail is its stream; any other object must belong to the caller.
         if not events or any(e.tenant_id != acct for e in events):
@@ -31,30 +30,23 @@ class ComplianceQueries(ReadSide):
     ) -> q.ListSuspiciousActivityResponse:
         acct = account()
         try:
-            ids, has_more = await self.rm.pager.ids(self.rm.keys("susp", "acct", acct), page_of(request.page))
+            ids, has_more = await self.rm.pager.ids(self.rm.keys.account_suspicious_charges(acct), page_of(request.page))
         except CursorMissing:
             return q.ListSuspiciousActivityResponse()
-        flagged = await self.rm.hashes([self.rm.keys("susp", i) for i in ids])
-        # Amount and currency come from the charge itself (the charges read model).
-        charges = await self.rm.hashes([self.rm.keys("charge", i) for i in ids])
-        items = [
-            q.SuspiciousActivity(
-                charge_id=h["charge_id"], decision=h.get("decision", ""), risk_score=int(h.get("risk_score", 0)),
-                rules_triggered=json.loads(h.get("rules") or "[]"), created=timestamp_us(h.get("created_us")),
-                amount=int(c.get("amount", 0)), currency=c.get("currency", ""),
-            )
-            for h, c in zip(flagged, charges, strict=True) if h.get("account_id") == acct
-        ]
+        flagged = await self.rm.hashes([self.rm.keys.suspicious_charge(i) for i in ids])
+        charges = await self.rm.hashes([self.rm.keys.charge(i) for i in ids])
+        items = [suspicious_activity_from_hashes(h, c)
+                 for h, c in zip(flagged, charges, strict=True) if h.get("account_id") == acct]
         return q.ListSuspiciousActivityResponse(items=items, has_more=has_more)
 
     async def GetProjectionStatus(
         self, request: q.GetProjectionStatusRequest, context: grpc.aio.ServicerContext
     ) -> q.GetProjectionStatusResponse:
-        names = [p.name for p in all_projections()]
+        names = PROJECTION_NAMES
         pipe = self.rm.redis.pipeline(transaction=False)
         for name in names:
-            pipe.hgetall(self.rm.keys("proj", name, "stats"))
-            pipe.llen(self.rm.keys("dlq", name))
+            pipe.hgetall(self.rm.keys.projection_stats(name))
+            pipe.llen(self.rm.keys.dead_letters(name))
         raw = await pipe.execute()
         statuses = []
         for name, stats, dead in zip(names, raw[::2], raw[1::2], strict=True):

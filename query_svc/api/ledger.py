@@ -9,13 +9,10 @@ from ledgermesh.events.v1 import envelope_pb2
 from ledgermesh.query.v1 import query_service_pb2 as q
 
 from query_svc.adapters.pages import CursorMissing
-from query_svc.adapters.read_models import (
-    account_from_hash,
-    balance_from_hash,
-    balance_transaction_from_hash,
-    envelope_from_record,
-)
 from query_svc.api.common import ReadSide, account, not_found, page_of
+from readmodel.accounts import account_from_hash
+from readmodel.events import envelope_from_record
+from readmodel.ledger import balance_from_hash, balance_position, balance_transaction_from_hash
 
 
 class LedgerQueries(ReadSide):
@@ -23,20 +20,19 @@ class LedgerQueries(ReadSide):
         acct = account()
         if request.account_id and request.account_id != acct:
             await not_found(context, "account", request.account_id)
-        h = await self.rm.hash_at(self.rm.keys("account", acct), request.min_position)
+        h = await self.rm.hash_at(self.rm.keys.account(acct), request.min_position)
         if not h or "id" not in h:
             await not_found(context, "account", acct)
         return q.GetAccountResponse(account=account_from_hash(h))
 
     async def GetBalance(self, request: q.GetBalanceRequest, context: grpc.aio.ServicerContext) -> q.GetBalanceResponse:
-        key = self.rm.keys("bal", account())
+        key = self.rm.keys.balance(account())
         found: dict[str, str] = {}
 
         async def probe() -> bool:
             nonlocal found
             found = await self.rm.redis.hgetall(key)  # type: ignore[assignment] # decode_responses
-            positions = [int(v) for name, v in found.items() if name.startswith("position:")]
-            return max(positions, default=0) >= request.min_position
+            return balance_position(found) >= request.min_position
 
         if request.min_position > 0:
             await self.rm.wait_until(probe)
@@ -47,7 +43,7 @@ class LedgerQueries(ReadSide):
     async def GetBalanceTransaction(
         self, request: q.GetBalanceTransactionRequest, context: grpc.aio.ServicerContext
     ) -> q.GetBalanceTransactionResponse:
-        h = await self.rm.owned(self.rm.keys("txn", request.balance_transaction_id), account())
+        h = await self.rm.owned(self.rm.keys.balance_transaction(request.balance_transaction_id), account())
         if h is None:
             await not_found(context, "balance transaction", request.balance_transaction_id)
         return q.GetBalanceTransactionResponse(balance_transaction=balance_transaction_from_hash(h))  # type: ignore[arg-type]
@@ -56,16 +52,16 @@ class LedgerQueries(ReadSide):
         self, request: q.ListBalanceTransactionsRequest, context: grpc.aio.ServicerContext
     ) -> q.ListBalanceTransactionsResponse:
         acct = account()
-        index = self.rm.keys("acct", acct, "txns")
+        index = self.rm.keys.account_balance_transactions(acct)
         page = page_of(request.page)
         kind, source = request.type, request.source
         try:
             if not kind and not source:
                 ids, has_more = await self.rm.pager.ids(index, page)
-                found = [h for h in await self.rm.owned_many("txn", acct, ids) if h is not None]
+                found = [h for h in await self.rm.owned_many(self.rm.keys.balance_transaction, acct, ids) if h is not None]
             else:
                 async def load(ids: Sequence[str]) -> list[object | None]:
-                    return list(await self.rm.owned_many("txn", acct, list(ids)))
+                    return list(await self.rm.owned_many(self.rm.keys.balance_transaction, acct, list(ids)))
 
                 def keep(h: object) -> bool:
                     assert isinstance(h, dict)
@@ -78,7 +74,7 @@ class LedgerQueries(ReadSide):
             balance_transactions=[balance_transaction_from_hash(h) for h in found], has_more=has_more)
 
     async def GetEvent(self, request: q.GetEventRequest, context: grpc.aio.ServicerContext) -> q.GetEventResponse:
-        raw = await self.rm.redis.get(self.rm.keys("event", request.event_id))
+        raw = await self.rm.redis.get(self.rm.keys.event(request.event_id))
         envelope = envelope_from_record(str(raw)) if raw else None
         if envelope is None or envelope.tenant_id != account():
             await not_found(context, "event", request.event_id)
@@ -86,11 +82,11 @@ class LedgerQueries(ReadSide):
 
     async def ListEvents(self, request: q.ListEventsRequest, context: grpc.aio.ServicerContext) -> q.ListEventsResponse:
         acct = account()
-        index = self.rm.keys("acct", acct, "events")
+        index = self.rm.keys.account_events(acct)
         wanted = request.type
 
         async def load(ids: Sequence[str]) -> list[object | None]:
-            raws = await self.rm.strings([self.rm.keys("event", i) for i in ids])
+            raws = await self.rm.strings([self.rm.keys.event(i) for i in ids])
             return [envelope_from_record(r) if r else None for r in raws]
 
         try:

@@ -7,24 +7,14 @@ from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 
 import grpc
-from ledgermesh.accounts.v1 import account_pb2
 from ledgermesh.query.v1 import query_service_pb2 as q
 
-from projector.projections.dashboard import dashboard_channel
 from query_svc.adapters.pages import PageRequest
 from query_svc.api.common import ReadSide, account, invalid
+from readmodel.reports import analytics_day_from_hash, dashboard_from_hash, settlement_rows_from_hash
 
 MAX_REPORT_DAYS = 366
 RECENT_CHARGES = 10
-
-
-def _amounts(h: dict[str, str], prefix: str) -> list[account_pb2.BalanceAmount]:
-    return [account_pb2.BalanceAmount(amount=int(v), currency=name[len(prefix):])
-            for name, v in sorted(h.items()) if name.startswith(prefix)]
-
-
-def _rate_bps(succeeded: int, count: int) -> int:
-    return round(succeeded * 10_000 / count) if count else 0
 
 
 def today() -> str:
@@ -49,15 +39,9 @@ def day_range(start: str, end: str) -> list[str]:
 class ReportQueries(ReadSide):
     async def dashboard(self, acct: str) -> q.Dashboard:
         day = today()
-        h: dict[str, str] = await self.rm.redis.hgetall(self.rm.keys("dash", acct, day))  # type: ignore[assignment]
-        count, succeeded = int(h.get("count", 0)), int(h.get("succeeded", 0))
-        ids, _ = await self.rm.pager.ids(self.rm.keys("acct", acct, "charges"), PageRequest(limit=RECENT_CHARGES))
-        recent = [c for c in await self.rm.charges(acct, ids) if c is not None]
-        return q.Dashboard(
-            day=day, volume=_amounts(h, "volume:"), charge_count=count, succeeded_count=succeeded,
-            failed_count=int(h.get("failed", 0)), success_rate_bps=_rate_bps(succeeded, count),
-            recent_charges=recent, refunded=_amounts(h, "refunded:"),
-        )
+        h: dict[str, str] = await self.rm.redis.hgetall(self.rm.keys.dashboard(acct, day))  # type: ignore[assignment]
+        ids, _ = await self.rm.pager.ids(self.rm.keys.account_charges(acct), PageRequest(limit=RECENT_CHARGES))
+        return dashboard_from_hash(day, h, [c for c in await self.rm.charges(acct, ids) if c is not None])
 
     async def GetDashboard(self, request: q.GetDashboardRequest, context: grpc.aio.ServicerContext) -> q.GetDashboardResponse:
         return q.GetDashboardResponse(dashboard=await self.dashboard(account()))
@@ -69,7 +53,7 @@ class ReportQueries(ReadSide):
         changes is coalesced into one update."""
         acct = account()
         pubsub = self.rm.redis.pubsub()
-        await pubsub.subscribe(dashboard_channel(self.rm.keys, acct))
+        await pubsub.subscribe(self.rm.keys.dashboard_channel(acct))
         try:
             yield q.WatchDashboardResponse(dashboard=await self.dashboard(acct))
             while True:
@@ -95,19 +79,8 @@ class ReportQueries(ReadSide):
             raise
         acct = account()
         rows: list[q.SettlementRow] = []
-        for day, h in zip(days, await self.rm.hashes([self.rm.keys("stl", acct, d) for d in days]), strict=True):
-            by_currency: dict[str, dict[str, int]] = {}
-            for name, value in h.items():
-                currency, _, column = name.partition(":")
-                by_currency.setdefault(currency, {})[column] = int(value)
-            for currency in sorted(by_currency):
-                c = by_currency[currency]
-                gross, fees, refunds, disputes = c.get("gross", 0), c.get("fees", 0), c.get("refunds", 0), c.get("dispute_debits", 0)
-                rows.append(q.SettlementRow(
-                    day=day, currency=currency, gross=gross, fees=fees, refunds=refunds, dispute_debits=disputes,
-                    net=gross - fees - refunds - disputes, payouts=c.get("payouts", 0),
-                    charge_count=c.get("charge_count", 0),
-                ))
+        for day, h in zip(days, await self.rm.hashes([self.rm.keys.settlement(acct, d) for d in days]), strict=True):
+            rows += settlement_rows_from_hash(day, h)
         return q.GetSettlementReportResponse(rows=rows)
 
     async def GetAnalytics(self, request: q.GetAnalyticsRequest, context: grpc.aio.ServicerContext) -> q.GetAnalyticsResponse:
@@ -117,13 +90,6 @@ class ReportQueries(ReadSide):
             await invalid(context, "DAY_RANGE_INVALID", str(exc), "start_day")
             raise
         acct = account()
-        result: list[q.AnalyticsDay] = []
-        for day, h in zip(days, await self.rm.hashes([self.rm.keys("an", acct, d) for d in days]), strict=True):
-            count, succeeded = int(h.get("count", 0)), int(h.get("succeeded", 0))
-            result.append(q.AnalyticsDay(
-                day=day, volume=_amounts(h, "volume:"), count=count, succeeded=succeeded,
-                success_rate_bps=_rate_bps(succeeded, count),
-                decline_reasons={n[len("decline:"):]: int(v) for n, v in h.items() if n.startswith("decline:")},
-                card_countries={n[len("country:"):]: int(v) for n, v in h.items() if n.startswith("country:")},
-            ))
+        hashes = await self.rm.hashes([self.rm.keys.analytics(acct, d) for d in days])
+        result = [analytics_day_from_hash(day, h) for day, h in zip(days, hashes, strict=True)]
         return q.GetAnalyticsResponse(days=result)

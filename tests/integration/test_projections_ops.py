@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+from composition.app import Infrastructure
 from ledgermesh.events.v1 import envelope_pb2, payment_events_pb2
 from ledgermesh.payments.v1 import payment_service_pb2 as pay
 from nats.js.errors import NotFoundError
 
+from projector import keyspace
 from projector.dead_letters import dead_letters, replay_dead_letters
 from projector.projections import all_projections, projection_named
 from projector.rebuild import EventFilter, LogReplayer, parse_where, rebuild, rebuild_many, replay
@@ -116,6 +118,8 @@ async def test_a_rebuild_repairs_a_corrupted_read_model_and_the_dry_run_shows_th
 
     dry = await rebuild(stack.infra.store, redis, stack.prefix, charges, dry_run=True)
     assert (dry.diff.changed, dry.diff.only_new, dry.diff.only_live) == (1, 1, 1), dry.diff.examples
+    changed = next(line for line in dry.diff.examples if line.startswith("~ "))
+    assert f"charge:{charge_ids[0]}: live ('hash'" in changed and "rebuilt ('hash'" in changed
     assert await redis.hget(f"{stack.prefix}charge:{charge_ids[0]}", "amount") == "1"
 
     await rebuild(stack.infra.store, redis, stack.prefix, charges)
@@ -234,3 +238,25 @@ async def test_reconciliation_reports_an_injected_corruption_with_its_ledger_ent
     assert {e.entry_id for e in difference.entries} == set(entries)
     assert lost["entry_id"] in str(difference) and "missing from the read model" in str(difference)
     assert json.dumps(difference.expected) != json.dumps(difference.actual)
+
+
+async def test_key_digests_tell_equal_read_models_from_different_ones(infra: Infrastructure) -> None:
+    redis, p = infra.redis, infra.settings.redis_prefix
+    await redis.hset(f"{p}a:h", mapping={"x": "1", "y": "2"})
+    await redis.hset(f"{p}b:h", mapping={"y": "2", "x": "1"})  # the same hash, written in another order
+    await redis.hset(f"{p}c:h", mapping={"x": "1", "y": "3"})
+    await redis.zadd(f"{p}a:z", {"m1": 1.5, "m2": 1796123734027248})
+    await redis.zadd(f"{p}b:z", {"m2": 1796123734027248, "m1": 1.5})
+    await redis.zadd(f"{p}c:z", {"m1": 1.5, "m2": 1796123734027249})
+    await redis.sadd(f"{p}a:s", "q", "r")
+    await redis.sadd(f"{p}b:s", "r", "q")
+    await redis.set(f"{p}a:t", "1:x,2")
+    await redis.set(f"{p}b:t", "1:x,2")
+    await redis.set(f"{p}c:t", "1:x")
+
+    a = await keyspace.digests(redis, [f"{p}a:{k}" for k in ("h", "z", "s", "t")])
+    b = await keyspace.digests(redis, [f"{p}b:{k}" for k in ("h", "z", "s", "t")])
+    c = await keyspace.digests(redis, [f"{p}c:{k}" for k in ("h", "z", "t", "missing")])
+    assert a == b
+    assert all(x != y for x, y in zip([a[0], a[1], a[3]], c[:3], strict=True))
+    assert c[3] == "" and a[0].startswith("hash:") and a[1].startswith("zset:")

@@ -13,15 +13,15 @@ import pytest
 import stripe
 from ledgermesh.events.v1 import envelope_pb2, payment_events_pb2
 
+from gateway.errors import StripeError, card_declined, from_rpc_error
+from gateway.forms import parse_nested
 from gateway.rate_limit import TokenBuckets, retry_after_header
 from gateway.routes.reports import parse_period, to_csv
-from gateway.stripe_shapes import objects
-from gateway.stripe_shapes.errors import StripeError, card_declined, from_rpc_error
-from gateway.stripe_shapes.forms import parse_nested
 from projector.webhooks.delivery import EndpointWorker
 from projector.webhooks.endpoints import Endpoint
 from projector.webhooks.outbox import PendingDelivery
 from projector.webhooks.signing import signature_header
+from stripe_shapes import events, objects
 from support import webhook_urls
 from support.errors import status_with_reason
 
@@ -193,8 +193,8 @@ def test_a_log_event_is_shown_as_a_stripe_event_with_numeric_amounts() -> None:
                                           event_type="PaymentAuthorized", aggregate_type="Charge",
                                           aggregate_id="ch_1", tenant_id="acct_1")
     envelope.payload.Pack(payment_events_pb2.PaymentAuthorized(charge_id="ch_1", amount=2000, currency="usd"))
-    shaped = objects.event(envelope)
+    shaped = events.event(envelope)
     assert shaped["id"] == "evt_6f1c2a513a5e4a0e9b7e1f2d3c4b5a69" and shaped["type"] == "charge.succeeded"
     assert shaped["data"]["object"] == {"id": "ch_1", "object": "charge", "charge_id": "ch_1", "amount": 2000,
                                         "currency": "usd"}
-    assert objects.envelope_id(shaped["id"]) == envelope.event_id
+    assert events.envelope_id(shaped["id"]) == envelope.event_id

@@ -9,19 +9,20 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from projector.projections.balance import BalanceProjection
-from projector.projections.base import Keys, ProjectedEvent
 from projector.projections.compliance import ComplianceProjection
 from projector.projections.dashboard import DashboardProjection
 from projector.projections.settlement import SettlementProjection
+from readmodel.events import ProjectedEvent
+from readmodel.keys import Keys
+from tests.unit.projected import projected
 
 KEYS = Keys("p:")
 AT = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
 
 def _event(event_type: str, data: dict[str, Any], aggregate_id: str = "ch_1", position: int = 7) -> ProjectedEvent:
-    return ProjectedEvent(event_id=f"e{position}", event_type=event_type, aggregate_id=aggregate_id,
-                          aggregate_type="Charge", aggregate_version=1, global_position=position, tenant_id="acct_1",
-                          created_at=AT, data=data, metadata={}, commit_position=position)
+    return projected(event_type, data, aggregate_id=aggregate_id, aggregate_type="Charge", position=position,
+                     tenant_id="acct_1", created_at=AT)
 
 
 def _entry(entry_type: str, **fields: int | str) -> ProjectedEvent:
@@ -78,7 +79,7 @@ def test_a_velocity_hit_that_was_allowed_is_still_suspicious_activity() -> None:
     ops = ComplianceProjection().apply(_event("FraudCheckCompleted", {
         "charge_id": "ch_1", "risk_score": 40, "decision": "FRAUD_DECISION_ALLOW", "rules_triggered": ["card_velocity"]},
         position=9), KEYS)
-    assert ("ZADD", "p:susp:acct:acct_1", str(_event("X", {}).created_us), "ch_1") in ops
+    assert ("ZADD", "p:susp:acct:acct_1", str(_event("FraudCheckCompleted", {}).created_us), "ch_1") in ops
     flagged = next(op for op in ops if op[:2] == ("HSET", "p:susp:ch_1"))
     assert dict(zip(flagged[2::2], flagged[3::2], strict=True))["decision"] == "velocity"
     audit = next(op for op in ops if op[1] == "p:audit:ch_1")

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from ledgermesh.accounts.v1 import account_pb2
 from ledgermesh.disputes.v1 import dispute_pb2
-from ledgermesh.events.v1 import envelope_pb2
 from ledgermesh.payments.v1 import charge_pb2
-
-from eventcodec.codec import payload_json, unpack_payload
 
 API_VERSION = "2024-06-20"
 
@@ -255,71 +251,3 @@ def webhook_endpoint(w: account_pb2.WebhookEndpoint) -> dict[str, Any]:
     if w.secret:
         shaped["secret"] = w.secret
     return shaped
-
-
-# Internal event type -> Stripe event type; events not listed are shown as "ledgermesh.<Type>".
-STRIPE_EVENT_TYPES = {
-    "ChargeRequested": "charge.pending",
-    "PaymentAuthorized": "charge.succeeded",
-    "PaymentDeclined": "charge.failed",
-    "PaymentCaptured": "charge.captured",
-    "AuthorizationExpired": "charge.expired",
-    "ChargeUpdated": "charge.updated",
-    "RefundCreated": "charge.refunded",
-    "DisputeCreated": "charge.dispute.created",
-    "EvidenceSubmitted": "charge.dispute.updated",
-    "DisputeResolved": "charge.dispute.closed",
-    "AccountOnboarded": "account.created",
-    "KYCProcessStarted": "account.updated",
-    "KYCProcessCompleted": "account.updated",
-    "PayoutCreated": "payout.created",
-    "LedgerEntryPosted": "balance.available",
-}
-
-_EVENT_OBJECTS = {"Charge": "charge", "Dispute": "dispute", "Account": "account", "Ledger": "balance"}
-
-
-def stripe_event_type(event_type: str) -> str:
-    return STRIPE_EVENT_TYPES.get(event_type, f"ledgermesh.{event_type}")
-
-
-def event_id(envelope_id: str) -> str:
-    try:
-        return "evt_" + uuid.UUID(envelope_id).hex
-    except ValueError:
-        return envelope_id if envelope_id.startswith("evt_") else "evt_" + envelope_id
-
-
-def envelope_id(stripe_id: str) -> str:
-    """The log's event id (a UUID) behind a Stripe `evt_` id; unknown shapes pass through."""
-    raw = stripe_id.removeprefix("evt_")
-    try:
-        return str(uuid.UUID(raw))
-    except ValueError:
-        return stripe_id
-
-
-def event_payload(e: envelope_pb2.EventEnvelope) -> dict[str, Any]:
-    """The domain event's fields as JSON (int64 as numbers); a payload of an unknown type stays empty."""
-    try:
-        return payload_json(unpack_payload(e))
-    except (KeyError, ValueError):
-        return {}
-
-
-def event(e: envelope_pb2.EventEnvelope) -> dict[str, Any]:
-    payload = event_payload(e)
-    data_object = {"id": e.aggregate_id, "object": _EVENT_OBJECTS.get(e.aggregate_type, e.aggregate_type.lower()),
-                   **payload}
-    return {
-        "id": event_id(e.event_id),
-        "object": "event",
-        "account": e.tenant_id or None,
-        "api_version": API_VERSION,
-        "created": unix(e.occurred_at),
-        "data": {"object": data_object},
-        "livemode": False,
-        "pending_webhooks": 0,
-        "request": {"id": e.metadata.request_id or None, "idempotency_key": None},
-        "type": stripe_event_type(e.event_type),
-    }

@@ -12,9 +12,10 @@ from composition.cli_readside import cli_settings, open_read_side
 from composition.cli_rebuild import as_of
 from composition.subcommand import Subcommand
 from projector import keyspace
-from projector.projections.balance import BUCKETS, BalanceProjection
-from projector.projections.base import Keys
+from projector.projections.balance import BalanceProjection
 from projector.rebuild import rebuild_as_of
+from readmodel.keys import Keys
+from readmodel.ledger import BUCKETS, balance_sums
 
 
 def _configure(parser: argparse.ArgumentParser) -> None:
@@ -31,11 +32,11 @@ async def _balance(args: argparse.Namespace) -> int:
         target, results = await rebuild_as_of(side.store, side.redis, side.prefix, [projection],
                                               args.as_of.event_filter(tenant_id=args.account))
         try:
-            fields = await side.redis.hgetall(Keys(target)("bal", args.account))
+            fields = await side.redis.hgetall(Keys(target).balance(args.account))
         finally:
             await keyspace.delete_prefix(side.redis, target, projection)
-    currencies = sorted({name.split(":")[0] for name in fields if name.split(":")[-1] in BUCKETS})
-    balances = {c: {bucket: int(fields.get(f"{c}:{bucket}", 0)) for bucket in BUCKETS} for c in currencies}
+    sums = balance_sums(fields)
+    balances = {c: {bucket: sums.get((c, bucket), 0) for bucket in BUCKETS} for c in sorted({c for c, _ in sums})}
     print(json.dumps({"account": args.account, "as_of": str(args.as_of),
                       "events": results[projection.name].events, "balances": balances}, indent=2))
     return 0

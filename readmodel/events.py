@@ -7,19 +7,14 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache, cached_property
+from functools import cached_property
 from typing import Any
 
 from google.protobuf import json_format
 from google.protobuf.message import Message
-from ledgermesh.events.v1 import (
-    account_events_pb2,
-    dispute_events_pb2,
-    envelope_pb2,
-    ledger_events_pb2,
-    payment_events_pb2,
-)
+from ledgermesh.events.v1 import envelope_pb2
 
+from eventcodec.codec import payload_classes, payload_message
 from readmodel.values import micros
 
 
@@ -64,16 +59,6 @@ class ProjectedEvent:
         }, sort_keys=True)
 
 
-@cache
-def event_messages() -> dict[str, type[Message]]:
-    """Every event of the contract by type name: the messages of the event files, but for the parts
-    that events embed (a Card is part of a ChargeRequested, not an event)."""
-    modules = (payment_events_pb2, dispute_events_pb2, account_events_pb2, ledger_events_pb2)
-    messages = {name: getattr(module, name) for module in modules for name in module.DESCRIPTOR.message_types_by_name}
-    embedded = {fd.message_type.name for cls in messages.values() for fd in cls.DESCRIPTOR.fields if fd.message_type}
-    return {name: cls for name, cls in messages.items() if name not in embedded}
-
-
 def envelope_from_record(raw: str) -> envelope_pb2.EventEnvelope:
     record = json.loads(raw)
     envelope = envelope_pb2.EventEnvelope(
@@ -83,10 +68,8 @@ def envelope_from_record(raw: str) -> envelope_pb2.EventEnvelope:
         commit_position=record.get("commit_position", 0),
     )
     envelope.occurred_at.FromDatetime(datetime.fromisoformat(record["occurred_at"]))
-    json_format.ParseDict(record.get("metadata") or {}, envelope.metadata, ignore_unknown_fields=True)
-    payload_class = event_messages().get(record["event_type"])
+    json_format.ParseDict(record.get("metadata") or {}, envelope.metadata)
     # An event type this build does not know keeps its identity, without a payload.
-    if payload_class is not None:
-        envelope.payload.Pack(json_format.ParseDict(record.get("data") or {}, payload_class(),
-                                                    ignore_unknown_fields=True))
+    if record["event_type"] in payload_classes():
+        envelope.payload.Pack(payload_message(record["event_type"], record.get("data") or {}))
     return envelope

@@ -14,7 +14,8 @@ from typing import Any, ClassVar, TypeVar
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 from google.protobuf.message import Message
 
-from readmodel.events import ProjectedEvent, event_messages
+from eventcodec.codec import payload_classes
+from readmodel.events import ProjectedEvent
 from readmodel.keys import Keys
 from readmodel.values import text
 
@@ -34,7 +35,7 @@ class Handlers:
 
     def __call__(self, payload: type[P]) -> Callable[[Handler[P]], Handler[P]]:
         descriptor = payload.DESCRIPTOR
-        if event_messages().get(descriptor.name) is not payload:
+        if payload_classes().get(descriptor.name) is not payload:
             raise TypeError(f"{descriptor.full_name} is not an event")
 
         def register(handler: Handler[P]) -> Handler[P]:

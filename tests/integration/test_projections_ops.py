@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from composition.app import Infrastructure
 from ledgermesh.events.v1 import envelope_pb2, payment_events_pb2
 from ledgermesh.payments.v1 import payment_service_pb2 as pay
 from nats.js.errors import NotFoundError
 
+from composition.infrastructure import Infrastructure
 from projector import keyspace
 from projector.dead_letters import dead_letters, replay_dead_letters
 from projector.projections import all_projections, projection_named

@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 from itertools import count
 from typing import Any
 
-from command_svc.adapters.event_codec import to_new_event
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from command_svc.api import resources
+from command_svc.application.event_records import to_new_event
 from command_svc.domain import accounts, disputes, payments
 from command_svc.domain.card_network import SimulatedCardNetwork
 from command_svc.domain.disputes import EVIDENCE_FIELDS, DisputeState

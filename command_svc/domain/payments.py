@@ -149,9 +149,8 @@ class CreateCharge:
     account_country: str = ""
     fees: FeeSchedule = field(default_factory=FeeSchedule)
     settlement_delay_days: int = DEFAULT_SETTLEMENT_DELAY_DAYS
-    # Read-side counts taken before this charge (the fingerprint comes from network.resolve).
+    # Charges on the same card (by fingerprint, from network.resolve) in the hour before this one.
     card_charges_last_hour: int = 0
-    account_charges_last_minute: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -265,8 +264,8 @@ def _create(
             ip_country=ip_country,
             account_country=normalize_country(cmd.account_country, field="account_country"),
             card_charges_last_hour=cmd.card_charges_last_hour,
-            account_charges_last_minute=cmd.account_charges_last_minute,
             token_risk=source.risk_level,
+            always_block=source.always_blocked,
         ),
         rules,
     )

@@ -22,6 +22,7 @@ from command_svc.application.disputes import DisputesApp
 from command_svc.application.disputes import config_from as dispute_config_from
 from command_svc.application.payments import PaymentsApp
 from command_svc.application.pipeline import CommandRunner
+from command_svc.application.postings import ledger_streams
 from command_svc.application.webhooks import WebhookEndpointsApp
 from command_svc.domain.card_network import SimulatedCardNetwork
 from command_svc.domain.money import FeeSchedule
@@ -53,14 +54,17 @@ async def start_command_server(infra: Infrastructure) -> RunningGrpcServer:
     runner = CommandRunner(infra.store, IdempotencyKeys(infra.pool, timedelta(hours=s.idempotency_ttl_hours)), publisher)
     network = SimulatedCardNetwork()
     fees = FeeSchedule(s.fee_percent_bps, s.fee_fixed)
+    # The process's one writer of ledger streams, whichever use case posts to them.
+    ledgers = ledger_streams(infra.store)
     payments = PaymentServicer(runner, PaymentsApp(infra.store, PostgresChargeHistory(infra.pool), network,
-                                                   default_fees=fees,
+                                                   ledgers=ledgers, default_fees=fees,
                                                    settlement_delay_days=s.settlement_delay_days,
                                                    dispute_config=dispute_config_from(s)))
     webhooks = WebhookEndpointsApp(WebhookEndpointTable(infra.pool),
                                    ResolvingUrlPolicy(allow_private=s.webhooks_allow_private))
-    accounts = AccountServicer(runner, AccountsApp(infra.store, default_fees=fees, settings=s), webhooks)
-    disputes = DisputeServicer(runner, DisputesApp(infra.store, settings=s))
+    accounts = AccountServicer(runner, AccountsApp(infra.store, ledgers=ledgers, default_fees=fees, settings=s),
+                               webhooks)
+    disputes = DisputeServicer(runner, DisputesApp(infra.store, ledgers=ledgers, settings=s))
 
     def register(server: grpc.aio.Server) -> None:
         payment_service_pb2_grpc.add_PaymentCommandServiceServicer_to_server(payments, server)

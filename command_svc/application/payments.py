@@ -16,13 +16,12 @@ from command_svc.application.postings import (
     Clock,
     appends_for,
     dispute_id_for,
-    ledger_appends,
-    ledger_streams,
     load_charge,
     unchanged,
     utcnow,
+    with_postings,
 )
-from command_svc.application.streams import Loaded, load
+from command_svc.application.streams import HotStreams, Loaded, load
 from command_svc.domain import disputes, ledger, payments
 from command_svc.domain.card_network import CardNetwork
 from command_svc.domain.disputes import DEFAULT_DISPUTE_CONFIG, DisputeConfig, DisputeState, DisputeStatus
@@ -30,7 +29,6 @@ from command_svc.domain.errors import PreconditionError, ValidationError
 from command_svc.domain.events import LedgerEntryPosted, PaymentCaptured, RefundCreated
 from command_svc.domain.fraud import DEFAULT_FRAUD_RULES
 from command_svc.domain.money import FeeSchedule
-from eventlog.records import StreamAppend
 
 
 @dataclass(frozen=True)
@@ -55,8 +53,9 @@ _BLOCKS_REFUNDS = frozenset({DisputeStatus.NEEDS_RESPONSE, DisputeStatus.UNDER_R
 
 class PaymentsApp:
     def __init__(
-        self, store: EventStore, charges: ChargeHistory, network: CardNetwork, *, default_fees: FeeSchedule,
-        settlement_delay_days: int, clock: Clock = utcnow, dispute_config: DisputeConfig = DEFAULT_DISPUTE_CONFIG,
+        self, store: EventStore, charges: ChargeHistory, network: CardNetwork, *, ledgers: HotStreams[ledger.LedgerState],
+        default_fees: FeeSchedule, settlement_delay_days: int, clock: Clock = utcnow,
+        dispute_config: DisputeConfig = DEFAULT_DISPUTE_CONFIG,
     ) -> None:
         self._store = store
         self._charges = charges
@@ -65,7 +64,7 @@ class PaymentsApp:
         self._delay = settlement_delay_days
         self._clock = clock
         self._dispute_config = dispute_config
-        self._ledgers = ledger_streams(store)
+        self._ledgers = ledgers
         # Terms come from AccountOnboarded, which never changes: read once per account and process.
         self._terms: dict[str, AccountTerms] = {}
 
@@ -118,8 +117,8 @@ class PaymentsApp:
         dispute = self._test_dispute(state, events, DisputeState(), now)
         if dispute is not None:
             appends.append(appends_for(dispute.dispute_id, "Dispute", 0, dispute.events))
-        appends += await self._ledger_for(tenant_id, events, now, dispute)
-        return Decision(appends, ChargeResult(state, now, dispute=dispute.state if dispute else None))
+        return await with_postings(self._ledgers, appends, self._postings(tenant_id, events, now, dispute),
+                                   ChargeResult(state, now, dispute=dispute.state if dispute else None))
 
     def _test_dispute(
         self, state: payments.ChargeState, events: Sequence[Any], existing: DisputeState, now: datetime
@@ -132,9 +131,10 @@ class PaymentsApp:
         return open_dispute(state, existing, reason=TEST_DISPUTE_REASON, amount=None, now=now,
                             config=self._dispute_config)
 
-    async def _ledger_for(
-        self, tenant_id: str, events: Sequence[Any], now: datetime, dispute: OpenedDispute | None = None
-    ) -> list[StreamAppend]:
+    @staticmethod
+    def _postings(
+        tenant_id: str, events: Sequence[Any], now: datetime, dispute: OpenedDispute | None = None
+    ) -> list[ledger.LedgerCommand]:
         commands: list[ledger.LedgerCommand] = []
         for event in events:
             if isinstance(event, PaymentCaptured):
@@ -143,7 +143,7 @@ class PaymentsApp:
                 commands.append(ledger.post_refund(event, account_id=tenant_id))
         if dispute is not None:
             commands.append(dispute.reserve)
-        return await ledger_appends(self._ledgers, commands)
+        return commands
 
     async def _on_existing(self, tenant_id: str, charge_id: str, command: payments.ChargeCommand) -> Decision:
         loaded = await self.load_charge(tenant_id, charge_id)
@@ -164,10 +164,10 @@ class PaymentsApp:
         else:
             # The decision depends on there being no open dispute; one racing in must not be missed.
             appends.append(unchanged(dispute_id_for(charge_id), "Dispute", dispute.version))
-        appends += await self._ledger_for(tenant_id, events, now, opened)
         refund = next((e for e in events if isinstance(e, RefundCreated)), None)
         shown = opened.state if opened is not None else (dispute.state if dispute.events else None)
-        return Decision(appends, ChargeResult(state, loaded.created_at or now, refund, shown))
+        return await with_postings(self._ledgers, appends, self._postings(tenant_id, events, now, opened),
+                                   ChargeResult(state, loaded.created_at or now, refund, shown))
 
     async def capture(self, tenant_id: str, charge_id: str, amount: int | None) -> Decision:
         terms = await self.account_terms(tenant_id)

@@ -20,6 +20,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from composition.system import SERVICES, start_system
 from support.settings import Settings
+from support.telemetry import setup_tracing
 
 
 async def _serve_empty(stop: asyncio.Event) -> None:
@@ -43,6 +44,8 @@ async def _serve_role(role: str, settings: Settings, options: dict[str, Any], st
         parts = replace(parts, relay=bool(options.get("relay")))
     if role == "gateway":
         settings = settings.with_(command_target=options["command"], query_target=options["query"])
+    # As `ledgermesh serve` runs it: instrumented, sampling at the settings' ratio.
+    setup_tracing(settings)
     system = await start_system(settings, parts)
     port = {"command": system.command_port, "query": system.query_port, "gateway": system.gateway_port}.get(role, 0)
     print(f"READY {port}", flush=True)

@@ -27,7 +27,7 @@ from command_svc.application.webhooks import WebhookEndpointsApp
 from command_svc.domain.card_network import SimulatedCardNetwork
 from command_svc.domain.money import FeeSchedule
 from composition.infrastructure import Infrastructure
-from eventlog.bus import EventPublisher
+from eventlog.bus import BackgroundPublisher
 from eventlog.idempotency import IdempotencyKeys
 from eventlog.records import StoredEvent
 from support.auth import AuthInterceptor, CachedResolver
@@ -40,7 +40,7 @@ DISPUTES = dispute_service_pb2.DESCRIPTOR.services_by_name["DisputeCommandServic
 ACCOUNTS = account_service_pb2.DESCRIPTOR.services_by_name["AccountCommandService"].full_name
 
 
-class CountingPublisher(EventPublisher):
+class CountingPublisher(BackgroundPublisher):
     """Counts committed events for ledgermesh_events_appended_total: the runner hands every commit here."""
 
     async def publish(self, events: Sequence[StoredEvent]) -> None:
@@ -48,10 +48,12 @@ class CountingPublisher(EventPublisher):
         await super().publish(events)
 
 
-async def start_command_server(infra: Infrastructure) -> RunningGrpcServer:
+async def start_command_server(infra: Infrastructure, fast_path: BackgroundPublisher) -> RunningGrpcServer:
+    """The command service, publishing through `fast_path` (whose publisher the relay of this process
+    shares, so it skips what the fast path published)."""
     s = infra.settings
-    publisher = CountingPublisher(infra.nc.jetstream(), s.subject_prefix)
-    runner = CommandRunner(infra.store, IdempotencyKeys(infra.pool, timedelta(hours=s.idempotency_ttl_hours)), publisher)
+    runner = CommandRunner(infra.store, IdempotencyKeys(infra.pool, timedelta(hours=s.idempotency_ttl_hours)),
+                           fast_path)
     network = SimulatedCardNetwork()
     fees = FeeSchedule(s.fee_percent_bps, s.fee_fixed)
     # The process's one writer of ledger streams, whichever use case posts to them.

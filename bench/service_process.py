@@ -18,6 +18,7 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
+from composition.subcommand import run_service
 from composition.system import SERVICES, start_system
 from support.settings import Settings
 from support.telemetry import setup_tracing
@@ -70,4 +71,4 @@ async def serve(role: str, fields: dict[str, Any], options: dict[str, Any]) -> N
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.WARNING)
-    asyncio.run(serve(sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3]) if len(sys.argv) > 3 else {}))
+    run_service(serve(sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3]) if len(sys.argv) > 3 else {}))

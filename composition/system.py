@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 
 from composition.command import CountingPublisher, start_command_server
 from composition.gateway import start_gateway
@@ -146,7 +147,8 @@ def _background_tasks(infra: Infrastructure, parts: Parts, stop: asyncio.Event, 
     s = infra.settings
     tasks = []
     if parts.relay:
-        relay = Relay(infra.store, publisher)
+        # Next to a command service, what it committed this last second its fast path is still sending.
+        relay = Relay(infra.store, publisher, grace=timedelta(seconds=1) if parts.command else timedelta(0))
         tasks.append(create_untraced_task(relay.run(stop), name="relay"))
         tasks.append(create_untraced_task(sample_every(1.0, stop, relay_backlog_sampler(relay))))
     if durables:

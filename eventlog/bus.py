@@ -7,6 +7,7 @@ import collections
 import contextvars
 import logging
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 
 import nats
 from nats.aio.client import Client as NATS
@@ -74,21 +75,23 @@ class EventPublisher:
 
     async def send(self, event: StoredEvent) -> asyncio.Future[PubAck]:
         """Send one event; the future resolves when JetStream acknowledged it."""
-        # The span continues the trace the command recorded in the event's metadata: its gRPC call.
-        parent = propagate.extract({"traceparent": event.metadata.get("traceparent", "")})
-        with tracer.start_as_current_span(
-            f"publish {event.event_type}", context=parent, kind=trace.SpanKind.PRODUCER,
-            attributes={"messaging.system": "nats", "messaging.destination.name": self._prefix,
-                        "ledgermesh.event_id": str(event.event_id)},
-        ):
-            headers = headers_for(event)
-            # The current (publish) span becomes the consumer's parent.
-            propagate.inject(headers)
-            ack: asyncio.Future[PubAck] = await self._js.publish_async(
-                subject_for(self._prefix, event.aggregate_type, event.event_type),
-                to_envelope(event).SerializeToString(),
-                headers=headers,
-            )
+        headers = headers_for(event)
+        traceparent = event.metadata.get("traceparent", "")
+        if traceparent.endswith("-01"):
+            # The span continues the trace the command recorded in the event's metadata (its gRPC
+            # call) and becomes the consumer's parent. An unsampled trace passes on as it came.
+            with tracer.start_as_current_span(
+                f"publish {event.event_type}", context=propagate.extract({"traceparent": traceparent}),
+                kind=trace.SpanKind.PRODUCER,
+                attributes={"messaging.system": "nats", "messaging.destination.name": self._prefix,
+                            "ledgermesh.event_id": str(event.event_id)},
+            ):
+                propagate.inject(headers)
+        ack: asyncio.Future[PubAck] = await self._js.publish_async(
+            subject_for(self._prefix, event.aggregate_type, event.event_type),
+            to_envelope(event).SerializeToString(),
+            headers=headers,
+        )
         event_id = str(event.event_id)
         ack.add_done_callback(lambda done: None if done.cancelled() or done.exception()
                               else self._remember_published(event_id))
@@ -143,10 +146,14 @@ class Relay:
     """Tails the log from a checkpoint kept in PostgreSQL and republishes everything, so an event
     whose fast-path publish was lost (process died between commit and publish) still arrives."""
 
-    def __init__(self, store: EventStore, publisher: EventPublisher, name: str = "jetstream") -> None:
+    def __init__(self, store: EventStore, publisher: EventPublisher, name: str = "jetstream", *,
+                 grace: timedelta = timedelta(0)) -> None:
         self._store = store
         self._publisher = publisher
         self._name = name
+        # Events younger than this are left to the fast path of this process, which is still sending
+        # them: relaying them too would send most events twice.
+        self._grace = grace
 
     async def checkpoint(self) -> LogPosition:
         async with self._store.pool.connection() as conn:
@@ -171,7 +178,8 @@ class Relay:
         position = await self.checkpoint()
         sent = 0
         while True:
-            heads = await self._store.read_ids_after(position, batch)
+            heads = await self._store.read_ids_after(
+                position, batch, written_before=datetime.now(UTC) - self._grace if self._grace else None)
             if not heads:
                 return sent
             missing = [event_id for event_id, _ in heads if not self._publisher.was_published(event_id)]

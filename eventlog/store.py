@@ -147,15 +147,24 @@ class EventStore:
             rows = await _add_commit_positions(conn, await cur.fetchall())
             return [row_to_event(row) for row in rows]
 
-    async def read_ids_after(self, after: LogPosition, limit: int = 2000) -> list[tuple[uuid.UUID, LogPosition]]:
-        """Like `read_after`, ids and positions only: what the relay needs to decide what to send."""
+    async def read_ids_after(self, after: LogPosition, limit: int = 2000, *, written_before: datetime | None = None,
+                             ) -> list[tuple[uuid.UUID, LogPosition]]:
+        """Like `read_after`, ids and positions only: what the relay needs to decide what to send.
+        With `written_before`, it stops at the first event written since, in log order (nothing later
+        is read past it, so nothing is skipped): the cut is made in PostgreSQL, which reads the page."""
         async with self._pool.connection() as conn:
             cur = await conn.execute(
-                "SELECT event_id, tx_id::text::bigint, global_position FROM events"
-                " WHERE (tx_id, global_position) > (%(tx)s::text::xid8, %(pos)s)"
-                "   AND tx_id < pg_snapshot_xmin(pg_current_snapshot())"
-                " ORDER BY tx_id, global_position LIMIT %(limit)s",
-                {"tx": after.tx_id, "pos": after.position, "limit": limit},
+                "WITH page AS (SELECT event_id, tx_id, global_position, created_at FROM events"
+                "   WHERE (tx_id, global_position) > (%(tx)s::text::xid8, %(pos)s)"
+                "     AND tx_id < pg_snapshot_xmin(pg_current_snapshot())"
+                "   ORDER BY tx_id, global_position LIMIT %(limit)s),"
+                " cut AS (SELECT tx_id, global_position FROM page WHERE created_at >= %(before)s"
+                "   ORDER BY tx_id, global_position LIMIT 1)"
+                " SELECT event_id, tx_id::text::bigint, global_position FROM page"
+                " WHERE NOT EXISTS (SELECT 1 FROM cut) OR (tx_id, global_position) < (SELECT tx_id, global_position FROM cut)"
+                " ORDER BY tx_id, global_position",
+                {"tx": after.tx_id, "pos": after.position, "limit": limit,
+                 "before": written_before or datetime.max.replace(tzinfo=UTC)},
             )
             return [(row[0], LogPosition(row[1], row[2])) for row in await cur.fetchall()]
 

@@ -40,7 +40,13 @@ tracer = trace.get_tracer("ledgermesh.eventlog")
 
 Clock = Callable[[], datetime]
 
-_LOCK = "SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) WITH ORDINALITY AS t(k, n) ORDER BY n"
+# Locks taken in the order given (sorted by the caller), positions reserved, the transaction's id.
+_LOCK_AND_RESERVE = (
+    "SELECT pg_current_xact_id()::text::bigint,"
+    " array(SELECT nextval('events_global_position_seq') FROM generate_series(1, %s)),"
+    " (SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT k FROM unnest(%s::bigint[]) WITH ORDINALITY AS t(k, n)"
+    " ORDER BY n) AS ordered)"
+)
 # A statement of its own, after the locks: its snapshot then sees whatever the writer we waited for committed.
 _HEADS = (
     "SELECT s.id, h.aggregate_version, h.event_hash, h.event_id FROM unnest(%s::text[]) AS s(id)"
@@ -195,11 +201,10 @@ class GroupCommit:
         streams = sorted({a.aggregate_id for c in commits for a in c.appends})
         events = sum(len(a.events) for c in commits for a in c.appends)
         outcomes: dict[int, list[StoredEvent] | BaseException] = {}
-        await conn.execute(_LOCK, (sorted({lock_key(s) for s in streams}),))
+        reserve_cur = await conn.execute(_LOCK_AND_RESERVE, (events, sorted({lock_key(s) for s in streams})))
         heads_cur = await conn.execute(_HEADS, (streams,))
-        reserve_cur = await conn.execute(_RESERVE, (events,))
-        heads = {row[0]: Head(row[1], row[2], row[3]) for row in await heads_cur.fetchall()}
         reserved = await reserve_cur.fetchone()
+        heads = {row[0]: Head(row[1], row[2], row[3]) for row in await heads_cur.fetchall()}
         assert reserved is not None
         state = _Batch(conn, frozenset(streams), heads, sorted(reserved[1]), reserved[0])
         for n, commit in enumerate(commits):

@@ -2,7 +2,7 @@
 `python -m bench.service_process <role> '<settings JSON>' '<options JSON>'` prints `READY <port>` and
 serves until SIGTERM. Roles: command (optionally with the relay), projector, query, gateway, wired by
 composition.system like `ledgermesh serve`; and `empty`: a gRPC server with nothing but health
-checking, the baseline of any gRPC call."""
+checking, the baseline of any gRPC call; and `all`: every part in one process, as `ledgermesh up` runs them."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from composition.subcommand import run_service
-from composition.system import SERVICES, start_system
+from composition.system import SERVICES, UP, start_system
 from support.settings import Settings
 from support.telemetry import setup_tracing
 
@@ -39,7 +39,8 @@ async def _serve_empty(stop: asyncio.Event) -> None:
 
 
 async def _serve_role(role: str, settings: Settings, options: dict[str, Any], stop: asyncio.Event) -> None:
-    parts = SERVICES[role]
+    # `all`: everything in one process, as `ledgermesh up` (and so `make run`) runs it; it answers on the gateway.
+    parts = UP if role == "all" else SERVICES[role]
     if role == "command":
         # Several command processes share one log; only the one asked to runs the relay.
         parts = replace(parts, relay=bool(options.get("relay")))
@@ -48,7 +49,8 @@ async def _serve_role(role: str, settings: Settings, options: dict[str, Any], st
     # As `ledgermesh serve` runs it: instrumented, sampling at the settings' ratio.
     setup_tracing(settings)
     system = await start_system(settings, parts)
-    port = {"command": system.command_port, "query": system.query_port, "gateway": system.gateway_port}.get(role, 0)
+    port = {"command": system.command_port, "query": system.query_port, "gateway": system.gateway_port,
+            "all": system.gateway_port}.get(role, 0)
     print(f"READY {port}", flush=True)
     try:
         await stop.wait()

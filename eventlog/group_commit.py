@@ -247,19 +247,20 @@ class GroupCommit:
                 return refusal
             if not {a.aggregate_id for a in commit.appends} <= batch.locked:
                 return conflict
-        try:
-            sealed = seal(commit.tenant_id, commit.appends, batch.heads, commit.audit.as_metadata(), created_at,
-                          self._sign)
-        except WrongExpectedVersion as conflict:
-            return conflict
-        if len(batch.positions) < len(sealed):
-            # A rebased commit wrote more events than it first meant to.
-            cur = await batch.conn.execute(_RESERVE, (len(sealed),))
+        count = sum(len(a.events) for a in commit.appends)
+        if len(batch.positions) < count:
+            # A rebased commit writes more events than it first meant to: positions for it and the rest
+            # of the batch anew, so positions still grow in the order the batch writes.
+            cur = await batch.conn.execute(_RESERVE, (count + len(batch.positions),))
             more = await cur.fetchone()
             assert more is not None
-            batch.positions += sorted(more[1])
-        positions = batch.take_positions(len(sealed))
-        sealed = [replace(e, global_position=p) for e, p in zip(sealed, positions, strict=True)]
+            batch.positions = sorted(more[1])
+        try:
+            sealed = seal(commit.tenant_id, commit.appends, batch.heads, commit.audit.as_metadata(), created_at,
+                          self._sign, batch.positions[:count])
+        except WrongExpectedVersion as conflict:
+            return conflict
+        batch.take_positions(count)
         batch.heads.update(heads_after(sealed))
         batch.passed.append(_Passed(index, commit, sealed))
         return None

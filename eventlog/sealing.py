@@ -47,10 +47,11 @@ def check(appends: Sequence[StreamAppend], heads: Mapping[str, Head]) -> None:
 
 def seal(
     tenant_id: str, appends: Sequence[StreamAppend], heads: Mapping[str, Head], audit_metadata: dict[str, Any],
-    created_at: datetime, sign: Callable[[str], str],
+    created_at: datetime, sign: Callable[[str], str], positions: Sequence[int] = (),
 ) -> list[StoredEvent]:
-    """The events as they will be stored, but for their positions in the log (0 until the store
-    gives them). Raises WrongExpectedVersion when a stream's head is not the one its append expects."""
+    """The events as they will be stored, at `positions` in the log when the store knows them already
+    (0 until it gives them otherwise). Raises WrongExpectedVersion when a stream's head is not the one
+    its append expects."""
     check(appends, heads)
     sealed: list[StoredEvent] = []
     for stream in appends:
@@ -74,7 +75,7 @@ def seal(
             metadata = {**audit_metadata, "event_hash": event_hash,
                         "previous_event_hash": previous_hash or "", "signature": signature}
             sealed.append(StoredEvent(
-                global_position=0, event_id=event.event_id, tenant_id=tenant_id, aggregate_id=stream.aggregate_id,
+                global_position=positions[len(sealed)] if positions else 0, event_id=event.event_id, tenant_id=tenant_id, aggregate_id=stream.aggregate_id,
                 aggregate_type=stream.aggregate_type, aggregate_version=version, event_type=event.event_type,
                 event_version=event.event_version, data=event.data, metadata=metadata, created_at=created_at,
                 event_hash=event_hash, previous_event_hash=previous_hash, signature=signature,

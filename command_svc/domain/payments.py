@@ -479,11 +479,13 @@ def _expire(cmd: ExpireAuthorization, state: ChargeState) -> list[ChargeEvent]:
 
 
 def evolve(state: ChargeState, event: ChargeEvent) -> ChargeState:
-    state = replace(state, version=state.version + 1)
+    # One replace per event: the state has many fields, and copying it is most of folding's cost.
+    version = state.version + 1
     match event:
         case ChargeRequested():
             return replace(
                 state,
+                version=version,
                 status=ChargeStatus.REQUESTED,
                 charge_id=event.charge_id,
                 account_id=event.merchant_id,
@@ -502,6 +504,7 @@ def evolve(state: ChargeState, event: ChargeEvent) -> ChargeState:
         case FraudCheckCompleted():
             return replace(
                 state,
+                version=version,
                 risk_score=event.risk_score,
                 risk_level=event.risk_level,
                 fraud_decision=event.decision,
@@ -510,6 +513,7 @@ def evolve(state: ChargeState, event: ChargeEvent) -> ChargeState:
         case PaymentAuthorized():
             return replace(
                 state,
+                version=version,
                 status=ChargeStatus.AUTHORIZED,
                 authorized_amount=event.amount,
                 authorization_code=event.authorization_code,
@@ -519,6 +523,7 @@ def evolve(state: ChargeState, event: ChargeEvent) -> ChargeState:
         case PaymentDeclined():
             return replace(
                 state,
+                version=version,
                 status=ChargeStatus.DECLINED,
                 failure_code=event.failure_code,
                 decline_code=event.decline_code,
@@ -528,6 +533,7 @@ def evolve(state: ChargeState, event: ChargeEvent) -> ChargeState:
         case PaymentCaptured():
             return replace(
                 state,
+                version=version,
                 status=ChargeStatus.CAPTURED,
                 amount_captured=event.captured_amount,
                 fee=event.processing_fees,
@@ -537,16 +543,18 @@ def evolve(state: ChargeState, event: ChargeEvent) -> ChargeState:
                 balance_transaction_id=event.balance_transaction_id,
             )
         case AuthorizationExpired():
-            return replace(state, status=ChargeStatus.EXPIRED, released_amount=event.amount)
+            return replace(state, version=version, status=ChargeStatus.EXPIRED, released_amount=event.amount)
         case RefundCreated():
             return replace(
                 state,
+                version=version,
                 amount_refunded=state.amount_refunded + event.amount,
                 refund_ids=(*state.refund_ids, event.refund_id),
             )
         case ChargeUpdated():
             return replace(
                 state,
+                version=version,
                 description=event.description if event.description_set else state.description,
                 metadata=set_metadata(state.metadata, event.metadata),
             )

@@ -7,8 +7,8 @@ from __future__ import annotations
 import asyncio
 import pickle
 import uuid
-from dataclasses import replace
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 

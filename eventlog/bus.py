@@ -77,7 +77,7 @@ class EventPublisher:
         """Send one event; the future resolves when JetStream acknowledged it."""
         headers = headers_for(event)
         traceparent = event.metadata.get("traceparent", "")
-        if traceparent.endswith("-01"):
+        if _sampled(traceparent):
             # The span continues the trace the command recorded in the event's metadata (its gRPC
             # call) and becomes the consumer's parent. An unsampled trace passes on as it came.
             with tracer.start_as_current_span(
@@ -135,6 +135,14 @@ class BackgroundPublisher:
                 await asyncio.wait_for(asyncio.shield(self._sender), timeout)
             except TimeoutError:
                 log.info("stopping with %d events unpublished; the relay will deliver them", len(self._queue))
+
+
+def _sampled(traceparent: str) -> bool:
+    """Whether a W3C traceparent (version-trace-parent-flags) has its sampled flag set."""
+    try:
+        return bool(int(traceparent[-2:], 16) & 0x01) and traceparent.count("-") == 3
+    except ValueError:
+        return False
 
 
 def _log_failed_ack(ack: asyncio.Future[PubAck]) -> None:

@@ -31,6 +31,7 @@ from opentelemetry import trace
 from psycopg_pool import AsyncConnectionPool
 
 from eventlog.errors import WrongExpectedVersion
+from eventlog.integrity import Signer
 from eventlog.records import Commit, StoredEvent
 from eventlog.sealing import Head, check, heads_after, seal
 from eventlog.upcasting import upcast
@@ -113,9 +114,8 @@ class _Batch:
     tx_id: int
     passed: list[_Passed] = field(default_factory=list)
 
-    def take_positions(self, count: int) -> list[int]:
-        taken, self.positions = self.positions[:count], self.positions[count:]
-        return taken
+    def take_positions(self, count: int) -> None:
+        del self.positions[:count]
 
     async def read_stream(self, aggregate_id: str, *, after_version: int = 0) -> list[StoredEvent]:
         """The stream as this transaction will leave it so far: what is committed (nobody else can
@@ -128,10 +128,11 @@ class _Batch:
 
 
 class GroupCommit:
-    def __init__(self, pool: AsyncConnectionPool, sign: Callable[[str], str], clock: Clock, *,
+    def __init__(self, pool: AsyncConnectionPool, signer: Signer, clock: Clock, *,
                  max_commits: int = 128, max_events: int = 2000) -> None:
         self._pool = pool
-        self._sign = sign
+        # Read when sealing: a store that only reads (bench, tools) may have no signer.
+        self._signer = signer
         self._clock = clock
         self._max_commits = max_commits
         self._max_events = max_events
@@ -222,7 +223,8 @@ class GroupCommit:
                     responses.append((saved.build(events_stored), passed.commit.tenant_id, saved.key))
                 except Exception as exc:
                     raise _ResponseFailed(str(exc)) from exc
-        await conn.execute(INSERT_EVENTS, _insert_params(state.passed, stored, created_at))
+        if any(stored):
+            await conn.execute(INSERT_EVENTS, _insert_params(state.passed, stored, created_at))
         api_keys = [(k.key_hash, k.account_id, k.key_prefix) for p in state.passed for k in p.commit.api_keys]
         async with conn.cursor() as cur:
             if api_keys:
@@ -257,7 +259,7 @@ class GroupCommit:
             batch.positions = sorted(more[1])
         try:
             sealed = seal(commit.tenant_id, commit.appends, batch.heads, commit.audit.as_metadata(), created_at,
-                          self._sign, batch.positions[:count])
+                          self._signer.sign, batch.positions[:count])
         except WrongExpectedVersion as conflict:
             return conflict
         batch.take_positions(count)
@@ -269,7 +271,7 @@ class GroupCommit:
     def _with_positions(batch: _Batch) -> list[list[StoredEvent]]:
         """Every event with the batch's commit position: the highest position its transaction wrote,
         as the relay computes it from the log."""
-        commit_position = max(e.global_position for p in batch.passed for e in p.sealed)
+        commit_position = max((e.global_position for p in batch.passed for e in p.sealed), default=0)
         return [[replace(e, tx_id=batch.tx_id, commit_position=commit_position) for e in p.sealed]
                 for p in batch.passed]
 

@@ -72,7 +72,7 @@ def row_to_event(row: dict[str, Any]) -> StoredEvent:
 class EventStore:
     def __init__(self, pool: AsyncConnectionPool, signer: Signer, clock: Clock = _utcnow) -> None:
         self._pool = pool
-        self._group = GroupCommit(pool, signer.sign, clock)
+        self._group = GroupCommit(pool, signer, clock)
 
     @property
     def pool(self) -> AsyncConnectionPool:

@@ -101,7 +101,7 @@ async def run(ctx: RunContext) -> dict[str, float]:
         f"over at most {baselines.RAW_CONNECTIONS} connections (LedgerMesh's pool size).",
         "The command service (with the relay) and the empty gRPC server each run in their own process, the "
         "clients in the bench process; no projector runs meanwhile (the lag scenario runs the whole pipeline). "
-        "Merchants rotate so no account passes the fraud velocity limit.",
+        "Merchants rotate (one busy merchant is the hot_merchant scenario).",
     ]
     return metrics
 

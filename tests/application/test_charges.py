@@ -4,6 +4,8 @@ as the charge, or not at all."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from command_svc.domain.errors import NotFoundError, PreconditionError, ValidationError
@@ -253,3 +255,16 @@ async def test_another_merchants_charge_is_not_found(side: CommandSide) -> None:
 
     assert refused.value.reason == "RESOURCE_MISSING"
     assert (await side.charge_state(owner, charge.state.charge_id)).status is ChargeStatus.AUTHORIZED
+
+
+async def test_one_merchants_concurrent_charges_are_sequenced_on_its_ledger_and_none_is_refused(
+    side: CommandSide,
+) -> None:
+    merchant = (await side.onboard()).state.account_id
+
+    charges = await asyncio.gather(*(side.charge(merchant, 1_000 + n) for n in range(50)))
+
+    assert all(c.state.status is ChargeStatus.CAPTURED for c in charges)
+    ledger_events = await side.store.read_stream(f"ledger:{merchant}:usd")
+    assert [e.aggregate_version for e in ledger_events] == list(range(1, 51))
+    assert (await side.balance(merchant)).pending == sum(c.state.amount - c.state.fee for c in charges)

@@ -76,16 +76,18 @@ FALLBACK_ROWS = tuple(
 
 
 async def sample_command_rows(conn: Any) -> tuple[RowTemplate, ...]:
-    """The rows of the latest charge transaction LedgerMesh wrote: the raw baseline inserts exactly
-    as many rows, with the same payload sizes."""
+    """The rows of the latest charge LedgerMesh wrote (one command's events, by correlation id: a
+    transaction holds a whole group commit): the raw baseline inserts exactly as many rows, with the
+    same payload sizes."""
     cur = await conn.execute(
-        "SELECT tx_id FROM events WHERE event_type = 'PaymentCaptured' ORDER BY global_position DESC LIMIT 1")
+        "SELECT correlation_id FROM events WHERE event_type = 'PaymentCaptured' ORDER BY global_position DESC LIMIT 1")
     row = await cur.fetchone()
     if row is None:
         return FALLBACK_ROWS
     cur = await conn.execute(
         "SELECT aggregate_type, event_type, event_version, aggregate_version, aggregate_id,"
-        " event_data::text, metadata::text FROM events WHERE tx_id = %s ORDER BY global_position", (row[0],))
+        " event_data::text, metadata::text FROM events WHERE correlation_id = %s ORDER BY global_position",
+        (row[0],))
     rows = await cur.fetchall()
     streams: dict[str, int] = {}
     out = []

@@ -1,4 +1,4 @@
-"""What a scenario is, and how its numbers are judged against the goals of issue 7."""
+"""What a scenario is, and how its numbers are judged against the goals of the issues (7, 12)."""
 
 from __future__ import annotations
 
@@ -34,6 +34,10 @@ class Goal:
 
 def ratio_at_least(target: float) -> Goal:
     return Goal(f">= {target:g}x baseline", target, at_least=True, on_ratio=True)
+
+
+def ratio_at_most(target: float) -> Goal:
+    return Goal(f"<= {target:g}x baseline", target, at_least=False, on_ratio=True)
 
 
 def at_most(target: float, unit: str) -> Goal:

@@ -1,5 +1,5 @@
 """Where the time goes, for a goal LedgerMesh misses: `python -m bench.profile {command,projector,rebuild}
-[--seconds S]` samples the service process under load with py-spy (a dev tool: `pip install py-spy`)
+[--seconds S]` samples the service process under load with py-spy (pinned in the dev extras)
 and prints the functions with the largest share of samples, inclusive and self.
 Writes bench/results/profile-<target>.txt."""
 

@@ -2,7 +2,7 @@
 `python -m bench.service_process <role> '<settings JSON>' '<options JSON>'` prints `READY <port>` and
 serves until SIGTERM. Roles: command (optionally with the relay), projector, query, gateway, wired by
 composition.system like `ledgermesh serve`; and `empty`: a gRPC server with nothing but health
-checking, the baseline of any gRPC call."""
+checking, the baseline of any gRPC call; and `all`: every part in one process, as `ledgermesh up` runs them."""
 
 from __future__ import annotations
 
@@ -18,8 +18,10 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
-from composition.system import SERVICES, start_system
+from composition.subcommand import run_service
+from composition.system import SERVICES, UP, start_system
 from support.settings import Settings
+from support.telemetry import setup_tracing
 
 
 async def _serve_empty(stop: asyncio.Event) -> None:
@@ -37,14 +39,18 @@ async def _serve_empty(stop: asyncio.Event) -> None:
 
 
 async def _serve_role(role: str, settings: Settings, options: dict[str, Any], stop: asyncio.Event) -> None:
-    parts = SERVICES[role]
+    # `all`: everything in one process, as `ledgermesh up` (and so `make run`) runs it; it answers on the gateway.
+    parts = UP if role == "all" else SERVICES[role]
     if role == "command":
         # Several command processes share one log; only the one asked to runs the relay.
         parts = replace(parts, relay=bool(options.get("relay")))
     if role == "gateway":
         settings = settings.with_(command_target=options["command"], query_target=options["query"])
+    # As `ledgermesh serve` runs it: instrumented, sampling at the settings' ratio.
+    setup_tracing(settings)
     system = await start_system(settings, parts)
-    port = {"command": system.command_port, "query": system.query_port, "gateway": system.gateway_port}.get(role, 0)
+    port = {"command": system.command_port, "query": system.query_port, "gateway": system.gateway_port,
+            "all": system.gateway_port}.get(role, 0)
     print(f"READY {port}", flush=True)
     try:
         await stop.wait()
@@ -67,4 +73,4 @@ async def serve(role: str, fields: dict[str, Any], options: dict[str, Any]) -> N
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.WARNING)
-    asyncio.run(serve(sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3]) if len(sys.argv) > 3 else {}))
+    run_service(serve(sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3]) if len(sys.argv) > 3 else {}))

@@ -9,7 +9,7 @@ import asyncio
 import logging
 import signal
 
-from composition.subcommand import Subcommand, configure_logging
+from composition.subcommand import Subcommand, configure_logging, run_service
 from composition.system import SERVICES, start_system
 from support.settings import Settings
 from support.telemetry import setup_tracing
@@ -24,7 +24,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     configure_logging(settings.log_level)
-    return asyncio.run(_serve(args.service, settings))
+    return run_service(_serve(args.service, settings))
 
 
 async def _serve(service: str, settings: Settings) -> int:

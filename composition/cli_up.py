@@ -14,7 +14,7 @@ from composition import devstack
 from composition.dev_account import ensure_dev_account
 from composition.devstack import DataDirInUse, DevStack, InfrastructureUnavailable, client_host, redact, stack_file
 from composition.servers import ServerStartError
-from composition.subcommand import Subcommand, configure_logging
+from composition.subcommand import Subcommand, configure_logging, run_service
 from composition.system import UP, start_system
 from support.settings import Settings
 from support.telemetry import setup_tracing
@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     configure_logging(settings.log_level)
     try:
-        return asyncio.run(_up(settings))
+        return run_service(_up(settings))
     except (InfrastructureUnavailable, ServerStartError, DataDirInUse) as exc:
         print(f"ledgermesh up: {exc}", file=sys.stderr)
         return 1

@@ -22,11 +22,12 @@ from command_svc.application.disputes import DisputesApp
 from command_svc.application.disputes import config_from as dispute_config_from
 from command_svc.application.payments import PaymentsApp
 from command_svc.application.pipeline import CommandRunner
+from command_svc.application.postings import ledger_streams
 from command_svc.application.webhooks import WebhookEndpointsApp
 from command_svc.domain.card_network import SimulatedCardNetwork
 from command_svc.domain.money import FeeSchedule
 from composition.infrastructure import Infrastructure
-from eventlog.bus import EventPublisher
+from eventlog.bus import BackgroundPublisher
 from eventlog.idempotency import IdempotencyKeys
 from eventlog.records import StoredEvent
 from support.auth import AuthInterceptor, CachedResolver
@@ -39,7 +40,7 @@ DISPUTES = dispute_service_pb2.DESCRIPTOR.services_by_name["DisputeCommandServic
 ACCOUNTS = account_service_pb2.DESCRIPTOR.services_by_name["AccountCommandService"].full_name
 
 
-class CountingPublisher(EventPublisher):
+class CountingPublisher(BackgroundPublisher):
     """Counts committed events for ledgermesh_events_appended_total: the runner hands every commit here."""
 
     async def publish(self, events: Sequence[StoredEvent]) -> None:
@@ -47,20 +48,25 @@ class CountingPublisher(EventPublisher):
         await super().publish(events)
 
 
-async def start_command_server(infra: Infrastructure) -> RunningGrpcServer:
+async def start_command_server(infra: Infrastructure, fast_path: BackgroundPublisher) -> RunningGrpcServer:
+    """The command service, publishing through `fast_path` (whose publisher the relay of this process
+    shares, so it skips what the fast path published)."""
     s = infra.settings
-    publisher = CountingPublisher(infra.nc.jetstream(), s.subject_prefix)
-    runner = CommandRunner(infra.store, IdempotencyKeys(infra.pool, timedelta(hours=s.idempotency_ttl_hours)), publisher)
+    runner = CommandRunner(infra.store, IdempotencyKeys(infra.pool, timedelta(hours=s.idempotency_ttl_hours)),
+                           fast_path)
     network = SimulatedCardNetwork()
     fees = FeeSchedule(s.fee_percent_bps, s.fee_fixed)
+    # The process's one writer of ledger streams, whichever use case posts to them.
+    ledgers = ledger_streams(infra.store)
     payments = PaymentServicer(runner, PaymentsApp(infra.store, PostgresChargeHistory(infra.pool), network,
-                                                   default_fees=fees,
+                                                   ledgers=ledgers, default_fees=fees,
                                                    settlement_delay_days=s.settlement_delay_days,
                                                    dispute_config=dispute_config_from(s)))
     webhooks = WebhookEndpointsApp(WebhookEndpointTable(infra.pool),
                                    ResolvingUrlPolicy(allow_private=s.webhooks_allow_private))
-    accounts = AccountServicer(runner, AccountsApp(infra.store, default_fees=fees, settings=s), webhooks)
-    disputes = DisputeServicer(runner, DisputesApp(infra.store, settings=s))
+    accounts = AccountServicer(runner, AccountsApp(infra.store, ledgers=ledgers, default_fees=fees, settings=s),
+                               webhooks)
+    disputes = DisputeServicer(runner, DisputesApp(infra.store, ledgers=ledgers, settings=s))
 
     def register(server: grpc.aio.Server) -> None:
         payment_service_pb2_grpc.add_PaymentCommandServiceServicer_to_server(payments, server)

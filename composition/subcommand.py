@@ -5,8 +5,13 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import uvloop
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -21,3 +26,9 @@ def configure_logging(level: str) -> None:
     logging.basicConfig(
         level=level.upper(), format="%(asctime)s %(levelname)-5s %(name)s: %(message)s", stream=sys.stderr
     )
+
+
+def run_service(main: Coroutine[Any, Any, T]) -> T:
+    """Run a long-lived service's event loop: uvloop, whose loop costs each request less than asyncio's
+    own (grpc.aio, psycopg, nats-py and uvicorn all run on it)."""
+    return uvloop.run(main)

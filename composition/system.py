@@ -7,9 +7,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 
 from composition.audit import start_checkpointer
-from composition.command import start_command_server
+from composition.command import CountingPublisher, start_command_server
 from composition.gateway import start_gateway
 from composition.infrastructure import Infrastructure
 from composition.projector import start_projector
@@ -105,8 +106,13 @@ async def start_system(settings: Settings, parts: Parts = EVERYTHING) -> Running
         command_target, query_target = settings.command_target, settings.query_target
         durables: list[str] = []
         if infra is not None:
+            # One publisher per process: the relay skips what the command service's fast path published.
+            publisher = EventPublisher(infra.nc.jetstream(), settings.subject_prefix)
             if parts.command:
-                command = await start_command_server(infra)
+                fast_path = CountingPublisher(publisher)
+                # Closers run last first: the server stops taking commands, then the queue is sent.
+                system._closers.append(fast_path.close)
+                command = await start_command_server(infra, fast_path)
                 system._closers.append(command.stop)
                 system.command_port = command.port
                 command_target = f"127.0.0.1:{command.port}"
@@ -119,7 +125,7 @@ async def start_system(settings: Settings, parts: Parts = EVERYTHING) -> Running
                 projector = await start_projector(infra, stop)
                 system._closers.append(projector.stop)
                 durables = [consumer.durable for consumer in projector.consumers]
-            system._tasks += _background_tasks(infra, parts, stop, durables)
+            system._tasks += _background_tasks(infra, parts, stop, durables, publisher)
         metrics_port = parts.metrics_port(settings)
         if metrics_port is not None:
             system.metrics_port, stop_metrics = _start_metrics_endpoint(settings.host, metrics_port)
@@ -135,14 +141,15 @@ async def start_system(settings: Settings, parts: Parts = EVERYTHING) -> Running
     return system
 
 
-def _background_tasks(infra: Infrastructure, parts: Parts, stop: asyncio.Event,
-                      durables: list[str]) -> list[asyncio.Task[None]]:
+def _background_tasks(infra: Infrastructure, parts: Parts, stop: asyncio.Event, durables: list[str],
+                      publisher: EventPublisher) -> list[asyncio.Task[None]]:
     """The relay and the Merkle checkpointer, the reconciliation, and the gauges read from the outside every second: relay backlog,
     projection consumers' pending events."""
     s = infra.settings
     tasks = []
     if parts.relay:
-        relay = Relay(infra.store, EventPublisher(infra.nc.jetstream(), s.subject_prefix))
+        # Next to a command service, what it committed this last second its fast path is still sending.
+        relay = Relay(infra.store, publisher, grace=timedelta(seconds=1) if parts.command else timedelta(0))
         tasks.append(create_untraced_task(relay.run(stop), name="relay"))
         tasks.append(create_untraced_task(sample_every(1.0, stop, relay_backlog_sampler(relay))))
         # Next to the relay: it signs the Merkle log over what the relay sees committed, outside PostgreSQL.

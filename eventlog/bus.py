@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextvars
 import logging
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 
 import nats
 from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
-from nats.js.api import RetentionPolicy, StorageType, StreamConfig
+from nats.js.api import PubAck, RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 from opentelemetry import propagate, trace
 
@@ -65,40 +67,101 @@ class EventPublisher:
             self._published.popitem(last=False)
 
     async def publish(self, events: Sequence[StoredEvent]) -> None:
-        """Publish a commit's events, all in flight at once: one round trip to JetStream rather than
-        one per event. They are sent in order; a consumer that still sees one object's events out
-        of order waits for the missing one (the projector's version guard)."""
-        in_request = trace.get_current_span().get_span_context().is_valid
-        await asyncio.gather(*(self._publish_one(event, in_request) for event in events))
+        """Publish events, all in flight at once, and wait until JetStream has them all. They are sent
+        in order; a consumer that still sees one object's events out of order waits for the missing
+        one (the projector's version guard)."""
+        acks = [await self.send(event) for event in events]
+        await asyncio.gather(*acks)
 
-    async def _publish_one(self, event: StoredEvent, in_request: bool) -> None:
-        # The fast path publishes inside the command's span; the relay continues the trace the
-        # command recorded in the event's metadata instead of starting a new one.
-        parent = None if in_request else propagate.extract({"traceparent": event.metadata.get("traceparent", "")})
-        with tracer.start_as_current_span(
-            f"publish {event.event_type}", context=parent, kind=trace.SpanKind.PRODUCER,
-            attributes={"messaging.system": "nats", "messaging.destination.name": self._prefix,
-                        "ledgermesh.event_id": str(event.event_id)},
-        ):
-            headers = headers_for(event)
-            # The current (publish) span becomes the consumer's parent.
-            propagate.inject(headers)
-            await self._js.publish(
-                subject_for(self._prefix, event.aggregate_type, event.event_type),
-                to_envelope(event).SerializeToString(),
-                headers=headers,
-            )
-        self._remember_published(str(event.event_id))
+    async def send(self, event: StoredEvent) -> asyncio.Future[PubAck]:
+        """Send one event; the future resolves when JetStream acknowledged it."""
+        headers = headers_for(event)
+        traceparent = event.metadata.get("traceparent", "")
+        if _sampled(traceparent):
+            # The span continues the trace the command recorded in the event's metadata (its gRPC
+            # call) and becomes the consumer's parent. An unsampled trace passes on as it came.
+            with tracer.start_as_current_span(
+                f"publish {event.event_type}", context=propagate.extract({"traceparent": traceparent}),
+                kind=trace.SpanKind.PRODUCER,
+                attributes={"messaging.system": "nats", "messaging.destination.name": self._prefix,
+                            "ledgermesh.event_id": str(event.event_id)},
+            ):
+                propagate.inject(headers)
+        ack: asyncio.Future[PubAck] = await self._js.publish_async(
+            subject_for(self._prefix, event.aggregate_type, event.event_type),
+            to_envelope(event).SerializeToString(),
+            headers=headers,
+        )
+        event_id = str(event.event_id)
+        ack.add_done_callback(lambda done: None if done.cancelled() or done.exception()
+                              else self._remember_published(event_id))
+        return ack
+
+
+class BackgroundPublisher:
+    """The command side's fast path: a committed command's events are queued and the command answers
+    at once; a background task sends them to JetStream in commit order, many in flight. Whatever it
+    cannot send (the process dies, JetStream is away) the relay sends from the log."""
+
+    def __init__(self, publisher: EventPublisher) -> None:
+        self._publisher = publisher
+        self._queue: collections.deque[StoredEvent] = collections.deque()
+        self._sender: asyncio.Task[None] | None = None
+
+    @property
+    def publisher(self) -> EventPublisher:
+        return self._publisher
+
+    async def publish(self, events: Sequence[StoredEvent]) -> None:
+        self._queue.extend(events)
+        if self._sender is None or self._sender.done():
+            # Not part of any one request: each event's span continues its own command's trace.
+            self._sender = asyncio.create_task(self._send_queued(), name="publish", context=contextvars.Context())
+
+    async def _send_queued(self) -> None:
+        while self._queue:
+            event = self._queue.popleft()
+            try:
+                ack = await self._publisher.send(event)
+            except Exception:
+                log.warning("publish after commit failed; the relay will deliver %s", event.event_id, exc_info=True)
+                continue
+            ack.add_done_callback(_log_failed_ack)
+
+    async def close(self, timeout: float = 2.0) -> None:
+        """Send what is queued (the relay sends it otherwise)."""
+        if self._sender is not None and not self._sender.done():
+            try:
+                await asyncio.wait_for(asyncio.shield(self._sender), timeout)
+            except TimeoutError:
+                log.info("stopping with %d events unpublished; the relay will deliver them", len(self._queue))
+
+
+def _sampled(traceparent: str) -> bool:
+    """Whether a W3C traceparent (version-trace-parent-flags) has its sampled flag set."""
+    try:
+        return bool(int(traceparent[-2:], 16) & 0x01) and traceparent.count("-") == 3
+    except ValueError:
+        return False
+
+
+def _log_failed_ack(ack: asyncio.Future[PubAck]) -> None:
+    if not ack.cancelled() and ack.exception() is not None:
+        log.warning("JetStream refused an event; the relay will deliver it: %s", ack.exception())
 
 
 class Relay:
     """Tails the log from a checkpoint kept in PostgreSQL and republishes everything, so an event
     whose fast-path publish was lost (process died between commit and publish) still arrives."""
 
-    def __init__(self, store: EventStore, publisher: EventPublisher, name: str = "jetstream") -> None:
+    def __init__(self, store: EventStore, publisher: EventPublisher, name: str = "jetstream", *,
+                 grace: timedelta = timedelta(0)) -> None:
         self._store = store
         self._publisher = publisher
         self._name = name
+        # Events younger than this are left to the fast path of this process, which is still sending
+        # them: relaying them too would send most events twice.
+        self._grace = grace
 
     async def checkpoint(self) -> LogPosition:
         async with self._store.pool.connection() as conn:
@@ -123,7 +186,8 @@ class Relay:
         position = await self.checkpoint()
         sent = 0
         while True:
-            heads = await self._store.read_ids_after(position, batch)
+            heads = await self._store.read_ids_after(
+                position, batch, written_before=datetime.now(UTC) - self._grace if self._grace else None)
             if not heads:
                 return sent
             missing = [event_id for event_id, _ in heads if not self._publisher.was_published(event_id)]

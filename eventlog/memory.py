@@ -25,7 +25,7 @@ from eventlog.records import (
     StoredEvent,
     StreamAppend,
 )
-from eventlog.sealing import seal
+from eventlog.sealing import Head, seal
 
 Clock = Callable[[], datetime]
 
@@ -80,6 +80,18 @@ class InMemoryIdempotencyKeys:
             held.outcome = outcome
 
 
+@dataclass(frozen=True)
+class _Streams:
+    streams: dict[str, list[StoredEvent]]
+
+    async def read_stream(self, aggregate_id: str, *, after_version: int = 0) -> list[StoredEvent]:
+        return self.streams.get(aggregate_id, [])[after_version:]
+
+
+def _unsigned(_hash: str) -> str:
+    return ""  # there is no key to keep in memory
+
+
 class InMemoryEventStore:
     def __init__(self, keys: InMemoryIdempotencyKeys, clock: Clock = _utcnow) -> None:
         self._keys = keys
@@ -108,16 +120,18 @@ class InMemoryEventStore:
         return await self.commit(Commit(tenant_id, tuple(appends), audit))
 
     async def commit(self, commit: Commit) -> list[StoredEvent]:
-        heads = {aggregate_id: (len(events), events[-1].event_hash)
-                 for aggregate_id in {a.aggregate_id for a in commit.appends}
-                 if (events := self._streams.get(aggregate_id))}
         created_at = self._clock().astimezone(UTC)
-        sealed = seal(commit.tenant_id, commit.appends, heads, commit.audit.as_metadata(), created_at,
-                      lambda _hash: "")  # unsigned: there is no key to keep in memory
-        written = [(e.aggregate_id, e.aggregate_version) for e in sealed]
-        if len(set(written)) != len(written):
-            # PostgreSQL's unique (aggregate_id, aggregate_version) refuses the same.
-            raise WrongExpectedVersion("two appends in one commit wrote the same stream version")
+        try:
+            sealed = seal(commit.tenant_id, commit.appends, self._heads(commit), commit.audit.as_metadata(),
+                          created_at, _unsigned)
+        except WrongExpectedVersion:
+            if commit.rebase is None:
+                raise
+            # Decided again on the streams as they are: the reader does not suspend, so nothing else
+            # commits between the rebase and the write, as PostgreSQL's stream locks ensure there.
+            commit = await commit.rebase(_Streams(self._streams))
+            sealed = seal(commit.tenant_id, commit.appends, self._heads(commit), commit.audit.as_metadata(),
+                          created_at, _unsigned)
         first = len(self._log) + 1
         commit_position = first + len(sealed) - 1
         stored = [
@@ -136,6 +150,11 @@ class InMemoryEventStore:
         if completed is not None:
             self._keys.complete(commit.tenant_id, *completed)
         return stored
+
+    def _heads(self, commit: Commit) -> dict[str, Head]:
+        return {aggregate_id: Head(len(events), events[-1].event_hash, events[-1].event_id)
+                for aggregate_id in {a.aggregate_id for a in commit.appends}
+                if (events := self._streams.get(aggregate_id))}
 
     async def account_for(self, key_hash: str) -> str | None:
         """The account an API key belongs to (support.auth.KeyResolver)."""

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 # An idempotency key claimed longer ago than this belongs to a process that died mid-request; it may
 # be taken over.
@@ -33,6 +33,10 @@ class StreamAppend:
     aggregate_type: str
     expected_version: int
     events: tuple[NewEvent, ...]
+    # Id of the stream's last event the decision saw, checked with the version when given: a decision
+    # taken on state that includes events still in flight must not pass on a stream another writer
+    # moved to the same version with other events.
+    expected_head: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -86,18 +90,28 @@ class IdempotentResponse:
     build: Callable[[list[StoredEvent]], bytes]
 
 
+class StreamReader(Protocol):
+    async def read_stream(self, aggregate_id: str, *, after_version: int = 0) -> list[StoredEvent]:
+        """The stream's events in version order, as the transaction writing them sees them."""
+        ...
+
+
 @dataclass(frozen=True)
 class Commit:
     """Everything one command writes, all of it or none: events to streams at their expected
     versions, who asked, the response to save under its idempotency key, and the records that must
-    exist exactly when the events do (API keys). Self-contained, so that one transaction could hold
-    many of them (group commit) without knowing which command built them."""
+    exist exactly when the events do (API keys). Self-contained, so that one transaction holds many
+    of them (group commit) without knowing which command built them."""
 
     tenant_id: str
     appends: tuple[StreamAppend, ...]
     audit: AuditContext
     idempotent_response: IdempotentResponse | None = None
     api_keys: tuple[NewApiKey, ...] = ()
+    # The command decided again on the streams as they are, when one moved past its expected version.
+    # The store calls it while it holds those streams, reading them through the reader, so the new
+    # decision cannot lose to another writer; a DomainError it raises is the command's answer.
+    rebase: Callable[[StreamReader], Awaitable[Commit]] | None = None
 
 
 @dataclass(frozen=True)

@@ -1,22 +1,19 @@
-"""The PostgreSQL event store: optimistic multi-stream append, stream reads, gap-safe log reads."""
+"""The PostgreSQL event store: optimistic multi-stream append (group commit), stream reads, gap-safe log reads."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
-from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
-from eventlog.errors import WrongExpectedVersion
-from eventlog.integrity import SIGNING_KEY_ID, Signer
+from eventlog.group_commit import GroupCommit
+from eventlog.integrity import Signer
 from eventlog.records import AuditContext, Commit, LogPosition, StoredEvent, StreamAppend
-from eventlog.sealing import seal
 from eventlog.upcasting import upcast
 
 Clock = Callable[[], datetime]
@@ -75,8 +72,7 @@ def row_to_event(row: dict[str, Any]) -> StoredEvent:
 class EventStore:
     def __init__(self, pool: AsyncConnectionPool, signer: Signer, clock: Clock = _utcnow) -> None:
         self._pool = pool
-        self._signer = signer
-        self._clock = clock
+        self._group = GroupCommit(pool, signer, clock)
 
     @property
     def pool(self) -> AsyncConnectionPool:
@@ -88,70 +84,19 @@ class EventStore:
 
     async def commit(self, commit: Commit) -> list[StoredEvent]:
         """Write every stream of the commit, its idempotent response and its API keys in one
-        transaction, or nothing. Raises WrongExpectedVersion when any stream moved past its expected
-        version."""
-        async with self._pool.connection() as conn:
-            try:
-                async with conn.transaction():
-                    stored = await self._append_in(conn, commit.tenant_id, commit.appends, commit.audit)
-                    for key in commit.api_keys:
-                        await conn.execute(
-                            "INSERT INTO api_keys (key_hash, account_id, key_prefix) VALUES (%s, %s, %s)",
-                            (key.key_hash, key.account_id, key.key_prefix),
-                        )
-                    if commit.idempotent_response is not None:
-                        await conn.execute(
-                            "UPDATE idempotency_keys SET state = 'done', response = %s, locked_until = NULL"
-                            " WHERE tenant_id = %s AND key = %s",
-                            (commit.idempotent_response.build(stored), commit.tenant_id,
-                             commit.idempotent_response.key),
-                        )
-            except psycopg.errors.UniqueViolation as exc:
-                if "events_aggregate_version_unique" in str(exc):
-                    raise WrongExpectedVersion("a concurrent writer appended to the stream first") from exc
-                raise
-        return stored
+        transaction, or nothing; concurrent commits share the transaction (eventlog/group_commit.py).
+        Raises WrongExpectedVersion when a stream moved past its expected version and the commit could
+        not decide again."""
+        return await self._group.commit(commit)
 
-    async def _append_in(
-        self,
-        conn: psycopg.AsyncConnection,
-        tenant_id: str,
-        appends: Sequence[StreamAppend],
-        audit: AuditContext,
-    ) -> list[StoredEvent]:
-        created_at = self._clock().astimezone(UTC)
-        # Every stream's head in one round trip.
-        cur = await conn.execute(
-            "SELECT DISTINCT ON (aggregate_id) aggregate_id, aggregate_version, event_hash FROM events"
-            " WHERE aggregate_id = ANY(%s) ORDER BY aggregate_id, aggregate_version DESC",
-            ([s.aggregate_id for s in appends],),
-        )
-        heads = {row[0]: (row[1], row[2]) for row in await cur.fetchall()}
-        metadata = {**audit.as_metadata(), SIGNING_KEY_ID: self._signer.key_id}
-        sealed = seal(tenant_id, appends, heads, metadata, created_at, self._signer.sign)
-        if not sealed:
-            return []
-        rows = [(
-            e.event_id, tenant_id, e.aggregate_id, e.aggregate_type, e.event_type, e.event_version,
-            e.aggregate_version, Jsonb(e.data), Jsonb(e.metadata), created_at, audit.correlation_id,
-            audit.causation_id, audit.user_id or None, audit.ip_address or None, e.event_hash,
-            e.previous_event_hash, e.signature,
-        ) for e in sealed]
-        placeholders = ", ".join(["(" + ", ".join(["%s"] * 17) + ")"] * len(rows))
-        params = [value for row in rows for value in row]
-        cur = await conn.execute(
-            "INSERT INTO events (event_id, tenant_id, aggregate_id, aggregate_type, event_type,"
-            " event_version, aggregate_version, event_data, metadata, created_at, correlation_id,"
-            " causation_id, user_id, ip_address, event_hash, previous_event_hash, signature)"
-            f" VALUES {placeholders} RETURNING global_position, tx_id::text::bigint",
-            params,
-        )
-        positions = await cur.fetchall()
-        commit_position = max(pos for pos, _tx in positions)
-        return [
-            replace(event, global_position=pos, tx_id=tx, commit_position=commit_position)
-            for (pos, tx), event in zip(positions, sealed, strict=True)
-        ]
+    async def _append_in(self, conn: psycopg.AsyncConnection[Any], tenant_id: str, appends: Sequence[StreamAppend],
+                         audit: AuditContext) -> list[StoredEvent]:
+        """Append in the connection's open transaction, which the caller commits or rolls back: for
+        tests that hold a writer's transaction open."""
+        (outcome,) = await self._group.write_in(conn, [Commit(tenant_id, tuple(appends), audit)])
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
 
     async def read_stream(self, aggregate_id: str, *, after_version: int = 0) -> list[StoredEvent]:
         """The stream's events in version order; `after_version` skips those a caller already folded."""
@@ -202,15 +147,24 @@ class EventStore:
             rows = await _add_commit_positions(conn, await cur.fetchall())
             return [row_to_event(row) for row in rows]
 
-    async def read_ids_after(self, after: LogPosition, limit: int = 2000) -> list[tuple[uuid.UUID, LogPosition]]:
-        """Like `read_after`, ids and positions only: what the relay needs to decide what to send."""
+    async def read_ids_after(self, after: LogPosition, limit: int = 2000, *, written_before: datetime | None = None,
+                             ) -> list[tuple[uuid.UUID, LogPosition]]:
+        """Like `read_after`, ids and positions only: what the relay needs to decide what to send.
+        With `written_before`, it stops at the first event written since, in log order (nothing later
+        is read past it, so nothing is skipped): the cut is made in PostgreSQL, which reads the page."""
         async with self._pool.connection() as conn:
             cur = await conn.execute(
-                "SELECT event_id, tx_id::text::bigint, global_position FROM events"
-                " WHERE (tx_id, global_position) > (%(tx)s::text::xid8, %(pos)s)"
-                "   AND tx_id < pg_snapshot_xmin(pg_current_snapshot())"
-                " ORDER BY tx_id, global_position LIMIT %(limit)s",
-                {"tx": after.tx_id, "pos": after.position, "limit": limit},
+                "WITH page AS (SELECT event_id, tx_id, global_position, created_at FROM events"
+                "   WHERE (tx_id, global_position) > (%(tx)s::text::xid8, %(pos)s)"
+                "     AND tx_id < pg_snapshot_xmin(pg_current_snapshot())"
+                "   ORDER BY tx_id, global_position LIMIT %(limit)s),"
+                " cut AS (SELECT tx_id, global_position FROM page WHERE created_at >= %(before)s"
+                "   ORDER BY tx_id, global_position LIMIT 1)"
+                " SELECT event_id, tx_id::text::bigint, global_position FROM page"
+                " WHERE NOT EXISTS (SELECT 1 FROM cut) OR (tx_id, global_position) < (SELECT tx_id, global_position FROM cut)"
+                " ORDER BY tx_id, global_position",
+                {"tx": after.tx_id, "pos": after.position, "limit": limit,
+                 "before": written_before or datetime.max.replace(tzinfo=UTC)},
             )
             return [(row[0], LogPosition(row[1], row[2])) for row in await cur.fetchall()]
 

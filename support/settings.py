@@ -91,6 +91,9 @@ class Settings:
     # How long the OTLP exporter batches spans before sending (OTEL_BSP_SCHEDULE_DELAY).
     otlp_schedule_delay_ms: int = 5000
     otel_console: bool = False
+    # Share of the traces starting in this process that are recorded (later hops follow the caller's
+    # decision); None: all of them when spans are exported, none otherwise.
+    trace_sample_ratio: float | None = None
     service_name: str = "ledgermesh"
     log_level: str = "INFO"
     max_deliver: int = 5
@@ -160,6 +163,8 @@ class Settings:
             otlp_endpoint=e.get("OTEL_EXPORTER_OTLP_ENDPOINT") or None,
             otlp_schedule_delay_ms=_int(e, "OTEL_BSP_SCHEDULE_DELAY", 5000),
             otel_console=_bool(e, "LEDGERMESH_OTEL_CONSOLE", False),
+            trace_sample_ratio=_float(e, "LEDGERMESH_TRACE_SAMPLE_RATIO", 0.0)
+            if e.get("LEDGERMESH_TRACE_SAMPLE_RATIO") else None,
             service_name=e.get("OTEL_SERVICE_NAME", "ledgermesh"),
             log_level=e.get("LEDGERMESH_LOG_LEVEL", "INFO"),
             max_deliver=_int(e, "LEDGERMESH_MAX_DELIVER", 5),

@@ -18,7 +18,7 @@ from bench.harness import (
     merchants_needed,
     services,
 )
-from bench.model import Row, RunContext, Scenario, Size, ratio_at_least
+from bench.model import Row, RunContext, Scenario, Size, ratio_at_least, ratio_at_most
 
 CLIENTS = (1, 8, 64)
 ES_THREADS = (1, 8)
@@ -93,7 +93,10 @@ async def run(ctx: RunContext) -> dict[str, float]:
         finally:
             async with await psycopg.AsyncConnection.connect(settings.database_url, autocommit=True) as conn:
                 await conn.execute(f'DROP SCHEMA IF EXISTS "{es_schema}" CASCADE')
-    metrics["lm_best_per_s"] = max(metrics[f"lm_c{c}_per_s"] for c in CLIENTS)
+    best = max(CLIENTS, key=lambda c: metrics[f"lm_c{c}_per_s"])
+    metrics["lm_best_per_s"] = metrics[f"lm_c{best}_per_s"]
+    metrics["lm_best_p99_ms"] = metrics[f"lm_c{best}_p99_ms"]
+    metrics["lm_best_clients"] = float(best)
     metrics["raw_best_per_s"] = max(metrics[f"raw_c{c}_per_s"] for c in CLIENTS)
     metrics["_notes"] = [  # type: ignore[assignment]
         f"PostgreSQL synchronous_commit={sync}, fsync={fsync}; raw insert = one multi-row INSERT of the same "
@@ -101,7 +104,7 @@ async def run(ctx: RunContext) -> dict[str, float]:
         f"over at most {baselines.RAW_CONNECTIONS} connections (LedgerMesh's pool size).",
         "The command service (with the relay) and the empty gRPC server each run in their own process, the "
         "clients in the bench process; no projector runs meanwhile (the lag scenario runs the whole pipeline). "
-        "Merchants rotate so no account passes the fraud velocity limit.",
+        "Merchants rotate (one busy merchant is the hot_merchant scenario).",
     ]
     return metrics
 
@@ -110,9 +113,11 @@ def _rows() -> tuple[Row, ...]:
     rows: list[Row] = [
         Row("events_per_command", "events written per CreateCharge", "events"),
         Row("lm_c8_per_s", "CreateCharge/s, 8 clients vs eventsourcing 8 threads", "/s", "es_t8_per_s",
-            "eventsourcing 8t", ratio_at_least(2.0)),
-        Row("lm_best_per_s", "CreateCharge/s, best of 1/8/64 vs raw insert ceiling", "/s", "raw_best_per_s",
-            "raw insert best", ratio_at_least(0.5)),
+            "eventsourcing 8t", ratio_at_least(1.5)),
+        Row("lm_best_per_s", "CreateCharge/s, best of 1/8/64 vs raw one-transaction-per-command insert", "/s",
+            "raw_best_per_s", "raw insert best", ratio_at_least(1.0)),
+        Row("lm_best_p99_ms", "CreateCharge p99 at that best load", "ms"),
+        Row("lm_best_clients", "clients of the best load", "clients"),
         Row("lm_c1_per_s", "CreateCharge/s, 1 client vs eventsourcing 1 thread", "/s", "es_t1_per_s",
             "eventsourcing 1t"),
     ]
@@ -120,7 +125,7 @@ def _rows() -> tuple[Row, ...]:
         rows.append(Row(f"lm_c{c}_per_s", f"CreateCharge/s, {c} clients vs raw insert", "/s", f"raw_c{c}_per_s",
                         f"raw insert {c}c"))
         rows.append(Row(f"lm_c{c}_p50_ms", f"CreateCharge p50, {c} clients vs empty gRPC", "ms", f"grpc_c{c}_p50_ms",
-                        f"empty gRPC {c}c"))
+                        f"empty gRPC {c}c", ratio_at_most(4.0) if c == 1 else None))
         rows.append(Row(f"lm_c{c}_p99_ms", f"CreateCharge p99, {c} clients vs empty gRPC", "ms", f"grpc_c{c}_p99_ms",
                         f"empty gRPC {c}c"))
     rows.append(Row("lm_c64_per_s", "CreateCharge/s, 64 clients vs empty gRPC calls/s", "/s", "grpc_c64_per_s",

@@ -7,7 +7,7 @@ import dataclasses
 from datetime import datetime
 from itertools import count
 
-from command_svc.application.ports import RecentCharges, WebhookEndpointChanges, WebhookEndpointRecord
+from command_svc.application.ports import WebhookEndpointChanges, WebhookEndpointRecord
 from eventlog.memory import InMemoryEventStore
 
 
@@ -15,15 +15,10 @@ class InMemoryChargeHistory:
     def __init__(self, store: InMemoryEventStore) -> None:
         self._store = store
 
-    async def recent_charges(
-        self, tenant_id: str, card_fingerprint: str, *, card_since: datetime, card_cap: int,
-        account_since: datetime, account_cap: int,
-    ) -> RecentCharges:
-        requested = [e for e in self._store.events if e.event_type == "ChargeRequested" and e.tenant_id == tenant_id]
-        with_card = sum(1 for e in requested
-                        if e.data["card"]["fingerprint"] == card_fingerprint and e.created_at > card_since)
-        on_account = sum(1 for e in requested if e.created_at > account_since)
-        return RecentCharges(min(with_card, card_cap), min(on_account, account_cap))
+    async def card_charges(self, tenant_id: str, card_fingerprint: str, *, since: datetime, cap: int) -> int:
+        return min(cap, sum(1 for e in self._store.events
+                            if e.event_type == "ChargeRequested" and e.tenant_id == tenant_id
+                            and e.data["card"]["fingerprint"] == card_fingerprint and e.created_at > since))
 
     async def lapsed_authorizations(self, tenant_id: str, now: datetime, limit: int) -> list[str]:
         events = self._store.events

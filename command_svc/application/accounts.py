@@ -8,8 +8,8 @@ from datetime import datetime
 from command_svc.application.ids import new_id
 from command_svc.application.pipeline import Decision
 from command_svc.application.ports import EventStore
-from command_svc.application.postings import Clock, appends_for, ledger_streams, utcnow
-from command_svc.application.streams import Loaded, load
+from command_svc.application.postings import Clock, appends_for, ledger_appends, on_hot_streams, utcnow
+from command_svc.application.streams import HotStreams, Loaded, load
 from command_svc.domain import accounts, ledger
 from command_svc.domain.errors import NotFoundError
 from command_svc.domain.events import LedgerEntryPosted, PayoutCreated
@@ -38,12 +38,15 @@ class SettleResult:
 
 
 class AccountsApp:
-    def __init__(self, store: EventStore, *, default_fees: FeeSchedule, settings: Settings, clock: Clock = utcnow) -> None:
+    def __init__(self, store: EventStore, *, ledgers: HotStreams[ledger.LedgerState], default_fees: FeeSchedule,
+                 settings: Settings, clock: Clock = utcnow) -> None:
         self._store = store
         self._fees = default_fees
         self._settings = settings
         self._clock = clock
-        self._ledgers = ledger_streams(store)
+        self._ledgers = ledgers
+        # Payouts race on the account stream too (PayoutCreated): its single writer sequences them.
+        self._accounts = HotStreams(store, "Account", accounts.evolve, accounts.initial_state)
 
     async def onboard(self, *, email: str, country: str, default_currency: str, business_name: str,
                       fee_percent_bps: int | None, fee_fixed: int | None, metadata: dict[str, str]) -> Decision:
@@ -104,32 +107,42 @@ class AccountsApp:
         account = await self._account(tenant_id, "")
         currency = normalize_currency(currency or account.state.default_currency)
         stream = ledger.stream_id(tenant_id, currency)
-        ledger_loaded = await self._ledgers.load(stream)
         command = accounts.CreatePayout(
             payout_id=new_id("po"), balance_transaction_id=new_id("txn"), amount=amount, currency=currency,
             now=now, destination_account=destination or "ba_default", description=description, metadata=metadata)
-        events = accounts.decide_payout(account.state, ledger_loaded.state, command)
-        payout = [e for e in events if isinstance(e, PayoutCreated)]
-        debit = [e for e in events if isinstance(e, LedgerEntryPosted)]
-        return Decision(
-            [appends_for(tenant_id, "Account", account.version, payout),
-             appends_for(stream, "Ledger", ledger_loaded.version, debit)],
-            PayoutResult(payout[0], now),
-        )
+
+        def decide() -> Decision:
+            # On both streams' heads in memory: concurrent payouts are decided one after the other.
+            events = accounts.decide_payout(self._accounts.head(tenant_id).state, self._ledgers.head(stream).state,
+                                            command)
+            payout = [e for e in events if isinstance(e, PayoutCreated)]
+            on_account = self._accounts.append(tenant_id, lambda _state: payout)
+            assert on_account is not None
+            try:
+                on_ledger = self._ledgers.append(stream, lambda _state: [e for e in events
+                                                                         if isinstance(e, LedgerEntryPosted)])
+            except BaseException:
+                on_account[1].abandon()
+                raise
+            assert on_ledger is not None
+            return Decision([on_account[0], on_ledger[0]], PayoutResult(payout[0], now),
+                            reservations=[on_account[1], on_ledger[1]], redecide=decide)
+
+        return await on_hot_streams([(self._accounts, tenant_id), (self._ledgers, stream)], decide)
 
     async def settle(self, tenant_id: str, currency: str) -> Decision:
         now = self._clock()
         account = await self._account(tenant_id, "")
         currencies = [normalize_currency(currency)] if currency else [
             ledger_id.rsplit(":", 1)[1] for ledger_id in await self._store.stream_ids(tenant_id, "Ledger")]
-        appends = []
-        settled: dict[str, int] = {}
-        for cur in currencies:
-            stream = ledger.stream_id(tenant_id, cur)
-            loaded = await self._ledgers.load(stream)
-            events = ledger.decide(ledger.Settle(entry_id=new_id("txn"), account_id=account.state.account_id,
-                                                 currency=cur, now=now), loaded.state)
-            if events:
-                appends.append(appends_for(stream, "Ledger", loaded.version, events))
-                settled[cur] = sum(e.available_delta for e in events)
-        return Decision(appends, SettleResult(settled))
+        commands = [ledger.Settle(entry_id=new_id("txn"), account_id=account.state.account_id, currency=cur, now=now)
+                    for cur in currencies]
+
+        def decide() -> Decision:
+            posted = ledger_appends(self._ledgers, commands)
+            settled = {a.aggregate_id.rsplit(":", 1)[1]: sum(int(e.data["available_delta"]) for e in a.events)
+                       for a in posted.appends}
+            return Decision(posted.appends, SettleResult(settled), reservations=posted.reservations,
+                            redecide=decide)
+
+        return await on_hot_streams([(self._ledgers, ledger.stream_id(tenant_id, c)) for c in currencies], decide)

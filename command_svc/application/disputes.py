@@ -16,13 +16,12 @@ from command_svc.application.postings import (
     Clock,
     appends_for,
     dispute_id_for,
-    ledger_appends,
-    ledger_streams,
     load_charge,
     unchanged,
     utcnow,
+    with_postings,
 )
-from command_svc.application.streams import Loaded, load
+from command_svc.application.streams import HotStreams, Loaded, load
 from command_svc.domain import disputes, ledger, payments
 from command_svc.domain.disputes import DisputeConfig, DisputeState
 from command_svc.domain.errors import NotFoundError
@@ -76,11 +75,12 @@ def submissions(events: Sequence[object]) -> int:
 
 
 class DisputesApp:
-    def __init__(self, store: EventStore, *, settings: Settings, clock: Clock = utcnow) -> None:
+    def __init__(self, store: EventStore, *, ledgers: HotStreams[ledger.LedgerState], settings: Settings,
+                 clock: Clock = utcnow) -> None:
         self._store = store
         self._config = config_from(settings)
         self._clock = clock
-        self._ledgers = ledger_streams(store)
+        self._ledgers = ledgers
 
     async def _load(self, tenant_id: str, dispute_id: str) -> Loaded[DisputeState]:
         loaded = await load(self._store, dispute_id, disputes.fold)
@@ -97,8 +97,7 @@ class DisputesApp:
         appends = [appends_for(opened.dispute_id, "Dispute", existing.version, opened.events),
                    # The disputable amount was read from the charge; a refund racing in must not be missed.
                    unchanged(charge_id, "Charge", charge.version)]
-        appends += await ledger_appends(self._ledgers, [opened.reserve])
-        return Decision(appends, DisputeResult(opened.state, now, 0))
+        return await with_postings(self._ledgers, appends, [opened.reserve], DisputeResult(opened.state, now, 0))
 
     async def _on_dispute(self, tenant_id: str, dispute_id: str, command: disputes.DisputeCommand) -> Decision:
         loaded = await self._load(tenant_id, dispute_id)
@@ -108,12 +107,12 @@ class DisputesApp:
             state = disputes.evolve(state, event)
         appends = [appends_for(dispute_id, "Dispute", loaded.version, events)]
         resolved = next((e for e in events if isinstance(e, DisputeResolved)), None)
-        if resolved is not None:
-            appends += await ledger_appends(self._ledgers, [
-                ledger.settle_dispute(resolved, account_id=tenant_id, entry_id=new_id("txn"))])
+        postings = [] if resolved is None else [
+            ledger.settle_dispute(resolved, account_id=tenant_id, entry_id=new_id("txn"))]
         history = [e.data for e in loaded.events if e.event_type == "EvidenceSubmitted"]
         count = sum(1 for data in history if data.get("submitted")) + submissions(events)
-        return Decision(appends, DisputeResult(state, loaded.created_at or self._clock(), count))
+        return await with_postings(self._ledgers, appends, postings,
+                                   DisputeResult(state, loaded.created_at or self._clock(), count))
 
     async def submit_evidence(self, tenant_id: str, dispute_id: str, evidence: dict[str, str],
                               file_references: list[str], submit: bool) -> Decision:

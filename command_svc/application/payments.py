@@ -11,26 +11,24 @@ from typing import Any
 from command_svc.application.disputes import TEST_DISPUTE_REASON, OpenedDispute, open_dispute
 from command_svc.application.ids import new_id
 from command_svc.application.pipeline import Decision
-from command_svc.application.ports import ChargeHistory, EventStore, RecentCharges
+from command_svc.application.ports import ChargeHistory, EventStore
 from command_svc.application.postings import (
     Clock,
     appends_for,
     dispute_id_for,
-    ledger_appends,
-    ledger_streams,
     load_charge,
     unchanged,
     utcnow,
+    with_postings,
 )
-from command_svc.application.streams import Loaded, load
+from command_svc.application.streams import HotStreams, Loaded, load
 from command_svc.domain import disputes, ledger, payments
-from command_svc.domain.card_network import CardNetwork, card_fingerprint
+from command_svc.domain.card_network import CardNetwork
 from command_svc.domain.disputes import DEFAULT_DISPUTE_CONFIG, DisputeConfig, DisputeState, DisputeStatus
-from command_svc.domain.errors import PreconditionError
+from command_svc.domain.errors import PreconditionError, ValidationError
 from command_svc.domain.events import LedgerEntryPosted, PaymentCaptured, RefundCreated
 from command_svc.domain.fraud import DEFAULT_FRAUD_RULES
 from command_svc.domain.money import FeeSchedule
-from eventlog.records import StreamAppend
 
 
 @dataclass(frozen=True)
@@ -55,8 +53,9 @@ _BLOCKS_REFUNDS = frozenset({DisputeStatus.NEEDS_RESPONSE, DisputeStatus.UNDER_R
 
 class PaymentsApp:
     def __init__(
-        self, store: EventStore, charges: ChargeHistory, network: CardNetwork, *, default_fees: FeeSchedule,
-        settlement_delay_days: int, clock: Clock = utcnow, dispute_config: DisputeConfig = DEFAULT_DISPUTE_CONFIG,
+        self, store: EventStore, charges: ChargeHistory, network: CardNetwork, *, ledgers: HotStreams[ledger.LedgerState],
+        default_fees: FeeSchedule, settlement_delay_days: int, clock: Clock = utcnow,
+        dispute_config: DisputeConfig = DEFAULT_DISPUTE_CONFIG,
     ) -> None:
         self._store = store
         self._charges = charges
@@ -65,7 +64,7 @@ class PaymentsApp:
         self._delay = settlement_delay_days
         self._clock = clock
         self._dispute_config = dispute_config
-        self._ledgers = ledger_streams(store)
+        self._ledgers = ledgers
         # Terms come from AccountOnboarded, which never changes: read once per account and process.
         self._terms: dict[str, AccountTerms] = {}
 
@@ -86,11 +85,19 @@ class PaymentsApp:
                 return terms
         return AccountTerms(self._default_fees, "")
 
-    async def _velocity(self, tenant_id: str, fingerprint: str, now: datetime) -> RecentCharges:
-        rules = DEFAULT_FRAUD_RULES
-        return await self._charges.recent_charges(
-            tenant_id, fingerprint, card_since=now - timedelta(hours=1), card_cap=rules.card_charges_per_hour + 1,
-            account_since=now - timedelta(minutes=1), account_cap=rules.account_charges_per_minute + 1)
+    async def _card_charges_last_hour(self, tenant_id: str, source: str, now: datetime) -> int:
+        """How often the card was charged on the account in the last hour, for the card velocity rule;
+        0 for a card whose history is no signal (Stripe's ordinary test cards) and for a source that
+        does not resolve (the decider refuses it), which spares their charges the query."""
+        try:
+            card = self._network.resolve(source)
+        except ValidationError:
+            return 0
+        if not card.counts_toward_velocity:
+            return 0
+        threshold = DEFAULT_FRAUD_RULES.card_charges_per_hour
+        return await self._charges.card_charges(tenant_id, card.card.fingerprint, since=now - timedelta(hours=1),
+                                                cap=threshold + 1)
 
     async def load_charge(self, tenant_id: str, charge_id: str) -> Loaded[payments.ChargeState]:
         return await load_charge(self._store, tenant_id, charge_id)
@@ -98,12 +105,11 @@ class PaymentsApp:
     async def create_charge(self, tenant_id: str, cmd_fields: dict[str, Any]) -> Decision:
         now = self._clock()
         terms = await self.account_terms(tenant_id)
-        source = str(cmd_fields.get("source", ""))
-        recent = await self._velocity(tenant_id, card_fingerprint(source), now)
+        card_charges = await self._card_charges_last_hour(tenant_id, str(cmd_fields.get("source", "")), now)
         command = payments.CreateCharge(
             charge_id=new_id("ch"), account_id=tenant_id, now=now, balance_transaction_id=new_id("txn"),
             fees=terms.fees, account_country=terms.country, settlement_delay_days=self._delay,
-            card_charges_last_hour=recent.with_card, account_charges_last_minute=recent.on_account, **cmd_fields,
+            card_charges_last_hour=card_charges, **cmd_fields,
         )
         events = payments.decide(command, payments.initial_state(), network=self._network)
         state = payments.fold(events)
@@ -111,8 +117,8 @@ class PaymentsApp:
         dispute = self._test_dispute(state, events, DisputeState(), now)
         if dispute is not None:
             appends.append(appends_for(dispute.dispute_id, "Dispute", 0, dispute.events))
-        appends += await self._ledger_for(tenant_id, events, now, dispute)
-        return Decision(appends, ChargeResult(state, now, dispute=dispute.state if dispute else None))
+        return await with_postings(self._ledgers, appends, self._postings(tenant_id, events, now, dispute),
+                                   ChargeResult(state, now, dispute=dispute.state if dispute else None))
 
     def _test_dispute(
         self, state: payments.ChargeState, events: Sequence[Any], existing: DisputeState, now: datetime
@@ -125,9 +131,10 @@ class PaymentsApp:
         return open_dispute(state, existing, reason=TEST_DISPUTE_REASON, amount=None, now=now,
                             config=self._dispute_config)
 
-    async def _ledger_for(
-        self, tenant_id: str, events: Sequence[Any], now: datetime, dispute: OpenedDispute | None = None
-    ) -> list[StreamAppend]:
+    @staticmethod
+    def _postings(
+        tenant_id: str, events: Sequence[Any], now: datetime, dispute: OpenedDispute | None = None
+    ) -> list[ledger.LedgerCommand]:
         commands: list[ledger.LedgerCommand] = []
         for event in events:
             if isinstance(event, PaymentCaptured):
@@ -136,7 +143,7 @@ class PaymentsApp:
                 commands.append(ledger.post_refund(event, account_id=tenant_id))
         if dispute is not None:
             commands.append(dispute.reserve)
-        return await ledger_appends(self._ledgers, commands)
+        return commands
 
     async def _on_existing(self, tenant_id: str, charge_id: str, command: payments.ChargeCommand) -> Decision:
         loaded = await self.load_charge(tenant_id, charge_id)
@@ -157,10 +164,10 @@ class PaymentsApp:
         else:
             # The decision depends on there being no open dispute; one racing in must not be missed.
             appends.append(unchanged(dispute_id_for(charge_id), "Dispute", dispute.version))
-        appends += await self._ledger_for(tenant_id, events, now, opened)
         refund = next((e for e in events if isinstance(e, RefundCreated)), None)
         shown = opened.state if opened is not None else (dispute.state if dispute.events else None)
-        return Decision(appends, ChargeResult(state, loaded.created_at or now, refund, shown))
+        return await with_postings(self._ledgers, appends, self._postings(tenant_id, events, now, opened),
+                                   ChargeResult(state, loaded.created_at or now, refund, shown))
 
     async def capture(self, tenant_id: str, charge_id: str, amount: int | None) -> Decision:
         terms = await self.account_terms(tenant_id)

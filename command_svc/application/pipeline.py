@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from command_svc.application.ports import EventPublisher, EventStore, IdempotencyKeys
+from command_svc.application.streams import Reservation
 from command_svc.domain.errors import (
     AlreadyExistsError,
     ConcurrencyError,
@@ -33,6 +34,7 @@ from eventlog.records import (
     SavedResponse,
     StoredEvent,
     StreamAppend,
+    StreamReader,
 )
 
 log = logging.getLogger(__name__)
@@ -53,11 +55,16 @@ _KEPT_REFUSALS: dict[str, type[DomainError]] = {
 @dataclass(frozen=True)
 class Decision:
     """What a command decided: the streams to append to, the domain result to answer with, and the
-    API keys it issued (stored with its events)."""
+    API keys it issued (stored with its events). Appends to hot streams were decided on their state in
+    memory (streams.HotStreams): their reservations are confirmed or abandoned with the commit, and
+    `redecide` decides the command again, without suspending, on those streams' heads, which is how
+    the store rebases a commit whose hot stream another writer moved."""
 
     appends: Sequence[StreamAppend]
     result: Any
     api_keys: Sequence[NewApiKey] = ()
+    reservations: Sequence[Reservation] = ()
+    redecide: Callable[[], Decision] | None = None
 
 
 @dataclass(frozen=True)
@@ -145,16 +152,22 @@ class CommandRunner:
         for attempt in range(self._max_attempts):
             if attempt:
                 await asyncio.sleep(random.uniform(0, min(self._max_backoff_s, 0.002 * 2**attempt)))
-            decision = await decide()
-            responses: list[R] = []
-            commit = Commit(tenant_id, tuple(decision.appends), audit,
-                            _saved_response(decision, present, idempotency, responses), tuple(decision.api_keys))
+            pending = _Attempt(tenant_id, audit, present, idempotency, await decide())
             try:
-                stored = await self._store.commit(commit)
-            except WrongExpectedVersion as conflict:
-                last_conflict = conflict
-                continue
-            return stored, responses[-1] if responses else present(decision.result, stored)
+                # Queued before this coroutine first suspends: no other command decides on our hot
+                # streams in between.
+                stored = await self._store.commit(pending.commit_of(pending.decision))
+            except BaseException as failure:
+                for reservation in pending.decision.reservations:
+                    reservation.abandon()
+                if isinstance(failure, WrongExpectedVersion):
+                    last_conflict = failure
+                    continue
+                raise
+            for reservation in pending.decision.reservations:
+                reservation.confirm()
+            response = pending.responses[-1] if pending.responses else present(pending.decision.result, stored)
+            return stored, response
         raise ConcurrencyError(
             "CONCURRENT_MODIFICATION",
             f"The object changed concurrently {self._max_attempts} times; retry the request.",
@@ -168,6 +181,32 @@ class CommandRunner:
         except Exception:
             # Committed is committed: the relay republishes from the log.
             log.warning("publish after commit failed; the relay will deliver %d events", len(stored), exc_info=True)
+
+
+class _Attempt(Generic[R]):
+    """One decision of a command on its way to the store; a rebase replaces the decision."""
+
+    def __init__(self, tenant_id: str, audit: AuditContext, present: Callable[[Any, list[StoredEvent]], R],
+                 idempotency: Idempotency[R] | None, decision: Decision) -> None:
+        self._tenant_id = tenant_id
+        self._audit = audit
+        self._present = present
+        self._idempotency = idempotency
+        self.decision = decision
+        self.responses: list[R] = []
+
+    def commit_of(self, decided: Decision) -> Commit:
+        return Commit(self._tenant_id, tuple(decided.appends), self._audit,
+                      _saved_response(decided, self._present, self._idempotency, self.responses),
+                      tuple(decided.api_keys), self._rebase if decided.redecide is not None else None)
+
+    async def _rebase(self, reader: StreamReader) -> Commit:
+        """Decide again on the hot streams as the store, holding them, shows them."""
+        assert self.decision.redecide is not None
+        for reservation in self.decision.reservations:
+            await reservation.writer.rebase(reservation.stream_id, reader)
+        self.decision = self.decision.redecide()
+        return self.commit_of(self.decision)
 
 
 def _saved_response(

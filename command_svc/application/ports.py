@@ -52,24 +52,12 @@ class EventPublisher(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class RecentCharges:
-    """How many charges an account requested recently, in total and with one card."""
-
-    with_card: int
-    on_account: int
-
-
 class ChargeHistory(Protocol):
     """What the fraud rules and the expiry sweeper ask of the charges already requested."""
 
-    async def recent_charges(
-        self, tenant_id: str, card_fingerprint: str, *, card_since: datetime, card_cap: int,
-        account_since: datetime, account_cap: int,
-    ) -> RecentCharges:
-        """Charges requested with the card since `card_since` and on the account since
-        `account_since`, each counted up to its cap only: the rules ask whether a count reaches a
-        threshold, so counting further is work for nothing."""
+    async def card_charges(self, tenant_id: str, card_fingerprint: str, *, since: datetime, cap: int) -> int:
+        """Charges requested on the account with the card since `since`, counted up to `cap` only:
+        the rules ask whether the count reaches a threshold, so counting further is work for nothing."""
         ...
 
     async def lapsed_authorizations(self, tenant_id: str, now: datetime, limit: int) -> list[str]:

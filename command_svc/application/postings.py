@@ -4,14 +4,16 @@ loading a charge, and the dispute stream that belongs to a charge."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from command_svc.application.event_records import to_new_event
+from command_svc.application.pipeline import Decision
 from command_svc.application.ports import EventStore
-from command_svc.application.streams import FoldedStreams, Loaded, load
+from command_svc.application.streams import HotStreams, Loaded, Reservation, load
 from command_svc.domain import ledger, payments
-from command_svc.domain.errors import NotFoundError
+from command_svc.domain.errors import DomainError, NotFoundError
 from command_svc.domain.events import LedgerEntryPosted
 from eventlog.records import StreamAppend
 
@@ -45,27 +47,70 @@ async def load_charge(store: EventStore, tenant_id: str, charge_id: str) -> Load
     return loaded
 
 
-def ledger_streams(store: EventStore) -> FoldedStreams[ledger.LedgerState]:
-    return FoldedStreams(store, ledger.evolve, ledger.initial_state)
+def ledger_streams(store: EventStore) -> HotStreams[ledger.LedgerState]:
+    return HotStreams(store, "Ledger", ledger.evolve, ledger.initial_state)
 
 
-async def ledger_appends(
-    ledgers: FoldedStreams[ledger.LedgerState], commands: Sequence[ledger.LedgerCommand]
-) -> list[StreamAppend]:
-    """Decide every ledger command, in order, on fresh ledger state; one append per ledger stream, so
-    two postings to the same stream in one command (a capture and a dispute reserve) chain correctly."""
-    by_stream: dict[str, list[ledger.LedgerCommand]] = {}
+def ledger_ids(commands: Sequence[ledger.LedgerCommand]) -> list[str]:
+    return list(dict.fromkeys(ledger.stream_id(c.account_id, c.currency) for c in commands))
+
+
+@dataclass(frozen=True)
+class Postings:
+    appends: list[StreamAppend]
+    reservations: list[Reservation]
+
+
+def ledger_appends(ledgers: HotStreams[ledger.LedgerState], commands: Sequence[ledger.LedgerCommand]) -> Postings:
+    """Decide every ledger command, in order, on the ledgers' heads in memory (see `on_hot_streams`);
+    one append per ledger stream, so two postings to the same stream in one command (a capture and a
+    dispute reserve) chain correctly. A refusal leaves every ledger as it was."""
+    postings = Postings([], [])
+    try:
+        for stream in ledger_ids(commands):
+            on_stream = [c for c in commands if ledger.stream_id(c.account_id, c.currency) == stream]
+            appended = ledgers.append(stream, lambda state, posted=on_stream: _post_all(posted, state))  # type: ignore[misc]
+            if appended is not None:
+                postings.appends.append(appended[0])
+                postings.reservations.append(appended[1])
+    except BaseException:
+        for reservation in postings.reservations:
+            reservation.abandon()
+        raise
+    return postings
+
+
+async def on_hot_streams(streams: Sequence[tuple[HotStreams[Any], str]], decide: Callable[[], Decision]) -> Decision:
+    """Run `decide`, which decides on these hot streams' heads in memory without suspending. What it
+    decides the log confirms when the commit is written; a refusal it raises is confirmed here: it
+    must hold on the streams as the log has them, not only on the state in memory, which another
+    writer may have moved."""
+    for writer, stream_id in streams:
+        await writer.ready(stream_id)
+    try:
+        return decide()
+    except DomainError:
+        for writer, stream_id in streams:
+            await writer.load(stream_id)
+        return decide()
+
+
+async def with_postings(ledgers: HotStreams[ledger.LedgerState], appends: Sequence[StreamAppend],
+                        commands: Sequence[ledger.LedgerCommand], result: Any) -> Decision:
+    """A decision whose ledger postings are decided last, on the ledgers' heads in memory, and again
+    on the ledgers as they are when the store rebases the commit."""
+
+    def decide() -> Decision:
+        posted = ledger_appends(ledgers, commands)
+        return Decision([*appends, *posted.appends], result, reservations=posted.reservations, redecide=decide)
+
+    return await on_hot_streams([(ledgers, stream) for stream in ledger_ids(commands)], decide)
+
+
+def _post_all(commands: Sequence[ledger.LedgerCommand], state: ledger.LedgerState) -> list[LedgerEntryPosted]:
+    posted: list[LedgerEntryPosted] = []
     for command in commands:
-        by_stream.setdefault(ledger.stream_id(command.account_id, command.currency), []).append(command)
-    appends: list[StreamAppend] = []
-    for stream, stream_commands in by_stream.items():
-        loaded = await ledgers.load(stream)
-        state = loaded.state
-        posted: list[LedgerEntryPosted] = []
-        for command in stream_commands:
-            for entry in ledger.decide(command, state):
-                state = ledger.evolve(state, entry)
-                posted.append(entry)
-        if posted:
-            appends.append(appends_for(stream, "Ledger", loaded.version, posted))
-    return appends
+        for entry in ledger.decide(command, state):
+            state = ledger.evolve(state, entry)
+            posted.append(entry)
+    return posted

@@ -29,6 +29,12 @@ class PaymentSource:
     bypass_pending: bool = False
     # Stripe's tok_createDispute: the cardholder disputes the charge once it is captured.
     creates_dispute: bool = False
+    # Whether the card's earlier charges are a fraud signal (card velocity). Stripe's ordinary test
+    # cards are shared by every integration in test mode, so their history says nothing about the
+    # buyer; its Radar test cards are there to exercise the fraud rules, velocity included.
+    counts_toward_velocity: bool = False
+    # Stripe's tok_radarBlock: Radar blocks it whatever the rules say.
+    always_blocked: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,12 +90,18 @@ class _TestCard:
     risk_level: RiskLevel = RiskLevel.NORMAL
     bypass_pending: bool = False
     creates_dispute: bool = False
+    # One of the cards of Stripe's "Testing Stripe Radar" page (docs.stripe.com/radar/testing).
+    radar_test: bool = False
+    always_blocked: bool = False
 
 
 _EXP_MONTH: Final = 12
 _EXP_YEAR: Final = 2034
 
-# Last four digits are those of the card numbers Stripe documents behind each token.
+# Last four digits are those of the card numbers Stripe documents behind each token. The Radar test
+# tokens stand for the card numbers of Stripe's Radar testing page: tok_radarBlock 4100000000000019,
+# tok_riskLevelHighest 4000000000004954, tok_riskLevelElevated 4000000000009235 (raw numbers are
+# refused as a source, as everywhere: use the token).
 TEST_TOKENS: Final[Mapping[str, _TestCard]] = MappingProxyType(
     {
         "tok_visa": _TestCard(brand="visa", last4="4242"),
@@ -114,9 +126,18 @@ TEST_TOKENS: Final[Mapping[str, _TestCard]] = MappingProxyType(
             brand="visa", last4="0119", decline=_PROCESSING
         ),
         "tok_riskLevelElevated": _TestCard(
-            brand="visa", last4="9235", risk_level=RiskLevel.ELEVATED
+            brand="visa", last4="9235", risk_level=RiskLevel.ELEVATED, radar_test=True
         ),
-        "tok_riskLevelHighest": _TestCard(brand="visa", last4="4954", risk_level=RiskLevel.HIGHEST),
+        "tok_riskLevelHighest": _TestCard(
+            brand="visa", last4="4954", risk_level=RiskLevel.HIGHEST, radar_test=True
+        ),
+        "tok_radarBlock": _TestCard(
+            brand="visa",
+            last4="0019",
+            risk_level=RiskLevel.HIGHEST,
+            radar_test=True,
+            always_blocked=True,
+        ),
         "tok_createDispute": _TestCard(brand="visa", last4="0259", creates_dispute=True),
         "tok_bypassPending": _TestCard(brand="visa", last4="0077", bypass_pending=True),
         "tok_us": _TestCard(brand="visa", last4="4242"),
@@ -181,6 +202,8 @@ class SimulatedCardNetwork:
             risk_level=test_card.risk_level,
             bypass_pending=test_card.bypass_pending,
             creates_dispute=test_card.creates_dispute,
+            counts_toward_velocity=test_card.radar_test,
+            always_blocked=test_card.always_blocked,
         )
 
     def authorize(

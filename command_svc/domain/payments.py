@@ -149,9 +149,8 @@ class CreateCharge:
     account_country: str = ""
     fees: FeeSchedule = field(default_factory=FeeSchedule)
     settlement_delay_days: int = DEFAULT_SETTLEMENT_DELAY_DAYS
-    # Read-side counts taken before this charge (the fingerprint comes from network.resolve).
+    # Charges on the same card (by fingerprint, from network.resolve) in the hour before this one.
     card_charges_last_hour: int = 0
-    account_charges_last_minute: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -265,8 +264,8 @@ def _create(
             ip_country=ip_country,
             account_country=normalize_country(cmd.account_country, field="account_country"),
             card_charges_last_hour=cmd.card_charges_last_hour,
-            account_charges_last_minute=cmd.account_charges_last_minute,
             token_risk=source.risk_level,
+            always_block=source.always_blocked,
         ),
         rules,
     )
@@ -480,11 +479,13 @@ def _expire(cmd: ExpireAuthorization, state: ChargeState) -> list[ChargeEvent]:
 
 
 def evolve(state: ChargeState, event: ChargeEvent) -> ChargeState:
-    state = replace(state, version=state.version + 1)
+    # One replace per event: the state has many fields, and copying it is most of folding's cost.
+    version = state.version + 1
     match event:
         case ChargeRequested():
             return replace(
                 state,
+                version=version,
                 status=ChargeStatus.REQUESTED,
                 charge_id=event.charge_id,
                 account_id=event.merchant_id,
@@ -503,6 +504,7 @@ def evolve(state: ChargeState, event: ChargeEvent) -> ChargeState:
         case FraudCheckCompleted():
             return replace(
                 state,
+                version=version,
                 risk_score=event.risk_score,
                 risk_level=event.risk_level,
                 fraud_decision=event.decision,
@@ -511,6 +513,7 @@ def evolve(state: ChargeState, event: ChargeEvent) -> ChargeState:
         case PaymentAuthorized():
             return replace(
                 state,
+                version=version,
                 status=ChargeStatus.AUTHORIZED,
                 authorized_amount=event.amount,
                 authorization_code=event.authorization_code,
@@ -520,6 +523,7 @@ def evolve(state: ChargeState, event: ChargeEvent) -> ChargeState:
         case PaymentDeclined():
             return replace(
                 state,
+                version=version,
                 status=ChargeStatus.DECLINED,
                 failure_code=event.failure_code,
                 decline_code=event.decline_code,
@@ -529,6 +533,7 @@ def evolve(state: ChargeState, event: ChargeEvent) -> ChargeState:
         case PaymentCaptured():
             return replace(
                 state,
+                version=version,
                 status=ChargeStatus.CAPTURED,
                 amount_captured=event.captured_amount,
                 fee=event.processing_fees,
@@ -538,16 +543,18 @@ def evolve(state: ChargeState, event: ChargeEvent) -> ChargeState:
                 balance_transaction_id=event.balance_transaction_id,
             )
         case AuthorizationExpired():
-            return replace(state, status=ChargeStatus.EXPIRED, released_amount=event.amount)
+            return replace(state, version=version, status=ChargeStatus.EXPIRED, released_amount=event.amount)
         case RefundCreated():
             return replace(
                 state,
+                version=version,
                 amount_refunded=state.amount_refunded + event.amount,
                 refund_ids=(*state.refund_ids, event.refund_id),
             )
         case ChargeUpdated():
             return replace(
                 state,
+                version=version,
                 description=event.description if event.description_set else state.description,
                 metadata=set_metadata(state.metadata, event.metadata),
             )

@@ -18,7 +18,7 @@ from command_svc.application.accounts import AccountResult, AccountsApp, PayoutR
 from command_svc.application.disputes import DisputeResult, DisputesApp, config_from
 from command_svc.application.payments import ChargeResult, PaymentsApp
 from command_svc.application.pipeline import CommandRunner, Decision, Idempotency
-from command_svc.application.postings import dispute_id_for
+from command_svc.application.postings import dispute_id_for, ledger_streams
 from command_svc.application.streams import load
 from command_svc.application.webhooks import WebhookEndpointsApp
 from command_svc.domain import ledger, payments
@@ -67,12 +67,14 @@ class CommandSide:
         self.publisher = RecordingPublisher()
         self.runner = CommandRunner(self.store, self.keys, self.publisher, max_backoff_s=0.0)
         fees = FeeSchedule(settings.fee_percent_bps, settings.fee_fixed)
+        ledgers = ledger_streams(self.store)
         self.payments = PaymentsApp(
-            self.store, InMemoryChargeHistory(self.store), network or SimulatedCardNetwork(), default_fees=fees,
-            settlement_delay_days=settings.settlement_delay_days, clock=self.clock,
+            self.store, InMemoryChargeHistory(self.store), network or SimulatedCardNetwork(), ledgers=ledgers,
+            default_fees=fees, settlement_delay_days=settings.settlement_delay_days, clock=self.clock,
             dispute_config=config_from(settings))
-        self.disputes = DisputesApp(self.store, settings=settings, clock=self.clock)
-        self.accounts = AccountsApp(self.store, default_fees=fees, settings=settings, clock=self.clock)
+        self.disputes = DisputesApp(self.store, ledgers=ledgers, settings=settings, clock=self.clock)
+        self.accounts = AccountsApp(self.store, ledgers=ledgers, default_fees=fees, settings=settings,
+                                    clock=self.clock)
         self.webhooks = WebhookEndpointsApp(InMemoryWebhookEndpoints(), ResolvingUrlPolicy(allow_private=False),
                                             clock=self.clock)
 

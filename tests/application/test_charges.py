@@ -4,6 +4,8 @@ as the charge, or not at all."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from command_svc.domain.errors import NotFoundError, PreconditionError, ValidationError
@@ -113,18 +115,92 @@ async def test_a_highest_risk_charge_is_blocked_by_the_fraud_rules(side: Command
     assert await side.store.stream_ids(merchant, "Ledger") == []
 
 
-async def test_a_card_charged_five_times_within_an_hour_trips_the_velocity_rule_until_the_hour_passes(
+async def test_a_radar_test_card_charged_five_times_within_an_hour_trips_the_velocity_rule_until_the_hour_passes(
     side: CommandSide,
 ) -> None:
     merchant = (await side.onboard()).state.account_id
     for _ in range(5):
-        assert "card_velocity" not in (await side.charge(merchant, 1_000)).state.rules_triggered
+        assert "card_velocity" not in (await side.charge(merchant, 1_000, "tok_riskLevelElevated")).state.rules_triggered
         side.clock.advance(minutes=1)
 
-    assert "card_velocity" in (await side.charge(merchant, 1_000)).state.rules_triggered
+    assert "card_velocity" in (await side.charge(merchant, 1_000, "tok_riskLevelElevated")).state.rules_triggered
 
     side.clock.advance(minutes=56)
-    assert "card_velocity" not in (await side.charge(merchant, 1_000)).state.rules_triggered
+    assert "card_velocity" not in (await side.charge(merchant, 1_000, "tok_riskLevelElevated")).state.rules_triggered
+
+
+async def test_card_velocity_counts_each_card_apart(side: CommandSide) -> None:
+    merchant = (await side.onboard()).state.account_id
+    for _ in range(5):
+        await side.charge(merchant, 1_000, "tok_riskLevelElevated")
+
+    other_card = await side.charge(merchant, 1_000, "tok_radarBlock")
+
+    assert "card_velocity" not in other_card.state.rules_triggered
+
+
+async def test_a_busy_merchant_selling_300_times_in_a_minute_is_never_declined_as_fraud(side: CommandSide) -> None:
+    merchant = (await side.onboard()).state.account_id
+    charges = []
+    for n in range(300):
+        charges.append(await side.charge(merchant, 1_000 + n, ("tok_visa", "tok_mastercard", "tok_amex")[n % 3]))
+        side.clock.advance(seconds=0.2)
+
+    assert all(c.state.status is ChargeStatus.CAPTURED for c in charges)
+    assert all(c.state.rules_triggered == () for c in charges)
+    assert {c.state.risk_level for c in charges} == {"normal"}
+
+
+async def test_ordinary_test_cards_never_trip_card_velocity_however_often_they_are_charged(side: CommandSide) -> None:
+    merchant = (await side.onboard()).state.account_id
+
+    repeated = [await side.charge(merchant, 1_000, "tok_visa") for _ in range(50)]
+
+    assert all("card_velocity" not in c.state.rules_triggered for c in repeated)
+    assert all(c.state.status is ChargeStatus.CAPTURED for c in repeated)
+
+
+async def test_tok_radar_block_is_blocked_at_the_highest_risk_level_and_never_reaches_the_network(
+    side: CommandSide,
+) -> None:
+    merchant = (await side.onboard()).state.account_id
+
+    blocked = await side.charge(merchant, 500, "tok_radarBlock")
+
+    assert blocked.state.status is ChargeStatus.DECLINED
+    assert blocked.state.decline_code == "fraudulent"
+    assert blocked.state.risk_level == "highest"
+    assert "always_blocked" in blocked.state.rules_triggered
+    assert blocked.state.network_transaction_id == ""
+    assert await side.store.stream_ids(merchant, "Ledger") == []
+
+
+async def test_a_foreign_card_on_a_domestic_merchant_raises_the_risk_score_but_is_allowed(side: CommandSide) -> None:
+    merchant = (await side.onboard(country="US")).state.account_id
+
+    domestic = await side.charge(merchant, 2_000, "tok_visa")
+    foreign = await side.charge(merchant, 2_000, "tok_br")
+
+    assert "international_card" in foreign.state.rules_triggered
+    assert foreign.state.risk_score > domestic.state.risk_score
+    assert foreign.state.status is ChargeStatus.CAPTURED
+
+
+async def test_a_card_from_another_country_than_the_buyers_ip_is_a_country_mismatch(side: CommandSide) -> None:
+    merchant = (await side.onboard(country="US")).state.account_id
+
+    mismatch = await side.charge(merchant, 2_000, "tok_visa", ip_country="FR")
+
+    assert "country_mismatch" in mismatch.state.rules_triggered
+
+
+async def test_a_large_amount_raises_the_risk_score(side: CommandSide) -> None:
+    merchant = (await side.onboard()).state.account_id
+
+    large = await side.charge(merchant, 600_000, "tok_visa")
+
+    assert "large_amount" in large.state.rules_triggered
+    assert large.state.status is ChargeStatus.CAPTURED
 
 
 async def test_an_uncaptured_authorization_expires_after_7_days_and_can_no_longer_be_captured(
@@ -179,3 +255,16 @@ async def test_another_merchants_charge_is_not_found(side: CommandSide) -> None:
 
     assert refused.value.reason == "RESOURCE_MISSING"
     assert (await side.charge_state(owner, charge.state.charge_id)).status is ChargeStatus.AUTHORIZED
+
+
+async def test_one_merchants_concurrent_charges_are_sequenced_on_its_ledger_and_none_is_refused(
+    side: CommandSide,
+) -> None:
+    merchant = (await side.onboard()).state.account_id
+
+    charges = await asyncio.gather(*(side.charge(merchant, 1_000 + n) for n in range(50)))
+
+    assert all(c.state.status is ChargeStatus.CAPTURED for c in charges)
+    ledger_events = await side.store.read_stream(f"ledger:{merchant}:usd")
+    assert [e.aggregate_version for e in ledger_events] == list(range(1, 51))
+    assert (await side.balance(merchant)).pending == sum(c.state.amount - c.state.fee for c in charges)

@@ -18,6 +18,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from composition.system import BACKEND, start_system
 from support.settings import Settings
 from support.telemetry import setup_tracing
+from tests.conftest import eventually
 from tests.e2e.conftest import Client, Merchant
 
 
@@ -89,6 +90,17 @@ async def ledger_entries(system: Client, account_id: str, currency: str = "usd")
 async def stream_messages(system: Client) -> int:
     info = await system.system.infra.nc.jetstream().stream_info(system.system.infra.settings.stream_name)
     return int(info.state.messages)
+
+
+async def all_published(system: Client) -> int:
+    """Wait until every event in the log is on the bus (the command side publishes after answering),
+    and return how many messages the stream holds."""
+
+    async def published() -> int | None:
+        messages = await stream_messages(system)
+        return messages if messages == await count_events(system) else None
+
+    return await eventually(published, message="committed events never all reached the bus")
 
 
 async def verified_merchant(system: Client, **fields: Any) -> Merchant:

@@ -11,7 +11,7 @@ from ledgermesh.payments.v1 import payment_service_pb2 as pay
 
 from eventlog.bus import EventPublisher, Relay
 from support.errors import error_info
-from tests.e2e.support import count_events, scalar, stream_messages, system_without_gateway
+from tests.e2e.support import all_published, count_events, scalar, stream_messages, system_without_gateway
 
 __all__ = ["system_without_gateway"]
 
@@ -45,7 +45,7 @@ async def test_given_bad_charge_input_then_invalid_argument_with_reason_and_fiel
 ) -> None:
     merchant = await system.merchant()
     events_before = await count_events(system)
-    messages_before = await stream_messages(system)
+    messages_before = await all_published(system)
     caplog.set_level(logging.DEBUG)
 
     with pytest.raises(grpc.aio.AioRpcError) as failure:

@@ -13,6 +13,7 @@ from ledgermesh.payments.v1 import payment_service_pb2 as pay
 
 from command_svc.adapters.charge_history import PostgresChargeHistory
 from command_svc.application.payments import PaymentsApp
+from command_svc.application.postings import ledger_streams
 from command_svc.domain.card_network import SimulatedCardNetwork
 from command_svc.domain.money import FeeSchedule
 from support.errors import error_info
@@ -136,7 +137,7 @@ async def test_given_an_authorization_8_days_old_when_the_sweeper_rpc_runs_then_
     # An authorization taken 8 days ago, written by the command side's own use case with its clock then.
     eight_days_ago = datetime.now(UTC) - timedelta(days=8)
     infra = system.system.infra
-    then = PaymentsApp(infra.store, PostgresChargeHistory(infra.pool), SimulatedCardNetwork(),
+    then = PaymentsApp(infra.store, PostgresChargeHistory(infra.pool), SimulatedCardNetwork(), ledgers=ledger_streams(infra.store),
                        default_fees=FeeSchedule(), settlement_delay_days=2, clock=lambda: eight_days_ago)
     decision = await then.create_charge(merchant.account_id, {"amount": 2_500, "currency": "usd",
                                                                "source": "tok_visa", "capture": False})

@@ -10,6 +10,7 @@ from ledgermesh.query.v1 import query_service_pb2_grpc
 from command_svc.adapters.charge_history import PostgresChargeHistory
 from command_svc.application.accounts import AccountsApp
 from command_svc.application.payments import PaymentsApp
+from command_svc.application.postings import ledger_streams
 from command_svc.domain.card_network import SimulatedCardNetwork
 from command_svc.domain.money import FeeSchedule
 from composition.infrastructure import Infrastructure
@@ -25,13 +26,13 @@ async def test_given_a_charge_committed_but_never_published_when_the_system_star
     # The command side's own use cases, stopped right after the commit: no publish ever happens.
     infra = await Infrastructure.open(settings)
     try:
-        accounts = AccountsApp(infra.store, default_fees=FeeSchedule(), settings=settings)
+        accounts = AccountsApp(infra.store, ledgers=ledger_streams(infra.store), default_fees=FeeSchedule(), settings=settings)
         onboard = await accounts.onboard(email="crash@example.com", country="US", default_currency="usd",
                                          business_name="Crash", fee_percent_bps=None, fee_fixed=None, metadata={})
         await infra.store.commit(Commit(onboard.result.state.account_id, tuple(onboard.appends), audit(),
                                         api_keys=tuple(onboard.api_keys)))
         account_id, secret = onboard.result.state.account_id, onboard.result.secret_key
-        charges = PaymentsApp(infra.store, PostgresChargeHistory(infra.pool), SimulatedCardNetwork(),
+        charges = PaymentsApp(infra.store, PostgresChargeHistory(infra.pool), SimulatedCardNetwork(), ledgers=ledger_streams(infra.store),
                               default_fees=FeeSchedule(), settlement_delay_days=2)
         decision = await charges.create_charge(account_id, {"amount": 7_700, "currency": "usd", "source": "tok_visa"})
         stored = await infra.store.append(account_id, decision.appends, audit())

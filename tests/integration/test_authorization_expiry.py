@@ -10,6 +10,7 @@ import pytest
 from command_svc.adapters.charge_history import PostgresChargeHistory
 from command_svc.application.payments import PaymentsApp
 from command_svc.application.pipeline import Decision
+from command_svc.application.postings import ledger_streams
 from command_svc.domain.card_network import SimulatedCardNetwork
 from command_svc.domain.errors import PreconditionError
 from command_svc.domain.money import FeeSchedule
@@ -34,7 +35,7 @@ async def _commit(infra: Infrastructure, decision: Decision) -> None:
 
 async def test_given_an_authorization_older_than_7_days_when_the_sweeper_runs_then_it_expires(infra) -> None:
     clock = Clock()
-    app = PaymentsApp(infra.store, PostgresChargeHistory(infra.pool), SimulatedCardNetwork(),
+    app = PaymentsApp(infra.store, PostgresChargeHistory(infra.pool), SimulatedCardNetwork(), ledgers=ledger_streams(infra.store),
                       default_fees=FeeSchedule(), settlement_delay_days=2, clock=clock)
     created = await app.create_charge(TENANT, {"amount": 3_000, "currency": "usd", "source": "tok_visa",
                                                "capture": False})
@@ -59,7 +60,7 @@ async def test_given_an_authorization_older_than_7_days_when_the_sweeper_runs_th
 
 async def test_given_a_captured_charge_when_the_sweeper_runs_a_week_later_then_it_is_left_alone(infra) -> None:
     clock = Clock()
-    app = PaymentsApp(infra.store, PostgresChargeHistory(infra.pool), SimulatedCardNetwork(),
+    app = PaymentsApp(infra.store, PostgresChargeHistory(infra.pool), SimulatedCardNetwork(), ledgers=ledger_streams(infra.store),
                       default_fees=FeeSchedule(), settlement_delay_days=2, clock=clock)
     await _commit(infra, await app.create_charge(TENANT, {"amount": 3_000, "currency": "usd", "source": "tok_visa"}))
 

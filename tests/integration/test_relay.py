@@ -3,11 +3,15 @@ publishes what a writer committed but never published."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import psycopg
 
 from composition.infrastructure import Infrastructure
 from eventlog.bus import EventPublisher, Relay
+from eventlog.integrity import Signer
 from eventlog.records import StreamAppend
+from eventlog.store import EventStore
 from tests.integration.conftest import append_notes, audit, note
 
 
@@ -70,3 +74,21 @@ async def test_given_events_committed_but_never_published_when_the_relay_runs_th
     info = await infra.nc.jetstream().stream_info(infra.settings.stream_name)
     assert await _published_ids(infra) == {str(e.event_id) for e in stored}
     assert info.state.messages == 3
+
+
+async def test_given_a_relay_next_to_a_fast_path_then_it_leaves_the_young_events_to_it_and_relays_them_once_old(
+    infra,
+) -> None:
+    written_long_ago = EventStore(infra.pool, Signer.generate(), clock=lambda: datetime.now(UTC) - timedelta(hours=2))
+    old = await written_long_ago.append("acct_test", [StreamAppend("ch_old", "Charge", 0, (note("old"),))], audit())
+    young = await append_notes(infra, "ledger:acct_test:usd", 0, "young")
+    beside_a_fast_path = Relay(infra.store, EventPublisher(infra.nc.jetstream(), infra.settings.subject_prefix),
+                               grace=timedelta(hours=1))
+
+    assert await beside_a_fast_path.run_once() == 1
+    assert await _published_ids(infra) == {str(old[0].event_id)}
+
+    # Nothing the fast path failed to send stays behind: once old enough, the relay sends it.
+    assert await _relay(infra).run_once() == 1
+    assert await _published_ids(infra) == {str(old[0].event_id), str(young[0].event_id)}
+    assert await _relay(infra).backlog() == 0

@@ -56,11 +56,14 @@ def test_card_velocity_from_a_foreign_ip_is_blocked() -> None:
     assert assessment.risk_level is RiskLevel.HIGHEST
 
 
-def test_burst_of_charges_on_one_account_is_sent_to_review() -> None:
-    assessment = assess(context(account_charges_last_minute=100))
+def test_an_always_blocked_radar_card_is_blocked_whatever_else_the_charge_looks_like() -> None:
+    assessment = assess(context(always_block=True, token_risk=RiskLevel.HIGHEST),
+                        FraudRules(block_score=100, review_score=100))
 
-    assert assessment.rules_triggered == ("account_velocity",)
-    assert assessment.decision is FraudDecision.REVIEW
+    assert assessment.decision is FraudDecision.BLOCK
+    assert assessment.risk_score == 99
+    assert assessment.risk_level is RiskLevel.HIGHEST
+    assert "always_blocked" in assessment.rules_triggered
 
 
 def test_country_mismatch_fires_only_when_the_ip_country_is_known() -> None:
@@ -89,7 +92,6 @@ def test_risk_score_never_exceeds_99() -> None:
         context(
             amount=9_000_000,
             card_charges_last_hour=50,
-            account_charges_last_minute=500,
             ip_country="RU",
             account_country="GB",
             token_risk=RiskLevel.HIGHEST,

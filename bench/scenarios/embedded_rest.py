@@ -1,0 +1,102 @@
+"""The embedded default: REST CreateCharge on everything in one process, wired as `ledgermesh up` (and
+so `make run`) wires it: 16 clients over 16 merchants for a while, then the time until every
+projection's lag is back to 0."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import time
+from typing import Any
+
+import httpx
+
+from bench.harness import closed_loop, isolated, log, open_bench_pool, services
+from bench.model import Row, RunContext, Scenario, Size, at_least, at_most
+
+CLIENTS = 16
+SIZES: dict[Size, dict[str, Any]] = {
+    Size.FULL: {"seconds": 30.0},
+    Size.QUICK: {"seconds": 30.0},
+    Size.SMOKE: {"seconds": 2.0},
+}
+CATCH_UP_TIMEOUT_S = 120.0
+
+
+async def _merchants(http: httpx.AsyncClient) -> list[dict[str, str]]:
+    headers = []
+    for n in range(CLIENTS):
+        reply = await http.post("/v1/accounts", data={"email": f"rest{n}@example.com", "business_name": f"Shop {n}"})
+        reply.raise_for_status()
+        headers.append({"Authorization": f"Bearer {reply.json()['secret_key']}"})
+    return headers
+
+
+async def _caught_up_after(settings: Any, timeout: float) -> float:
+    """Seconds until every projection has applied everything in the log."""
+    from redis.asyncio import Redis
+
+    from eventlog.integrity import Signer
+    from eventlog.store import EventStore
+    from projector.lag import lag_report
+
+    pool = await open_bench_pool(settings)
+    redis = Redis.from_url(settings.redis_url or "", decode_responses=True)
+    store = EventStore(pool, Signer.generate())
+    started = time.monotonic()
+    try:
+        while time.monotonic() - started < timeout:
+            if all(p.behind == 0 for p in await lag_report(store, redis, settings.redis_prefix)):
+                return time.monotonic() - started
+            await asyncio.sleep(0.05)
+        return float("inf")
+    finally:
+        await redis.aclose()
+        await pool.close()
+
+
+async def run(ctx: RunContext) -> dict[str, float]:
+    sizes = SIZES[ctx.size]
+    metrics: dict[str, float] = {}
+    statuses: collections.Counter[int] = collections.Counter()
+    async with isolated(ctx.servers) as isolated_settings:
+        # The per-key rate limit above the offered load: limiting is a separate, configurable concern.
+        settings = isolated_settings.with_(gateway_rate_per_second=100_000.0, gateway_rate_burst=100_000)
+        async with services(settings, "all") as started:
+            async with httpx.AsyncClient(base_url=f"http://{started['all'].target}", timeout=30) as http:
+                merchants = await _merchants(http)
+
+                async def op(n: int) -> None:
+                    reply = await http.post("/v1/charges", headers=merchants[n % CLIENTS], data={
+                        "amount": str(1_000 + n % 4_000), "currency": "usd", "source": "tok_visa",
+                        "description": f"bench order {n}", "metadata[order_id]": f"o-{n}"})
+                    if reply.status_code != 200:
+                        statuses[reply.status_code] += 1
+                        raise RuntimeError(f"HTTP {reply.status_code}: {reply.text[:200]}")
+
+                result = await closed_loop(op, clients=CLIENTS, ops=10**9, max_seconds=sizes["seconds"],
+                                           warmup=CLIENTS)
+                metrics.update(result.metrics("rest"))
+                log(f"  REST CreateCharge on the all-in-one process: {result.throughput:.0f}/s, {result.errors} errors")
+                metrics["catch_up_s"] = await _caught_up_after(settings, CATCH_UP_TIMEOUT_S)
+                log(f"  every projection caught up {metrics['catch_up_s']:.2f} s after the load stopped")
+    metrics["_notes"] = [  # type: ignore[assignment]
+        f"One process runs command service, relay, projector, query service, gateway and reconciliation "
+        f"(composition.system.UP, as `ledgermesh up`); {CLIENTS} httpx clients in the bench process, each on its "
+        f"own merchant, POST /v1/charges (tok_visa) for {sizes['seconds']:g} s; per-key rate limit above the load. "
+        "Catch-up = load stopped -> every projection's checkpoint at the log's head (projector.lag.lag_report).",
+        "failed calls by HTTP status: {" + ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items())) + "}",
+    ]
+    return metrics
+
+
+ROWS = (
+    Row("rest_per_s", "REST CreateCharge/s sustained, 16 clients over 16 merchants, all in one process", "/s",
+        goal=at_least(200, "/s")),
+    Row("rest_p50_ms", "REST CreateCharge p50", "ms"),
+    Row("rest_p99_ms", "REST CreateCharge p99", "ms"),
+    Row("rest_errors", "failed REST calls", "calls", goal=at_most(0, "calls")),
+    Row("catch_up_s", "load stopped -> every projection's lag back to 0", "s", goal=at_most(2, "s")),
+)
+
+SCENARIO = Scenario("embedded_rest", "REST on the all-in-one stack", ROWS, run, budget_s=300.0)

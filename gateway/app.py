@@ -30,6 +30,7 @@ from gateway.routes import (
     webhook_endpoints,
 )
 from gateway.routes.common import authorization, new_request_id
+from stripe_shapes.objects import API_VERSION
 from support.settings import Settings
 
 
@@ -80,6 +81,11 @@ def create_app(command_target: str, query_target: str, settings: Settings | None
             except StripeError as exc:
                 response = exc.response()
         response.headers["Request-Id"] = request.state.request_id
+        # Stripe answers in the version the client pinned (LedgerMesh serves one shape, so it echoes
+        # it) and sends the idempotency key back, which clients log beside the Request-Id.
+        response.headers["Stripe-Version"] = request.headers.get("stripe-version") or API_VERSION
+        if key := request.headers.get("idempotency-key"):
+            response.headers["Idempotency-Key"] = key
         return response
 
     @app.exception_handler(StripeError)

@@ -22,6 +22,7 @@ ERROR_SCHEMA: dict[str, Any] = {
                 "decline_code": {"type": "string"},
                 "message": {"type": "string"},
                 "param": {"type": "string"},
+                "doc_url": {"type": "string"},
                 "charge": {"type": "string"},
             },
         }

@@ -26,7 +26,9 @@ _INT32 = 2**31
              openapi_extra=doc.form({"email": doc.STRING, "country": doc.STRING, "default_currency": doc.STRING,
                                      "business_profile": {"type": "object",
                                                           "properties": {"name": doc.STRING}},
-                                     "metadata": doc.METADATA, "type": doc.STRING}))
+                                     "metadata": doc.METADATA, "type": doc.STRING,
+                                     # LedgerMesh extensions: the account's fee schedule.
+                                     "fee_percent_bps": doc.INTEGER, "fee_fixed": doc.INTEGER}))
 async def create_account(request: Request) -> dict[str, Any]:
     p = await form(request)
     profile = p.get("business_profile") or {}

@@ -74,6 +74,8 @@ EXPAND: dict[str, Any] = {"type": "array", "items": {"type": "string"}}
 
 def form(properties: dict[str, dict[str, Any]], required: tuple[str, ...] = ()) -> dict[str, Any]:
     """openapi_extra for a form-encoded body; hashes travel as Stripe's bracketed keys (deepObject)."""
+    # Every Stripe request takes expand[] (gateway/expansion.py).
+    properties = {**properties, "expand": EXPAND}
     schema: dict[str, Any] = {"type": "object", "properties": properties}
     if required:
         schema["required"] = list(required)
@@ -88,6 +90,8 @@ def form(properties: dict[str, dict[str, Any]], required: tuple[str, ...] = ()) 
 
 def query(*params: tuple[str, dict[str, Any]]) -> dict[str, Any]:
     """openapi_extra for query parameters the handler reads itself."""
+    if not any(name == "expand[]" for name, _ in params):
+        params = (*params, ("expand[]", STRING))
     return {"parameters": [{"name": name, "in": "query", "required": False, "schema": schema}
                            for name, schema in params]}
 

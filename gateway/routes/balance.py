@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from ledgermesh.query.v1 import query_service_pb2 as q
 
 from gateway import openapi as doc
+from gateway.routes import expansion
 from gateway.routes.common import backends, call, query_params, text
 from gateway.routes.pages import page_from
 from stripe_shapes import objects
@@ -28,11 +29,13 @@ async def retrieve_balance(request: Request) -> dict[str, Any]:
     return objects.balance(response.balance)
 
 
-@router.get("/v1/balance_transactions/{txn_id}", response_model=None, responses=doc.responds(TXN))
+@router.get("/v1/balance_transactions/{txn_id}", response_model=None, responses=doc.responds(TXN),
+            openapi_extra=doc.query())
 async def retrieve_balance_transaction(request: Request, txn_id: str) -> dict[str, Any]:
+    p = query_params(request)
     response = await call(request, backends(request).query.GetBalanceTransaction,
                           q.GetBalanceTransactionRequest(balance_transaction_id=txn_id))
-    return objects.balance_transaction(response.balance_transaction)
+    return await expansion.expand(request, objects.balance_transaction(response.balance_transaction), p)
 
 
 @router.get("/v1/balance_transactions", response_model=None, responses=doc.responds(doc.list_of(TXN)),
@@ -41,6 +44,6 @@ async def list_balance_transactions(request: Request) -> dict[str, Any]:
     p = query_params(request)
     response = await call(request, backends(request).query.ListBalanceTransactions, q.ListBalanceTransactionsRequest(
         page=page_from(p), type=text(p, "type"), source=text(p, "source")))
-    return objects.list_object("/v1/balance_transactions",
-                               [objects.balance_transaction(t) for t in response.balance_transactions],
-                               response.has_more)
+    return await expansion.expand(request, objects.list_object(
+        "/v1/balance_transactions", [objects.balance_transaction(t) for t in response.balance_transactions],
+        response.has_more), p)

@@ -127,9 +127,19 @@ def new_request_id() -> str:
 
 async def call(request: Request, rpc: Callable[..., Awaitable[T]], message: Any, timeout: float = 10.0) -> T:
     try:
-        return await rpc(message, metadata=call_metadata(request), timeout=timeout)
+        result = await rpc(message, metadata=call_metadata(request), timeout=timeout)
     except grpc.aio.AioRpcError as exc:
         raise from_rpc_error(exc) from exc
+    # A command's log position: reads made for this request's reply (expand[]) wait until it is projected.
+    position = getattr(result, "global_position", 0)
+    if isinstance(position, int) and position > getattr(request.state, "min_position", 0):
+        request.state.min_position = position
+    return result
+
+
+def min_position(request: Request) -> int:
+    """The log position this request wrote up to (0 when it wrote nothing)."""
+    return int(getattr(request.state, "min_position", 0))
 
 
 def require(params: dict[str, Any], name: str) -> Any:
@@ -180,15 +190,6 @@ def string_map(params: dict[str, Any], name: str) -> dict[str, str]:
                               f"Invalid {name}[{key}]: {name} values must be strings, not nested hashes or arrays",
                               code="parameter_invalid", param=f"{name}[{key}]")
     return dict(raw)
-
-
-def expand(params: dict[str, Any]) -> set[str]:
-    raw = params.get("expand")
-    if isinstance(raw, list):
-        return {str(x) for x in raw}
-    if isinstance(raw, dict):
-        return {str(x) for x in raw.values()}
-    return {str(raw)} if raw else set()
 
 
 def string_list(params: dict[str, Any], name: str) -> list[str]:

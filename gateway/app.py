@@ -27,6 +27,7 @@ from gateway.routes import (
     payouts,
     refunds,
     reports,
+    search,
     webhook_endpoints,
 )
 from gateway.routes.common import authorization, new_request_id
@@ -110,7 +111,8 @@ def create_app(command_target: str, query_target: str, settings: Settings | None
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    for module in (charges, refunds, disputes, balance, payouts, accounts, events, webhook_endpoints,
+    # Search first: /v1/charges/search must not be taken for the charge with id "search".
+    for module in (search, charges, refunds, disputes, balance, payouts, accounts, events, webhook_endpoints,
                    dashboard, reports):
         app.include_router(module.router)
     return app

@@ -107,3 +107,14 @@ LIST_PARAMS: tuple[tuple[str, dict[str, Any]], ...] = (
 
 def list_query(*extra: tuple[str, dict[str, Any]]) -> dict[str, Any]:
     return query(*LIST_PARAMS, *extra)
+
+
+def search_result_of(item: dict[str, Any]) -> dict[str, Any]:
+    """Stripe's search page: `next_page` is the token for the following page (null on the last)."""
+    return {
+        "type": "object",
+        "required": ["object", "data", "has_more", "url", "next_page"],
+        "properties": {"object": {"type": "string", "enum": ["search_result"]},
+                       "data": {"type": "array", "items": item}, "has_more": {"type": "boolean"},
+                       "url": {"type": "string"}, "next_page": {"type": ["string", "null"]}},
+    }

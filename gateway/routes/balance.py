@@ -23,8 +23,9 @@ BALANCE: dict[str, Any] = {
 TXN = doc.stripe_object("balance_transaction", ("id", "amount", "fee", "net", "currency", "type"))
 
 
-@router.get("/v1/balance", response_model=None, responses=doc.responds(BALANCE))
+@router.get("/v1/balance", response_model=None, responses=doc.responds(BALANCE), openapi_extra=doc.query())
 async def retrieve_balance(request: Request) -> dict[str, Any]:
+    query_params(request)
     response = await call(request, backends(request).query.GetBalance, q.GetBalanceRequest())
     return objects.balance(response.balance)
 

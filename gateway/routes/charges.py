@@ -104,5 +104,7 @@ async def list_charges(request: Request) -> dict[str, Any]:
     p = query_params(request)
     message = q.ListChargesRequest(page=page_from(p), customer=text(p, "customer"))
     response = await call(request, backends(request).query.ListCharges, message)
-    shaped = await asyncio.gather(*(expansion.charge_object(request, c) for c in response.charges))
+    refunds = expansion.wants(p, "data.refunds")
+    shaped = await asyncio.gather(*(expansion.charge_object(request, c, with_refunds=refunds)
+                                    for c in response.charges))
     return await expansion.expand(request, objects.list_object("/v1/charges", list(shaped), response.has_more), p)

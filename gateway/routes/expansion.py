@@ -23,10 +23,12 @@ MAX_DEPTH = 4
 Loader = Callable[[Request, str], Awaitable[dict[str, Any]]]
 
 
-async def charge_object(request: Request, charge: Any) -> dict[str, Any]:
-    """A charge with its refunds read (only when it has any: most charges need no second read)."""
+async def charge_object(request: Request, charge: Any, *, with_refunds: bool = True) -> dict[str, Any]:
+    """A charge with its refunds read (only when it has any: most charges need no second read). Lists
+    read them only when asked (`expand[]=data.refunds...`): the charge's `refunds.has_more` then says
+    there are refunds the list does not show, at `refunds.url`."""
     refunds = []
-    if charge.amount_refunded:
+    if charge.amount_refunded and with_refunds:
         listed = await call(request, backends(request).query.ListRefunds,
                             q.ListRefundsRequest(page=q.Page(limit=100), charge_id=charge.id))
         refunds = list(listed.refunds)
@@ -76,6 +78,11 @@ LOADERS: dict[str, Loader] = {
 def _cannot(path: str) -> StripeError:
     return StripeError(400, "invalid_request_error", f"This property cannot be expanded ({path}).",
                        code="parameter_invalid", param="expand")
+
+
+def wants(params: dict[str, Any], prefix: str) -> bool:
+    """Whether some expand[] path starts with `prefix`."""
+    return any(path == prefix or path.startswith(prefix + ".") for path in paths(params))
 
 
 def paths(params: dict[str, Any]) -> list[str]:

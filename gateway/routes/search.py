@@ -40,12 +40,16 @@ class Searchable:
     fields: Mapping[str, Field]
     page: Callable[[Request, q.Page], Awaitable[tuple[list[Any], bool]]]
     shape: Callable[[Any], dict[str, Any]]
-    reply: Callable[[Request, Any], Awaitable[dict[str, Any]]]
+    reply: Callable[[Request, Any, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
 async def _charges(request: Request, page: q.Page) -> tuple[list[Any], bool]:
     response = await call(request, backends(request).query.ListCharges, q.ListChargesRequest(page=page))
     return list(response.charges), response.has_more
+
+
+async def _charge_reply(request: Request, charge: Any, params: dict[str, Any]) -> dict[str, Any]:
+    return await expansion.charge_object(request, charge, with_refunds=expansion.wants(params, "data.refunds"))
 
 
 CHARGE_FIELDS = {
@@ -65,7 +69,7 @@ CHARGE_FIELDS = {
 
 # Other resources register here (payment_intents, customers, ...).
 SEARCHABLE: dict[str, Searchable] = {
-    "/v1/charges/search": Searchable("/v1/charges", CHARGE_FIELDS, _charges, objects.charge, expansion.charge_object),
+    "/v1/charges/search": Searchable("/v1/charges", CHARGE_FIELDS, _charges, objects.charge, _charge_reply),
 }
 
 _QUERY_PARAMS = (("query", doc.STRING), ("limit", {"type": "integer", "minimum": 1, "maximum": 100}),
@@ -117,7 +121,7 @@ async def search(request: Request, resource: Searchable, url: str) -> dict[str, 
     next_page = None
     if has_more:
         next_page = _token(shown[-1].id if len(found) > limit else stopped_at)
-    data = [await resource.reply(request, item) for item in shown]
+    data = [await resource.reply(request, item, p) for item in shown]
     result = {"object": "search_result", "data": data, "has_more": has_more, "next_page": next_page, "url": url}
     return await expansion.expand(request, result, p)
 

@@ -70,3 +70,13 @@ async def test_a_path_that_is_not_expandable_is_a_400_naming_expand(system) -> N
         assert r.status_code == 400, (path, r.text)
         error = r.json()["error"]
         assert error["param"] == "expand" and path in error["message"]
+
+
+async def test_a_list_shows_refunds_when_expanded_and_says_there_are_some_otherwise(system) -> None:
+    merchant = await system.merchant()
+    charge_id, refund_id = await _refunded_charge(system, merchant)
+    plain = (await system.http.get("/v1/charges", headers=merchant.headers)).json()["data"][0]["refunds"]
+    assert plain["data"] == [] and plain["has_more"] is True and plain["url"] == f"/v1/charges/{charge_id}/refunds"
+    expanded = await system.http.get("/v1/charges?expand[]=data.refunds", headers=merchant.headers)
+    refunds = expanded.json()["data"][0]["refunds"]
+    assert [r["id"] for r in refunds["data"]] == [refund_id] and refunds["has_more"] is False

@@ -51,3 +51,25 @@ async def test_each_charge_event_carries_the_whole_charge_as_it_was_then(system)
     assert refunded.amount_refunded == 500 and refunded.refunded is False
     assert [r.id for r in refunded.refunds.data] == [refund.id] and refunded.refunds.data[0].amount == 500
     assert by_type["charge.updated"].metadata.to_dict() == {"order": "7", "shipped": "yes"}
+
+
+async def test_a_dispute_event_carries_the_whole_dispute(system) -> None:
+    merchant = await system.merchant()
+    client = sdk_client(system.system.gateway_port, merchant.secret_key)
+    async with webhook_receiver() as receiver:
+        hook = await client.v1.webhook_endpoints.create_async({"url": receiver.url("/hook"),
+                                                               "enabled_events": ["charge.dispute.created"]})
+        charge = await client.v1.charges.create_async({"amount": 3000, "currency": "usd",
+                                                       "source": "tok_createDispute"})
+
+        async def delivered():  # type: ignore[no-untyped-def]
+            return receiver.at("/hook")
+
+        (request,) = await eventually(delivered, timeout=10, message="charge.dispute.created was not delivered")
+        event = stripe.Webhook.construct_event(request.body.decode(), request.signature, hook.secret)
+    dispute = event.data.object
+    assert event.type == "charge.dispute.created"
+    assert dispute.object == "dispute" and dispute.id.startswith("dp_") and dispute.charge == charge.id
+    assert dispute.amount == 3000 and dispute.currency == "usd" and dispute.status == "needs_response"
+    assert dispute.evidence.customer_name is None and dispute.evidence_details.submission_count == 0
+    assert dispute.is_charge_refundable is True

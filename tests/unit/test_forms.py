@@ -5,6 +5,7 @@ exactly. The cases fuzzing found are kept below as explicit regressions."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -121,3 +122,25 @@ def test_only_ascii_digits_with_an_optional_minus_are_integers(raw: str) -> None
     with pytest.raises(StripeError) as refused:
         integer({"amount": raw}, "amount")
     assert refused.value.code == "parameter_invalid_integer" and refused.value.param == "amount"
+
+
+# Inputs atheris found (tools/fuzz_forms.py): the first byte picks the chunk size, the rest is the body.
+CORPUS = sorted((Path(__file__).resolve().parents[1] / "fixtures" / "form_corpus").iterdir())
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=[p.name[:12] for p in CORPUS])
+def test_the_fuzzing_corpus_gives_parameters_or_form_errors(path: Path) -> None:
+    data = path.read_bytes()
+    if not data:
+        return
+    step, body = data[0] + 1, data[1:]
+    parser = FormParser(LIMITS)
+    try:
+        for start in range(0, len(body), step):
+            parser.feed(body[start:start + step])
+        parsed = parser.finish()
+    except FormError as exc:
+        assert exc.status in (400, 413)
+        return
+    assert isinstance(parsed, dict)
+    assert parsed == parse(body, LIMITS)

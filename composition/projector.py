@@ -11,6 +11,7 @@ from projector.projections import all_projections
 from projector.webhooks.dispatcher import WebhookDispatcher
 from projector.webhooks.endpoints import EndpointDirectory
 from projector.webhooks.outbox import DeliveryOutbox
+from projector.webhooks.resources import ResourceHistory
 
 
 @dataclass
@@ -37,7 +38,8 @@ def webhook_dispatcher(infra: Infrastructure) -> WebhookDispatcher:
     return WebhookDispatcher(infra.nc.jetstream(), EndpointDirectory(infra.pool), DeliveryOutbox(infra.pool),
                              stream=s.stream_name,
                              subject_prefix=s.subject_prefix, durable=f"{s.stream_name.lower()}-webhooks",
-                             retry_delays=s.webhook_retry_delays, allow_private=s.webhooks_allow_private)
+                             retry_delays=s.webhook_retry_delays, allow_private=s.webhooks_allow_private,
+                             history=ResourceHistory(infra.store))
 
 
 async def start_projector(infra: Infrastructure, stop: asyncio.Event) -> RunningProjector:

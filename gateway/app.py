@@ -27,9 +27,11 @@ from gateway.routes import (
     payouts,
     refunds,
     reports,
+    search,
     webhook_endpoints,
 )
 from gateway.routes.common import authorization, new_request_id
+from stripe_shapes.objects import API_VERSION
 from support.settings import Settings
 
 
@@ -80,6 +82,11 @@ def create_app(command_target: str, query_target: str, settings: Settings | None
             except StripeError as exc:
                 response = exc.response()
         response.headers["Request-Id"] = request.state.request_id
+        # Stripe answers in the version the client pinned (LedgerMesh serves one shape, so it echoes
+        # it) and sends the idempotency key back, which clients log beside the Request-Id.
+        response.headers["Stripe-Version"] = request.headers.get("stripe-version") or API_VERSION
+        if key := request.headers.get("idempotency-key"):
+            response.headers["Idempotency-Key"] = key
         return response
 
     @app.exception_handler(StripeError)
@@ -104,7 +111,8 @@ def create_app(command_target: str, query_target: str, settings: Settings | None
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    for module in (charges, refunds, disputes, balance, payouts, accounts, events, webhook_endpoints,
+    # Search first: /v1/charges/search must not be taken for the charge with id "search".
+    for module in (search, charges, refunds, disputes, balance, payouts, accounts, events, webhook_endpoints,
                    dashboard, reports):
         app.include_router(module.router)
     return app

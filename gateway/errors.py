@@ -11,6 +11,11 @@ from fastapi.responses import JSONResponse
 from support.errors import error_info
 
 
+def doc_url(code: str) -> str:
+    """Where Stripe documents an error code, as its errors link it."""
+    return "https://stripe.com/docs/error-codes/" + code.replace("_", "-")
+
+
 @dataclass
 class StripeError(Exception):
     status: int
@@ -26,6 +31,7 @@ class StripeError(Exception):
         body: dict[str, Any] = {"type": self.type, "message": self.message}
         if self.code:
             body["code"] = self.code
+            body["doc_url"] = doc_url(self.code)
         if self.param:
             body["param"] = self.param
         if self.decline_code:

@@ -22,6 +22,7 @@ ERROR_SCHEMA: dict[str, Any] = {
                 "decline_code": {"type": "string"},
                 "message": {"type": "string"},
                 "param": {"type": "string"},
+                "doc_url": {"type": "string"},
                 "charge": {"type": "string"},
             },
         }
@@ -73,6 +74,8 @@ EXPAND: dict[str, Any] = {"type": "array", "items": {"type": "string"}}
 
 def form(properties: dict[str, dict[str, Any]], required: tuple[str, ...] = ()) -> dict[str, Any]:
     """openapi_extra for a form-encoded body; hashes travel as Stripe's bracketed keys (deepObject)."""
+    # Every Stripe request takes expand[] (gateway/expansion.py).
+    properties = {**properties, "expand": EXPAND}
     schema: dict[str, Any] = {"type": "object", "properties": properties}
     if required:
         schema["required"] = list(required)
@@ -87,6 +90,8 @@ def form(properties: dict[str, dict[str, Any]], required: tuple[str, ...] = ()) 
 
 def query(*params: tuple[str, dict[str, Any]]) -> dict[str, Any]:
     """openapi_extra for query parameters the handler reads itself."""
+    if not any(name == "expand[]" for name, _ in params):
+        params = (*params, ("expand[]", STRING))
     return {"parameters": [{"name": name, "in": "query", "required": False, "schema": schema}
                            for name, schema in params]}
 
@@ -102,3 +107,14 @@ LIST_PARAMS: tuple[tuple[str, dict[str, Any]], ...] = (
 
 def list_query(*extra: tuple[str, dict[str, Any]]) -> dict[str, Any]:
     return query(*LIST_PARAMS, *extra)
+
+
+def search_result_of(item: dict[str, Any]) -> dict[str, Any]:
+    """Stripe's search page: `next_page` is the token for the following page (null on the last)."""
+    return {
+        "type": "object",
+        "required": ["object", "data", "has_more", "url", "next_page"],
+        "properties": {"object": {"type": "string", "enum": ["search_result"]},
+                       "data": {"type": "array", "items": item}, "has_more": {"type": "boolean"},
+                       "url": {"type": "string"}, "next_page": {"type": ["string", "null"]}},
+    }

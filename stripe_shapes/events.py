@@ -81,10 +81,12 @@ def event_payload(e: envelope_pb2.EventEnvelope) -> dict[str, Any]:
     return data
 
 
-def event(e: envelope_pb2.EventEnvelope) -> dict[str, Any]:
-    payload = event_payload(e)
-    data_object = {"id": e.aggregate_id, "object": _EVENT_OBJECTS.get(e.aggregate_type, e.aggregate_type.lower()),
-                   **payload}
+def event(e: envelope_pb2.EventEnvelope, resource: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The Stripe event; `data.object` is `resource` (the whole object as it stood after the event, as
+    webhooks send it) when given, else the event's own fields under the object's id."""
+    data_object = resource if resource is not None else {
+        "id": e.aggregate_id, "object": _EVENT_OBJECTS.get(e.aggregate_type, e.aggregate_type.lower()),
+        **event_payload(e)}
     return {
         "id": event_id(e.event_id),
         "object": "event",

@@ -52,7 +52,13 @@ def deleted(object_name: str, object_id: str) -> dict[str, Any]:
     return {"id": object_id, "object": object_name, "deleted": True}
 
 
-def charge(c: charge_pb2.Charge) -> dict[str, Any]:
+def _address() -> dict[str, Any]:
+    return {"city": None, "country": None, "line1": None, "line2": None, "postal_code": None, "state": None}
+
+
+def charge(c: charge_pb2.Charge, refunds: list[charge_pb2.Refund] | None = None) -> dict[str, Any]:
+    """A charge; `refunds` are its refunds when the caller read them (the list is empty otherwise, and
+    `has_more` says whether the charge has refunds the list does not show)."""
     card = {
         "brand": c.card.brand, "last4": c.card.last4, "country": c.card.country or None,
         "exp_month": c.card.exp_month, "exp_year": c.card.exp_year, "fingerprint": c.card.fingerprint,
@@ -93,6 +99,27 @@ def charge(c: charge_pb2.Charge) -> dict[str, Any]:
         "statement_descriptor": c.statement_descriptor or None,
         "status": _STATUS.get(c.status, "pending"),
         "application_fee_amount": None,
+        # Fields Stripe sends that LedgerMesh has no value for: null, as Stripe sends them.
+        "application": None,
+        "application_fee": None,
+        "billing_details": {"address": _address(), "email": c.receipt_email or None, "name": None, "phone": None},
+        "calculated_statement_descriptor": c.statement_descriptor or None,
+        "failure_balance_transaction": None,
+        "fraud_details": {},
+        "on_behalf_of": None,
+        "payment_intent": None,
+        # A charge made from a source is paid by the card that source stands for.
+        "payment_method": c.source or None,
+        "receipt_number": None,
+        "receipt_url": None,
+        "refunds": list_object(f"/v1/charges/{c.id}/refunds", [refund(r) for r in refunds or []],
+                               c.amount_refunded > sum(r.amount for r in refunds or [])),
+        "review": None,
+        "shipping": None,
+        "source_transfer": None,
+        "statement_descriptor_suffix": None,
+        "transfer_data": None,
+        "transfer_group": None,
     }
 
 
@@ -110,6 +137,15 @@ def refund(r: charge_pb2.Refund) -> dict[str, Any]:
         "payment_intent": None,
         "reason": r.reason or None,
         "status": r.status or "succeeded",
+        "customer": None,
+        "customer_account": None,
+        "destination_details": {"type": "card", "card": {"reference": None, "reference_status": "pending",
+                                                         "reference_type": "acquirer_reference_number",
+                                                         "type": "refund"}},
+        "payment_method": None,
+        "receipt_number": None,
+        "source_transfer_reversal": None,
+        "transfer_reversal": None,
     }
 
 
@@ -136,6 +172,9 @@ def dispute(d: dispute_pb2.Dispute) -> dict[str, Any]:
         "metadata": {},
         "reason": d.reason or "general",
         "status": status,
+        "enhanced_eligibility_types": [],
+        "payment_intent": None,
+        "payment_method_details": None,
     }
 
 
@@ -151,6 +190,7 @@ def balance(b: account_pb2.Balance) -> dict[str, Any]:
         # LedgerMesh extension: funds held for open disputes.
         "reserved": _amounts(b.reserved),
         "livemode": False,
+        "connect_reserved": None,
     }
 
 
@@ -173,6 +213,7 @@ def balance_transaction(t: account_pb2.BalanceTransaction) -> dict[str, Any]:
         "source": t.source or None,
         "status": t.status or "pending",
         "type": t.type,
+        "balance_type": "payments",
     }
 
 
@@ -193,6 +234,19 @@ def payout(p: account_pb2.Payout) -> dict[str, Any]:
         "method": "standard",
         "status": p.status or "pending",
         "type": "bank_account",
+        "application_fee": None,
+        "application_fee_amount": None,
+        "failure_balance_transaction": None,
+        "failure_code": None,
+        "failure_message": None,
+        "original_payout": None,
+        "payout_method": None,
+        # Payouts are created by hand here; Stripe reconciles only automatic ones.
+        "reconciliation_status": "not_applicable",
+        "reversed_by": None,
+        "source_type": "card",
+        "statement_descriptor": None,
+        "trace_id": None,
     }
 
 
@@ -227,6 +281,13 @@ def account(a: account_pb2.Account, secret_key: str = "") -> dict[str, Any]:
         "type": "standard",
         # LedgerMesh extensions: the KYC state in one word.
         "verification_status": a.verification_status or "unverified",
+        "controller": None,
+        "external_accounts": list_object(f"/v1/accounts/{a.id}/external_accounts", [], False),
+        "future_requirements": {"alternatives": [], "current_deadline": None, "currently_due": [],
+                                "disabled_reason": None, "errors": [], "eventually_due": [], "past_due": [],
+                                "pending_verification": []},
+        "settings": None,
+        "tos_acceptance": {"date": None, "ip": None, "user_agent": None},
     }
     if secret_key:
         # LedgerMesh extension: the account's first secret key, shown once, on creation only.

@@ -13,7 +13,7 @@ from ledgermesh.query.v1 import query_service_pb2 as q
 
 from gateway import openapi as doc
 from gateway.errors import StripeError
-from gateway.routes.common import backends, call, form, idempotency_key, integer, string_map, text
+from gateway.routes.common import backends, call, form, idempotency_key, integer, query_params, string_map, text
 from stripe_shapes import objects
 
 router = APIRouter(tags=["accounts"])
@@ -26,7 +26,9 @@ _INT32 = 2**31
              openapi_extra=doc.form({"email": doc.STRING, "country": doc.STRING, "default_currency": doc.STRING,
                                      "business_profile": {"type": "object",
                                                           "properties": {"name": doc.STRING}},
-                                     "metadata": doc.METADATA, "type": doc.STRING}))
+                                     "metadata": doc.METADATA, "type": doc.STRING,
+                                     # LedgerMesh extensions: the account's fee schedule.
+                                     "fee_percent_bps": doc.INTEGER, "fee_fixed": doc.INTEGER}))
 async def create_account(request: Request) -> dict[str, Any]:
     p = await form(request)
     profile = p.get("business_profile") or {}
@@ -51,13 +53,16 @@ async def create_account(request: Request) -> dict[str, Any]:
     return objects.account(response.account, response.secret_key)
 
 
-@router.get("/v1/accounts/{account_id}", response_model=None, responses=doc.responds(ACCOUNT))
+@router.get("/v1/accounts/{account_id}", response_model=None, responses=doc.responds(ACCOUNT),
+            openapi_extra=doc.query())
 async def retrieve_account(request: Request, account_id: str) -> dict[str, Any]:
+    query_params(request)
     response = await call(request, backends(request).query.GetAccount, q.GetAccountRequest(account_id=account_id))
     return objects.account(response.account)
 
 
-@router.get("/v1/account", response_model=None, responses=doc.responds(ACCOUNT))
+@router.get("/v1/account", response_model=None, responses=doc.responds(ACCOUNT), openapi_extra=doc.query())
 async def retrieve_own_account(request: Request) -> dict[str, Any]:
+    query_params(request)
     response = await call(request, backends(request).query.GetAccount, q.GetAccountRequest())
     return objects.account(response.account)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -11,11 +12,11 @@ from ledgermesh.query.v1 import query_service_pb2 as q
 
 from gateway import openapi as doc
 from gateway.errors import card_declined
+from gateway.routes import expansion
 from gateway.routes.common import (
     backends,
     boolean,
     call,
-    expand,
     form,
     idempotency_key,
     integer,
@@ -37,13 +38,8 @@ _CHARGE_FORM = {
 }
 
 
-async def _shaped(request: Request, charge: charge_pb2.Charge, wanted: set[str]) -> dict[str, Any]:
-    shaped = objects.charge(charge)
-    if "balance_transaction" in wanted and charge.balance_transaction:
-        txn = await call(request, backends(request).query.GetBalanceTransaction,
-                         q.GetBalanceTransactionRequest(balance_transaction_id=charge.balance_transaction))
-        shaped["balance_transaction"] = objects.balance_transaction(txn.balance_transaction)
-    return shaped
+async def _shaped(request: Request, charge: charge_pb2.Charge, params: dict[str, Any]) -> dict[str, Any]:
+    return await expansion.expand(request, await expansion.charge_object(request, charge), params)
 
 
 @router.post("/v1/charges", response_model=None, responses=doc.responds(CHARGE),
@@ -68,14 +64,14 @@ async def create_charge(request: Request) -> dict[str, Any]:
     charge = response.charge
     if charge.status == charge_pb2.CHARGE_STATUS_FAILED:
         raise card_declined(charge.id, charge.failure_code, charge.decline_code, charge.failure_message)
-    return await _shaped(request, charge, expand(p))
+    return await _shaped(request, charge, p)
 
 
 @router.get("/v1/charges/{charge_id}", response_model=None, responses=doc.responds(CHARGE),
             openapi_extra=doc.query(("expand[]", doc.STRING)))
 async def retrieve_charge(request: Request, charge_id: str) -> dict[str, Any]:
     response = await call(request, backends(request).query.GetCharge, q.GetChargeRequest(charge_id=charge_id))
-    return await _shaped(request, response.charge, expand(query_params(request)))
+    return await _shaped(request, response.charge, query_params(request))
 
 
 @router.post("/v1/charges/{charge_id}", response_model=None, responses=doc.responds(CHARGE),
@@ -87,7 +83,7 @@ async def update_charge(request: Request, charge_id: str) -> dict[str, Any]:
     if "description" in p:
         message.description = text(p, "description")
     response = await call(request, backends(request).payments.UpdateCharge, message)
-    return await _shaped(request, response.charge, expand(p))
+    return await _shaped(request, response.charge, p)
 
 
 @router.post("/v1/charges/{charge_id}/capture", response_model=None, responses=doc.responds(CHARGE),
@@ -99,7 +95,7 @@ async def capture_charge(request: Request, charge_id: str) -> dict[str, Any]:
     if amount is not None:
         message.amount = amount
     response = await call(request, backends(request).payments.CaptureCharge, message)
-    return await _shaped(request, response.charge, expand(p))
+    return await _shaped(request, response.charge, p)
 
 
 @router.get("/v1/charges", response_model=None, responses=doc.responds(doc.list_of(CHARGE)),
@@ -108,4 +104,7 @@ async def list_charges(request: Request) -> dict[str, Any]:
     p = query_params(request)
     message = q.ListChargesRequest(page=page_from(p), customer=text(p, "customer"))
     response = await call(request, backends(request).query.ListCharges, message)
-    return objects.list_object("/v1/charges", [objects.charge(c) for c in response.charges], response.has_more)
+    refunds = expansion.wants(p, "data.refunds")
+    shaped = await asyncio.gather(*(expansion.charge_object(request, c, with_refunds=refunds)
+                                    for c in response.charges))
+    return await expansion.expand(request, objects.list_object("/v1/charges", list(shaped), response.has_more), p)

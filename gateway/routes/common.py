@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -10,7 +11,7 @@ import grpc
 from fastapi import Request
 
 from gateway.errors import StripeError, from_rpc_error
-from gateway.forms import FormError, parse_nested
+from gateway.forms import FormError, FormLimits, FormParser, parse
 from gateway.grpc_clients import Backends
 
 T = TypeVar("T")
@@ -18,27 +19,76 @@ T = TypeVar("T")
 MAX_BODY_BYTES = 256 * 1024
 
 
-async def form(request: Request) -> dict[str, Any]:
-    body = await request.body()
+def _limits(request: Request) -> FormLimits:
     settings = getattr(request.app.state, "settings", None)
-    if len(body) > (settings.gateway_max_body_bytes if settings else MAX_BODY_BYTES):
-        raise StripeError(413, "invalid_request_error", "Request body too large.", code="request_too_large")
-    if not body:
-        return {}
-    from urllib.parse import parse_qsl
+    return FormLimits(max_bytes=settings.gateway_max_body_bytes if settings else MAX_BODY_BYTES)
 
+
+def _refused(exc: FormError) -> StripeError:
+    return StripeError(exc.status, "invalid_request_error", str(exc), code=exc.code, param=exc.param)
+
+
+async def form(request: Request) -> dict[str, Any]:
+    """The body's parameters, read as it streams in (limits cut it off at the limit, chunked or not),
+    checked against the parameters the route declares."""
+    parser = FormParser(_limits(request))
     try:
-        return parse_nested(parse_qsl(body.decode(), keep_blank_values=True, strict_parsing=False))
-    except (UnicodeDecodeError, ValueError) as exc:
-        param = exc.param if isinstance(exc, FormError) else None
-        raise StripeError(400, "invalid_request_error", f"Invalid request body: {exc}", param=param) from exc
+        async for chunk in request.stream():
+            parser.feed(chunk)
+        params = parser.finish()
+    except FormError as exc:
+        raise _refused(exc) from exc
+    params_known(params, declared_body(request))
+    return params
 
 
 def query_params(request: Request) -> dict[str, Any]:
+    """The query string's parameters, by the same rules as a body, checked against the route's declared
+    query parameters."""
     try:
-        return parse_nested((k, v) for k, v in request.query_params.multi_items() if k != "key")
+        params = parse(request.scope.get("query_string", b""), _limits(request))
     except FormError as exc:
-        raise StripeError(400, "invalid_request_error", str(exc), param=exc.param) from exc
+        raise _refused(exc) from exc
+    if request.url.path.startswith("/dashboard"):
+        params.pop("key", None)  # the dashboard's EventSource key; see authorization()
+    params_known(params, declared_query(request))
+    return params
+
+
+def _openapi_extra(request: Request) -> dict[str, Any]:
+    route = request.scope.get("route")
+    return getattr(route, "openapi_extra", None) or {}
+
+
+def declared_body(request: Request) -> dict[str, Any]:
+    """The route's form schema, from its OpenAPI declaration: the one place a route lists what it takes."""
+    content = _openapi_extra(request).get("requestBody", {}).get("content", {})
+    schema: dict[str, Any] = content.get("application/x-www-form-urlencoded", {}).get("schema", {})
+    return schema
+
+
+def declared_query(request: Request) -> dict[str, Any]:
+    names = {str(p["name"]).partition("[")[0] for p in _openapi_extra(request).get("parameters", [])
+             if p.get("in") == "query"}
+    return {"type": "object", "properties": {name: {} for name in names}}
+
+
+# Every Stripe request takes expand[].
+_ALWAYS = frozenset({"expand"})
+
+
+def params_known(params: dict[str, Any], schema: dict[str, Any], prefix: str = "") -> None:
+    """Stripe refuses a parameter it does not know (400 parameter_unknown) instead of ignoring it: a
+    misspelt `capture` would otherwise capture."""
+    properties: dict[str, Any] = schema.get("properties", {})
+    for name, value in params.items():
+        param = f"{prefix}[{name}]" if prefix else name
+        if name not in properties and not (not prefix and name in _ALWAYS):
+            raise StripeError(400, "invalid_request_error", f"Received unknown parameter: {param}",
+                              code="parameter_unknown", param=param)
+        nested = properties.get(name, {})
+        if isinstance(value, dict) and "properties" in nested and "additionalProperties" not in nested:
+            params_known(value, nested, param)
 
 
 def backends(request: Request) -> Backends:
@@ -77,9 +127,19 @@ def new_request_id() -> str:
 
 async def call(request: Request, rpc: Callable[..., Awaitable[T]], message: Any, timeout: float = 10.0) -> T:
     try:
-        return await rpc(message, metadata=call_metadata(request), timeout=timeout)
+        result = await rpc(message, metadata=call_metadata(request), timeout=timeout)
     except grpc.aio.AioRpcError as exc:
         raise from_rpc_error(exc) from exc
+    # A command's log position: reads made for this request's reply (expand[]) wait until it is projected.
+    position = getattr(result, "global_position", 0)
+    if isinstance(position, int) and position > getattr(request.state, "min_position", 0):
+        request.state.min_position = position
+    return result
+
+
+def min_position(request: Request) -> int:
+    """The log position this request wrote up to (0 when it wrote nothing)."""
+    return int(getattr(request.state, "min_position", 0))
 
 
 def require(params: dict[str, Any], name: str) -> Any:
@@ -90,19 +150,20 @@ def require(params: dict[str, Any], name: str) -> Any:
     return value
 
 
+# Stripe's integers: ASCII digits, an optional minus sign; no spaces, `+`, `_` nor other scripts' digits,
+# all of which Python's int() would accept.
+_INTEGER = re.compile(r"-?[0-9]{1,19}\Z")
+
+
 def integer(params: dict[str, Any], name: str, *, required: bool = False) -> int | None:
     raw = require(params, name) if required else params.get(name)
     if raw is None or raw == "":
         return None
-    try:
-        value = int(str(raw))
-    except ValueError as exc:
-        raise StripeError(400, "invalid_request_error", f"Invalid integer: {raw}",
-                          code="parameter_invalid_integer", param=name) from exc
-    if not -(2**63) <= value < 2**63:
-        raise StripeError(400, "invalid_request_error", f"Invalid integer: {raw}",
+    if not isinstance(raw, str) or _INTEGER.match(raw) is None or not -(2**63) <= int(raw) < 2**63:
+        shown = raw if isinstance(raw, str) else "a hash or an array"
+        raise StripeError(400, "invalid_request_error", f"Invalid integer: {shown[:100]}",
                           code="parameter_invalid_integer", param=name)
-    return value
+    return int(raw)
 
 
 def boolean(params: dict[str, Any], name: str) -> bool | None:
@@ -111,7 +172,8 @@ def boolean(params: dict[str, Any], name: str) -> bool | None:
         return None
     text = str(raw).lower()
     if text not in ("true", "false"):
-        raise StripeError(400, "invalid_request_error", f"Invalid boolean: {raw}", param=name)
+        raise StripeError(400, "invalid_request_error", f"Invalid boolean: {str(raw)[:100]}", param=name,
+                          code="parameter_invalid")
     return text == "true"
 
 
@@ -120,17 +182,14 @@ def string_map(params: dict[str, Any], name: str) -> dict[str, str]:
     if raw is None or raw == "":
         return {}
     if not isinstance(raw, dict):
-        raise StripeError(400, "invalid_request_error", f"Invalid {name}: must be a hash", param=name)
-    return {str(k): str(v) for k, v in raw.items()}
-
-
-def expand(params: dict[str, Any]) -> set[str]:
-    raw = params.get("expand")
-    if isinstance(raw, list):
-        return {str(x) for x in raw}
-    if isinstance(raw, dict):
-        return {str(x) for x in raw.values()}
-    return {str(raw)} if raw else set()
+        raise StripeError(400, "invalid_request_error", f"Invalid {name}: must be a hash", param=name,
+                          code="parameter_invalid")
+    for key, value in raw.items():
+        if not isinstance(value, str):
+            raise StripeError(400, "invalid_request_error",
+                              f"Invalid {name}[{key}]: {name} values must be strings, not nested hashes or arrays",
+                              code="parameter_invalid", param=f"{name}[{key}]")
+    return dict(raw)
 
 
 def string_list(params: dict[str, Any], name: str) -> list[str]:
@@ -147,5 +206,6 @@ def string_list(params: dict[str, Any], name: str) -> list[str]:
 def text(params: dict[str, Any], name: str) -> str:
     raw = params.get(name, "")
     if isinstance(raw, (dict, list)):
-        raise StripeError(400, "invalid_request_error", f"Invalid {name}: must be a string", param=name)
+        raise StripeError(400, "invalid_request_error", f"Invalid {name}: must be a string", param=name,
+                          code="parameter_invalid")
     return str(raw)

@@ -12,6 +12,7 @@ from ledgermesh.disputes.v1 import dispute_service_pb2 as dsp
 from ledgermesh.query.v1 import query_service_pb2 as q
 
 from gateway import openapi as doc
+from gateway.routes import expansion
 from gateway.routes.common import backends, boolean, call, form, idempotency_key, query_params, string_map
 from gateway.routes.pages import page_from
 from stripe_shapes import objects
@@ -26,10 +27,12 @@ _FILE_FIELDS = {"cancellation_policy", "customer_communication", "customer_signa
                 "shipping_documentation", "uncategorized_file"}
 
 
-@router.get("/v1/disputes/{dispute_id}", response_model=None, responses=doc.responds(DISPUTE))
+@router.get("/v1/disputes/{dispute_id}", response_model=None, responses=doc.responds(DISPUTE),
+            openapi_extra=doc.query())
 async def retrieve_dispute(request: Request, dispute_id: str) -> dict[str, Any]:
+    p = query_params(request)
     response = await call(request, backends(request).query.GetDispute, q.GetDisputeRequest(dispute_id=dispute_id))
-    return objects.dispute(response.dispute)
+    return await expansion.expand(request, objects.dispute(response.dispute), p)
 
 
 @router.get("/v1/disputes", response_model=None, responses=doc.responds(doc.list_of(DISPUTE)),
@@ -37,7 +40,8 @@ async def retrieve_dispute(request: Request, dispute_id: str) -> dict[str, Any]:
 async def list_disputes(request: Request) -> dict[str, Any]:
     p = query_params(request)
     response = await call(request, backends(request).query.ListDisputes, q.ListDisputesRequest(page=page_from(p)))
-    return objects.list_object("/v1/disputes", [objects.dispute(d) for d in response.disputes], response.has_more)
+    return await expansion.expand(request, objects.list_object(
+        "/v1/disputes", [objects.dispute(d) for d in response.disputes], response.has_more), p)
 
 
 @router.post("/v1/disputes/{dispute_id}", response_model=None, responses=doc.responds(DISPUTE),
@@ -52,12 +56,13 @@ async def update_dispute(request: Request, dispute_id: str) -> dict[str, Any]:
     response = await call(request, backends(request).disputes.SubmitEvidence, dsp.SubmitEvidenceRequest(
         dispute_id=dispute_id, evidence=texts, file_references=files, submit=True if submit is None else submit,
         idempotency_key=idempotency_key(request)))
-    return objects.dispute(response.dispute)
+    return await expansion.expand(request, objects.dispute(response.dispute), p)
 
 
-@router.post("/v1/disputes/{dispute_id}/close", response_model=None, responses=doc.responds(DISPUTE))
+@router.post("/v1/disputes/{dispute_id}/close", response_model=None, responses=doc.responds(DISPUTE),
+             openapi_extra=doc.form({}))
 async def close_dispute(request: Request, dispute_id: str) -> dict[str, Any]:
-    await form(request)
+    p = await form(request)
     response = await call(request, backends(request).disputes.CloseDispute, dsp.CloseDisputeRequest(
         dispute_id=dispute_id, idempotency_key=idempotency_key(request)))
-    return objects.dispute(response.dispute)
+    return await expansion.expand(request, objects.dispute(response.dispute), p)

@@ -21,8 +21,9 @@ for _log_type, _stripe_type in events.STRIPE_EVENT_TYPES.items():
     _LOG_TYPES.setdefault(_stripe_type, []).append(_log_type)
 
 
-@router.get("/v1/events/{event_id}", response_model=None, responses=doc.responds(EVENT))
+@router.get("/v1/events/{event_id}", response_model=None, responses=doc.responds(EVENT), openapi_extra=doc.query())
 async def retrieve_event(request: Request, event_id: str) -> dict[str, Any]:
+    query_params(request)
     response = await call(request, backends(request).query.GetEvent,
                           q.GetEventRequest(event_id=events.envelope_id(event_id)))
     return events.event(response.event)

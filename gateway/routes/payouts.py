@@ -9,6 +9,7 @@ from ledgermesh.accounts.v1 import account_service_pb2 as acc
 from ledgermesh.query.v1 import query_service_pb2 as q
 
 from gateway import openapi as doc
+from gateway.routes import expansion
 from gateway.routes.common import (
     backends,
     call,
@@ -39,13 +40,15 @@ async def create_payout(request: Request) -> dict[str, Any]:
         currency=text(p, "currency") or str(require(p, "currency")),
         destination=text(p, "destination"), description=text(p, "description"),
         metadata=string_map(p, "metadata"), idempotency_key=idempotency_key(request)))
-    return objects.payout(response.payout)
+    return await expansion.expand(request, objects.payout(response.payout), p)
 
 
-@router.get("/v1/payouts/{payout_id}", response_model=None, responses=doc.responds(PAYOUT))
+@router.get("/v1/payouts/{payout_id}", response_model=None, responses=doc.responds(PAYOUT),
+            openapi_extra=doc.query())
 async def retrieve_payout(request: Request, payout_id: str) -> dict[str, Any]:
+    p = query_params(request)
     response = await call(request, backends(request).query.GetPayout, q.GetPayoutRequest(payout_id=payout_id))
-    return objects.payout(response.payout)
+    return await expansion.expand(request, objects.payout(response.payout), p)
 
 
 @router.get("/v1/payouts", response_model=None, responses=doc.responds(doc.list_of(PAYOUT)),
@@ -53,4 +56,5 @@ async def retrieve_payout(request: Request, payout_id: str) -> dict[str, Any]:
 async def list_payouts(request: Request) -> dict[str, Any]:
     p = query_params(request)
     response = await call(request, backends(request).query.ListPayouts, q.ListPayoutsRequest(page=page_from(p)))
-    return objects.list_object("/v1/payouts", [objects.payout(x) for x in response.payouts], response.has_more)
+    return await expansion.expand(request, objects.list_object(
+        "/v1/payouts", [objects.payout(x) for x in response.payouts], response.has_more), p)

@@ -9,6 +9,7 @@ from ledgermesh.payments.v1 import payment_service_pb2 as pay
 from ledgermesh.query.v1 import query_service_pb2 as q
 
 from gateway import openapi as doc
+from gateway.routes import expansion
 from gateway.routes.common import (
     backends,
     call,
@@ -41,13 +42,15 @@ async def create_refund(request: Request) -> dict[str, Any]:
     if amount is not None:
         message.amount = amount
     response = await call(request, backends(request).payments.CreateRefund, message)
-    return objects.refund(response.refund)
+    return await expansion.expand(request, objects.refund(response.refund), p)
 
 
-@router.get("/v1/refunds/{refund_id}", response_model=None, responses=doc.responds(REFUND))
+@router.get("/v1/refunds/{refund_id}", response_model=None, responses=doc.responds(REFUND),
+            openapi_extra=doc.query())
 async def retrieve_refund(request: Request, refund_id: str) -> dict[str, Any]:
+    p = query_params(request)
     response = await call(request, backends(request).query.GetRefund, q.GetRefundRequest(refund_id=refund_id))
-    return objects.refund(response.refund)
+    return await expansion.expand(request, objects.refund(response.refund), p)
 
 
 @router.get("/v1/refunds", response_model=None, responses=doc.responds(doc.list_of(REFUND)),
@@ -56,4 +59,16 @@ async def list_refunds(request: Request) -> dict[str, Any]:
     p = query_params(request)
     response = await call(request, backends(request).query.ListRefunds,
                           q.ListRefundsRequest(page=page_from(p), charge_id=text(p, "charge")))
-    return objects.list_object("/v1/refunds", [objects.refund(r) for r in response.refunds], response.has_more)
+    return await expansion.expand(request, objects.list_object(
+        "/v1/refunds", [objects.refund(r) for r in response.refunds], response.has_more), p)
+
+
+@router.get("/v1/charges/{charge_id}/refunds", response_model=None, responses=doc.responds(doc.list_of(REFUND)),
+            openapi_extra=doc.list_query())
+async def list_charge_refunds(request: Request, charge_id: str) -> dict[str, Any]:
+    """The url of a charge's `refunds` list."""
+    p = query_params(request)
+    response = await call(request, backends(request).query.ListRefunds,
+                          q.ListRefundsRequest(page=page_from(p), charge_id=charge_id))
+    return await expansion.expand(request, objects.list_object(
+        f"/v1/charges/{charge_id}/refunds", [objects.refund(r) for r in response.refunds], response.has_more), p)

@@ -46,8 +46,10 @@ async def create_webhook_endpoint(request: Request) -> dict[str, Any]:
     return objects.webhook_endpoint(response.webhook_endpoint)
 
 
-@router.get("/v1/webhook_endpoints/{endpoint_id}", response_model=None, responses=doc.responds(ENDPOINT))
+@router.get("/v1/webhook_endpoints/{endpoint_id}", response_model=None, responses=doc.responds(ENDPOINT),
+            openapi_extra=doc.query())
 async def retrieve_webhook_endpoint(request: Request, endpoint_id: str) -> dict[str, Any]:
+    query_params(request)
     response = await call(request, backends(request).accounts.GetWebhookEndpoint,
                           acc.GetWebhookEndpointRequest(id=endpoint_id))
     return objects.webhook_endpoint(response.webhook_endpoint)

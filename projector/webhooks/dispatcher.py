@@ -24,6 +24,7 @@ from nats.js.errors import FetchTimeoutError
 from projector.webhooks.delivery import EndpointWorker
 from projector.webhooks.endpoints import EndpointDirectory
 from projector.webhooks.outbox import DeliveryOutbox
+from projector.webhooks.resources import ResourceHistory
 from stripe_shapes import events
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,8 @@ log = logging.getLogger(__name__)
 
 class WebhookDispatcher:
     def __init__(self, js: JetStreamContext, directory: EndpointDirectory, outbox: DeliveryOutbox, *, stream: str,
-                 subject_prefix: str, durable: str, retry_delays: tuple[float, ...], allow_private: bool) -> None:
+                 subject_prefix: str, durable: str, retry_delays: tuple[float, ...], allow_private: bool,
+                 history: ResourceHistory | None = None) -> None:
         self._js = js
         self._directory = directory
         self._outbox = outbox
@@ -42,6 +44,8 @@ class WebhookDispatcher:
         self._allow_private = allow_private
         self._workers: dict[str, EndpointWorker] = {}
         self._http = httpx.AsyncClient()
+        # Without it (tests of the outbox alone), data.object is the event's own fields.
+        self._history = history
 
     async def run(self, stop: asyncio.Event) -> None:
         config = ConsumerConfig(durable_name=self.durable, ack_policy=AckPolicy.EXPLICIT,
@@ -99,7 +103,8 @@ class WebhookDispatcher:
                    if e.wants(stripe_type) and e.created_at <= occurred]
         if not targets:
             return
-        payload = json.dumps(events.event(envelope), separators=(",", ":"))
+        resource = await self._history.object_at(envelope) if self._history is not None else None
+        payload = json.dumps(events.event(envelope, resource), separators=(",", ":"))
         await self._outbox.enqueue(targets, events.event_id(envelope.event_id), payload)
         for endpoint_id in targets:
             self._worker(endpoint_id).wake()

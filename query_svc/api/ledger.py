@@ -43,7 +43,8 @@ class LedgerQueries(ReadSide):
     async def GetBalanceTransaction(
         self, request: q.GetBalanceTransactionRequest, context: grpc.aio.ServicerContext
     ) -> q.GetBalanceTransactionResponse:
-        h = await self.rm.owned(self.rm.keys.balance_transaction(request.balance_transaction_id), account())
+        h = await self.rm.owned(self.rm.keys.balance_transaction(request.balance_transaction_id), account(),
+                                request.min_position)
         if h is None:
             await not_found(context, "balance transaction", request.balance_transaction_id)
         return q.GetBalanceTransactionResponse(balance_transaction=balance_transaction_from_hash(h))  # type: ignore[arg-type]

@@ -163,7 +163,8 @@ def test_the_one_error_table_maps_grpc_refusals_to_stripe_errors(
 def test_a_declined_charge_is_a_402_card_error_naming_the_charge() -> None:
     body = json.loads(card_declined("ch_1", "", "insufficient_funds", "").response().body)
     assert body == {"error": {"type": "card_error", "code": "card_declined", "decline_code": "insufficient_funds",
-                              "message": "Your card was declined.", "charge": "ch_1"}}
+                              "message": "Your card was declined.", "charge": "ch_1",
+                                  "doc_url": "https://stripe.com/docs/error-codes/card-declined"}}
 
 
 def test_a_redirect_to_the_metadata_address_is_refused_before_it_is_followed() -> None:

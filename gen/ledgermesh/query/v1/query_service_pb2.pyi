@@ -186,10 +186,12 @@ class GetBalanceResponse(_message.Message):
     def __init__(self, balance: _Optional[_Union[_account_pb2.Balance, _Mapping]] = ...) -> None: ...
 
 class GetBalanceTransactionRequest(_message.Message):
-    __slots__ = ("balance_transaction_id",)
+    __slots__ = ("balance_transaction_id", "min_position")
     BALANCE_TRANSACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    MIN_POSITION_FIELD_NUMBER: _ClassVar[int]
     balance_transaction_id: str
-    def __init__(self, balance_transaction_id: _Optional[str] = ...) -> None: ...
+    min_position: int
+    def __init__(self, balance_transaction_id: _Optional[str] = ..., min_position: _Optional[int] = ...) -> None: ...
 
 class GetBalanceTransactionResponse(_message.Message):
     __slots__ = ("balance_transaction",)

@@ -6,9 +6,11 @@ are refused; a retry while the first is still running is refused. A request that
 releases its key, so it can be corrected and retried with the same key.
 
 A claim is held by its process, not by a timer alone: the row names the owner (one id per command
-process, which beats in idempotency_owners) and a lease token. When the owner stops beating (kill -9,
-SIGSTOP, a partition) its keys are free again after `stale_after`, so a client's retry succeeds
-instead of meeting 409 idempotency_key_in_use for the old 30 s; the commit saves its response only
+process, which beats in idempotency_owners from a PostgreSQL session it holds) and a lease token.
+When the owner's session ends (kill -9: the kernel closes its socket, PostgreSQL ends the backend)
+its keys are free at once; when it stops beating (SIGSTOP, a partition) they are free after
+`stale_after`. So a client's retry succeeds instead of meeting 409 idempotency_key_in_use for the
+old 30 s; the commit saves its response only
 under the lease it claimed with (eventlog.group_commit), so a paused process that wakes up after its
 key was taken over cannot answer it twice. A release that fails while PostgreSQL is away is retried
 by the heartbeat, so after an outage no key stays locked by a request that ended."""
@@ -19,6 +21,7 @@ import asyncio
 import logging
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
@@ -35,15 +38,20 @@ _FREE_ABANDONED = (
     "DELETE FROM idempotency_keys k WHERE k.tenant_id = %(tenant)s AND k.key = %(key)s AND"
     " (k.created_at < now() - %(ttl)s OR (k.state = 'in_flight' AND (k.locked_until < now()"
     "  OR (k.owner_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM idempotency_owners o"
-    "      WHERE o.owner_id = k.owner_id AND o.heartbeat_at > now() - %(stale)s)))))"
+    "      WHERE o.owner_id = k.owner_id AND o.heartbeat_at > now() - %(stale)s"
+    "      AND (o.backend_pid IS NULL OR EXISTS (SELECT 1 FROM pg_stat_activity a"
+    "           WHERE a.pid = o.backend_pid AND a.backend_start = o.backend_start)))))))"
 )
 _CLAIM = (
     "INSERT INTO idempotency_keys (tenant_id, key, operation, request_hash, state, locked_until, owner_id, lease)"
     " VALUES (%(tenant)s, %(key)s, %(operation)s, %(hash)s, 'in_flight', now() + %(lease_for)s, %(owner)s, %(lease)s)"
     " ON CONFLICT (tenant_id, key) DO NOTHING RETURNING key"
 )
-_BEAT = ("INSERT INTO idempotency_owners (owner_id, heartbeat_at) VALUES (%s, now())"
-         " ON CONFLICT (owner_id) DO UPDATE SET heartbeat_at = now()")
+# Beaten from the owner's own session, which it names: that session's end is the owner's death.
+_BEAT = ("INSERT INTO idempotency_owners (owner_id, heartbeat_at, backend_pid, backend_start)"
+         " SELECT %s, now(), pid, backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()"
+         " ON CONFLICT (owner_id) DO UPDATE SET heartbeat_at = now(), backend_pid = excluded.backend_pid,"
+         " backend_start = excluded.backend_start")
 
 
 class IdempotencyKeys:
@@ -56,6 +64,8 @@ class IdempotencyKeys:
         self._stale_after = stale_after
         # In-flight claims this process ended but could not forget (PostgreSQL was away).
         self._unreleased: set[tuple[str, str, str]] = set()
+        # The session the owner beats from, taken from the pool and held while the process lives.
+        self._session: psycopg.AsyncConnection[Any] | None = None
 
     @staticmethod
     def new_owner_id() -> str:
@@ -112,8 +122,17 @@ class IdempotencyKeys:
         """Show this process alive (its claims stay held), and forget the claims whose release failed."""
         if self._owner is None:
             return
-        async with self._pool.connection() as conn:
-            await conn.execute(_BEAT, (self._owner,))
+        if self._session is not None and (self._session.closed or self._session.broken):
+            await self._pool.putconn(self._session)
+            self._session = None
+        if self._session is None:
+            self._session = await self._pool.getconn()
+        try:
+            await self._session.execute(_BEAT, (self._owner,))
+        except psycopg.OperationalError:
+            await self._pool.putconn(self._session)
+            self._session = None
+            raise
         for pending in list(self._unreleased):
             await self._release(*pending)
             self._unreleased.discard(pending)
@@ -135,6 +154,9 @@ class IdempotencyKeys:
                     await conn.execute("DELETE FROM idempotency_owners WHERE owner_id = %s", (self._owner,))
             except psycopg.Error as exc:
                 log.info("could not give up this process's idempotency claims: %s", exc)
+        if self._session is not None:
+            await self._pool.putconn(self._session)
+            self._session = None
 
     async def save_refusal(self, tenant_id: str, key: str, refusal: SavedRefusal, lease: str = "") -> None:
         """Save a refusal decided by the command (not by validation) so retries get it again; only

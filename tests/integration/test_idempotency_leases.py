@@ -87,12 +87,12 @@ async def test_a_process_that_stops_cleanly_gives_its_keys_up_at_once(infra: Inf
     stop = asyncio.Event()
     beating = asyncio.create_task(leaving.keep_alive(stop, interval=0.05))
     await eventually(lambda: _owner_known(infra, "leaving-process"), message="the process never beat")
-    await leaving.claim(TENANT, "key-2", "CreateCharge", "hash")
+    await leaving.claim(TENANT, "key-2", "CreateCharge", "f" * 64)
     stop.set()
     await beating
 
     other = IdempotencyKeys(infra.pool, owner_id="other-process", stale_after=timedelta(hours=1))
-    claimed = await other.claim(TENANT, "key-2", "CreateCharge", "hash")
+    claimed = await other.claim(TENANT, "key-2", "CreateCharge", "f" * 64)
     assert claimed.lease  # type: ignore[union-attr]
 
 
@@ -100,3 +100,27 @@ async def _owner_known(infra: Infrastructure, owner: str) -> bool:
     async with infra.pool.connection() as conn:
         cur = await conn.execute("SELECT 1 FROM idempotency_owners WHERE owner_id = %s", (owner,))
         return await cur.fetchone() is not None
+
+
+async def test_a_key_held_by_a_process_whose_session_ended_is_free_at_once(infra: Infrastructure) -> None:
+    # kill -9: the kernel closes the dead process's sockets and PostgreSQL ends its sessions; that
+    # is noticed at once, whatever the heartbeat's staleness allows.
+    killed = IdempotencyKeys(infra.pool, owner_id="killed-process", stale_after=timedelta(hours=1))
+    await killed.beat()
+    await killed.claim(TENANT, "key-3", "CreateCharge", "f" * 64)
+    survivor = IdempotencyKeys(infra.pool, owner_id="survivor", stale_after=timedelta(hours=1))
+    with pytest.raises(IdempotencyKeyInUse):
+        await survivor.claim(TENANT, "key-3", "CreateCharge", "f" * 64)
+
+    async with infra.pool.connection() as conn:
+        await conn.execute("SELECT pg_terminate_backend(backend_pid) FROM idempotency_owners WHERE owner_id = %s",
+                           ("killed-process",))
+
+    async def claimed() -> bool:
+        try:
+            return bool(await survivor.claim(TENANT, "key-3", "CreateCharge", "f" * 64))
+        except IdempotencyKeyInUse:
+            return False
+
+    # Polled only for the backend to finish exiting after the signal.
+    await eventually(claimed, timeout=5, message="the key of a process whose session ended stayed held")

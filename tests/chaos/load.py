@@ -31,6 +31,8 @@ class Intent:
     amount: int
     started: float
     answers: list[str] = field(default_factory=list)
+    # How long each answer took, in the order of `answers`.
+    seconds: list[float] = field(default_factory=list)
     charge_ids: set[str] = field(default_factory=set)
     acknowledged_at: float | None = None
 
@@ -49,6 +51,11 @@ class History:
 
     def retried(self) -> int:
         return sum(len(i.answers) - 1 for i in self.intents if i.answers)
+
+    def slowest_refusal_s(self) -> float:
+        """The longest an answer other than 200 took: how fast a fault is told to the client."""
+        return max((t for i in self.intents for a, t in zip(i.answers, i.seconds, strict=True)
+                    if a != "200" and a != "timeout"), default=0.0)
 
     def longest_wait_s(self) -> float:
         return max((i.acknowledged_at - i.started for i in self.acknowledged if i.acknowledged_at), default=0.0)
@@ -115,10 +122,12 @@ class Load:
 
     async def _until_acknowledged(self, intent: Intent, http: httpx.AsyncClient, rng: random.Random) -> None:
         while True:
+            sent = time.monotonic()
             if self._send is not None:
                 answer, charge_id = await self._send_custom(intent)
             else:
                 answer, charge_id = await _post(http, intent)
+            intent.seconds.append(time.monotonic() - sent)
             intent.answers.append(answer)
             if charge_id:
                 intent.charge_ids.add(charge_id)

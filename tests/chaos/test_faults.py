@@ -19,6 +19,7 @@ import pytest
 import pytest_asyncio
 from ledgermesh.payments.v1 import payment_service_pb2 as pay
 from ledgermesh.payments.v1 import payment_service_pb2_grpc
+from redis.asyncio import Redis
 
 from tests.chaos.deployment import Deployment, start_deployment
 from tests.chaos.load import History, Intent, Load, check_log, read_models_match
@@ -226,4 +227,29 @@ async def test_redis_down_5_s_under_load_loses_nothing_and_projections_resume(de
         await asyncio.sleep(0.1)
     await asyncio.to_thread(redis.up)  # on its append-only file
     history = await _finish_and_check(deployment, account, load, "Redis down 5 s")
+    assert not [a for a in history.answers() if a.startswith("500")], history.answers()
+
+
+async def test_redis_flushed_then_rebuild_all_restores_the_read_side_and_lag_and_reconcile_say_so_at_once(
+        deployment: Deployment) -> None:
+    account, load = await _started_load(deployment)
+    history = await load.stop()  # a quiet moment: nothing new arrives between the rebuild and the checks
+    redis = Redis.from_url(deployment.dependencies["redis"].url)
+    try:
+        await redis.flushall()
+    finally:
+        await redis.aclose()
+    rebuilt, out = await deployment.cli("rebuild", "all")
+    assert rebuilt == 0, out
+    # At once, before any new event moved a position.
+    lag, out = await deployment.cli("lag")
+    assert lag == 0, out
+    reconciled, out = await deployment.cli("reconcile")
+    assert reconciled == 0, out
+
+    load = Load(deployment.gateway_url, deployment.secret_key)
+    load.start()
+    load.history.intents.extend(history.intents)
+    await load.acknowledged_at_least(AFTER)
+    history = await _finish_and_check(deployment, account, load, "Redis flushed, rebuild all")
     assert not [a for a in history.answers() if a.startswith("500")], history.answers()

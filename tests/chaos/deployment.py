@@ -24,6 +24,7 @@ from ledgermesh.accounts.v1 import account_service_pb2_grpc
 
 from composition import servers
 from composition.servers import RunningServer, free_port
+from tests.chaos.proxy import CuttableProxy
 from tests.e2e.outside import REPO, outside_env
 from tests.servers import temp_folder
 
@@ -106,6 +107,8 @@ class Deployment:
     services: dict[str, Service] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
     secret_key: str = ""
+    # Between the projector and NATS, when the scenario cuts that link.
+    proxy: CuttableProxy | None = None
 
     @property
     def gateway_url(self) -> str:
@@ -234,9 +237,10 @@ def port_free(port: int) -> bool:
     return True
 
 
-async def start_deployment(command_processes: int = 1) -> Deployment:
+async def start_deployment(command_processes: int = 1, *, proxied_projector: bool = False) -> Deployment:
     """Servers and every service, started and serving; the extra command processes are named command2...,
-    on ports of their own, all in one deployment (they share the log)."""
+    on ports of their own, all in one deployment (they share the log). With `proxied_projector` the
+    projector reaches NATS through a proxy the test can cut."""
     folder = temp_folder("lm-chaos-")
     deps = {
         "postgresql": Dependency("postgresql", lambda d, p: servers.start_postgres(
@@ -260,7 +264,11 @@ async def start_deployment(command_processes: int = 1) -> Deployment:
             deployment.add_service(f"command{n}", "command", port, LEDGERMESH_COMMAND_PORT=str(port),
                                    LEDGERMESH_COMMAND_METRICS_PORT=str(metrics))
         deployment.add_service("query", "query", p["query"])
-        deployment.add_service("projector", "projector", p["projector_metrics"])
+        projector_env = {}
+        if proxied_projector:
+            deployment.proxy = await CuttableProxy(deps["nats"].port).start()
+            projector_env["NATS_URL"] = deployment.proxy.url
+        deployment.add_service("projector", "projector", p["projector_metrics"], **projector_env)
         deployment.add_service("gateway", "gateway", p["gateway"])
         for name, service in deployment.services.items():
             if name != "command":
@@ -269,6 +277,8 @@ async def start_deployment(command_processes: int = 1) -> Deployment:
             await deployment.wait_serving(name)
     except BaseException:
         logs = deployment.logs()
+        if deployment.proxy is not None:
+            await deployment.proxy.close()
         deployment.close()
         if logs:
             print(logs)

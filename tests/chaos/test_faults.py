@@ -253,3 +253,26 @@ async def test_redis_flushed_then_rebuild_all_restores_the_read_side_and_lag_and
     await load.acknowledged_at_least(AFTER)
     history = await _finish_and_check(deployment, account, load, "Redis flushed, rebuild all")
     assert not [a for a in history.answers() if a.startswith("500")], history.answers()
+
+
+@pytest_asyncio.fixture
+async def proxied_projector() -> AsyncIterator[Deployment]:
+    started = await start_deployment(proxied_projector=True)
+    try:
+        yield started
+    finally:
+        assert started.proxy is not None
+        await started.proxy.close()
+        await asyncio.to_thread(started.close)
+
+
+async def test_a_network_cut_between_projector_and_nats_heals_by_itself(proxied_projector: Deployment) -> None:
+    deployment = proxied_projector
+    assert deployment.proxy is not None
+    account, load = await _started_load(deployment)
+    deployment.proxy.cut()
+    # Writes go on while the projector is cut off; the read side catches up once the link is back.
+    await load.acknowledged_at_least(load.count + AFTER)
+    deployment.proxy.restore()
+    history = await _finish_and_check(deployment, account, load, "network cut projector <-> NATS")
+    assert not [a for a in history.answers() if a.startswith("500")], history.answers()

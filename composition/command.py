@@ -48,12 +48,19 @@ class CountingPublisher(BackgroundPublisher):
         await super().publish(events)
 
 
-async def start_command_server(infra: Infrastructure, fast_path: BackgroundPublisher) -> RunningGrpcServer:
+def idempotency_keys(infra: Infrastructure) -> IdempotencyKeys:
+    """This process's idempotency keys: its claims are held while it beats (IdempotencyKeys.keep_alive)."""
+    s = infra.settings
+    return IdempotencyKeys(infra.pool, timedelta(hours=s.idempotency_ttl_hours), owner_id=IdempotencyKeys.new_owner_id(),
+                           stale_after=timedelta(milliseconds=s.idempotency_lease_stale_ms))
+
+
+async def start_command_server(infra: Infrastructure, fast_path: BackgroundPublisher,
+                               keys: IdempotencyKeys) -> RunningGrpcServer:
     """The command service, publishing through `fast_path` (whose publisher the relay of this process
     shares, so it skips what the fast path published)."""
     s = infra.settings
-    runner = CommandRunner(infra.store, IdempotencyKeys(infra.pool, timedelta(hours=s.idempotency_ttl_hours)),
-                           fast_path)
+    runner = CommandRunner(infra.store, keys, fast_path)
     network = SimulatedCardNetwork()
     fees = FeeSchedule(s.fee_percent_bps, s.fee_fixed)
     # The process's one writer of ledger streams, whichever use case posts to them.
@@ -77,5 +84,5 @@ async def start_command_server(infra: Infrastructure, fast_path: BackgroundPubli
     names = [PAYMENTS, ACCOUNTS, DISPUTES]
     return await start_server(
         [AuthInterceptor(CachedResolver(PostgresKeyResolver(infra.pool)), public)], register, names,
-        f"{s.host}:{s.command_port}", [postgres(infra.pool), nats(infra.nc)], grace_s=2.0,
+        f"{s.host}:{s.command_port}", [postgres(infra.pool), nats(infra.nc, required=False)], grace_s=2.0,
     )

@@ -36,15 +36,23 @@ def load_signer(settings: Settings) -> Signer:
     return Signer(key)
 
 
-async def open_pool(settings: Settings, *, min_size: int = 2, max_size: int = 20) -> AsyncConnectionPool:
-    """A connection pool on the settings' schema, migrated first."""
+async def open_pool(settings: Settings, *, min_size: int = 2, max_size: int = 20,
+                    timeout: float = 30.0) -> AsyncConnectionPool:
+    """A connection pool on the settings' schema, migrated first; `timeout` bounds the wait for a
+    pooled connection (a service's calls pass a short one, settings.db_pool_timeout_ms)."""
     if not settings.database_url:
         raise ValueError("DATABASE_URL is not set")
+    options = (f"-c search_path={settings.db_schema}"
+               f" -c idle_in_transaction_session_timeout={settings.db_idle_in_transaction_timeout_ms}")
     pool = AsyncConnectionPool(
         settings.database_url, min_size=min_size, max_size=max_size, open=False,
-        kwargs={"options": f"-c search_path={settings.db_schema}", "autocommit": True},
+        timeout=timeout,
+        kwargs={"options": options, "autocommit": True, "connect_timeout": settings.db_connect_timeout_s,
+                # A dead peer (a partition, not a refused connection) is noticed in seconds.
+                "keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 2},
     )
-    async with await psycopg.AsyncConnection.connect(settings.database_url, autocommit=True) as conn:
+    async with await psycopg.AsyncConnection.connect(settings.database_url, autocommit=True,
+                                                     connect_timeout=max(settings.db_connect_timeout_s, 5)) as conn:
         await migrate(conn, settings.db_schema)
     await pool.open(wait=True, timeout=15)
     return pool
@@ -66,7 +74,7 @@ class Infrastructure:
 
     @classmethod
     async def open(cls, settings: Settings) -> Infrastructure:
-        pool = await open_pool(settings)
+        pool = await open_pool(settings, timeout=settings.db_pool_timeout_ms / 1000)
         assert settings.nats_url and settings.redis_url
         nc = await connect(settings.nats_url, name=settings.service_name)
         await ensure_stream(

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from composition.audit import start_checkpointer
-from composition.command import CountingPublisher, start_command_server
+from composition.command import CountingPublisher, idempotency_keys, start_command_server
 from composition.gateway import start_gateway
 from composition.infrastructure import Infrastructure
 from composition.projector import start_projector
@@ -112,7 +112,10 @@ async def start_system(settings: Settings, parts: Parts = EVERYTHING) -> Running
                 fast_path = CountingPublisher(publisher)
                 # Closers run last first: the server stops taking commands, then the queue is sent.
                 system._closers.append(fast_path.close)
-                command = await start_command_server(infra, fast_path)
+                keys = idempotency_keys(infra)
+                await keys.beat()
+                system._tasks.append(create_untraced_task(keys.keep_alive(stop), name="idempotency-heartbeat"))
+                command = await start_command_server(infra, fast_path, keys)
                 system._closers.append(command.stop)
                 system.command_port = command.port
                 command_target = f"127.0.0.1:{command.port}"

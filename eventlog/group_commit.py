@@ -30,7 +30,7 @@ import psycopg
 from opentelemetry import trace
 from psycopg_pool import AsyncConnectionPool
 
-from eventlog.errors import WrongExpectedVersion
+from eventlog.errors import IdempotencyKeyInUse, WrongExpectedVersion
 from eventlog.integrity import SIGNING_KEY_ID, Signer
 from eventlog.records import Commit, StoredEvent
 from eventlog.sealing import Head, check, heads_after, seal
@@ -71,6 +71,14 @@ INSERT_EVENTS = (
 _API_KEY = "INSERT INTO api_keys (key_hash, account_id, key_prefix) VALUES (%s, %s, %s)"
 _RESPONSE = ("UPDATE idempotency_keys SET state = 'done', response = %s, locked_until = NULL"
              " WHERE tenant_id = %s AND key = %s")
+# Responses of claims made under a lease, saved only while the key is still held under it: one
+# statement for the batch, returning the keys it saved, so a lost lease refuses its commit alone.
+_LEASED_RESPONSES = (
+    "UPDATE idempotency_keys k SET state = 'done', response = r.response, locked_until = NULL"
+    " FROM unnest(%s::bytea[], %s::text[], %s::text[], %s::text[]) AS r(response, tenant_id, key, lease)"
+    " WHERE k.tenant_id = r.tenant_id AND k.key = r.key AND k.state = 'in_flight' AND k.lease = r.lease"
+    " RETURNING k.tenant_id, k.key"
+)
 _READ_STREAM = (
     "SELECT global_position, event_id, tenant_id, aggregate_id, aggregate_type, aggregate_version, event_type,"
     " event_version, event_data, metadata, created_at, event_hash, previous_event_hash, signature"
@@ -220,17 +228,27 @@ class GroupCommit:
             saved = passed.commit.idempotent_response
             if saved is not None:
                 try:
-                    responses.append((saved.build(events_stored), passed.commit.tenant_id, saved.key))
+                    responses.append((saved.build(events_stored), passed.commit.tenant_id, saved.key, saved.lease))
                 except Exception as exc:
                     raise _ResponseFailed(str(exc)) from exc
         if any(stored):
             await conn.execute(INSERT_EVENTS, _insert_params(state.passed, stored, created_at))
         api_keys = [(k.key_hash, k.account_id, k.key_prefix) for p in state.passed for k in p.commit.api_keys]
+        leased = [r for r in responses if r[3]]
+        unleased = [r[:3] for r in responses if not r[3]]
         async with conn.cursor() as cur:
             if api_keys:
                 await cur.executemany(_API_KEY, api_keys)
-            if responses:
-                await cur.executemany(_RESPONSE, responses)
+            if unleased:
+                await cur.executemany(_RESPONSE, unleased)
+            if leased:
+                await cur.execute(_LEASED_RESPONSES, tuple(list(column) for column in zip(*leased, strict=True)))
+                saved_keys = {(row[0], row[1]) for row in await cur.fetchall()}
+                if len(saved_keys) < len(leased):
+                    # A key was taken over while this commit's process was paused or cut off: the
+                    # batch is written again commit by commit, and that commit alone is refused.
+                    raise _ResponseFailed("idempotency lease lost") from IdempotencyKeyInUse(
+                        "the idempotency key was taken over by a retry of this request")
         for p, events_stored in zip(state.passed, stored, strict=True):
             outcomes[p.index] = events_stored
         return [outcomes[n] for n in range(len(commits))]

@@ -3,42 +3,86 @@
 A key is claimed before the command runs (state in_flight) and completed in the same transaction as
 the command's events. A retry with the same parameters gets the first response; different parameters
 are refused; a retry while the first is still running is refused. A request that fails validation
-releases its key, so it can be corrected and retried with the same key."""
+releases its key, so it can be corrected and retried with the same key.
+
+A claim is held by its process, not by a timer alone: the row names the owner (one id per command
+process, which beats in idempotency_owners from a PostgreSQL session it holds) and a lease token.
+When the owner's session ends (kill -9: the kernel closes its socket, PostgreSQL ends the backend)
+its keys are free at once; when it stops beating (SIGSTOP, a partition) they are free after
+`stale_after`. So a client's retry succeeds instead of meeting 409 idempotency_key_in_use for the
+old 30 s; the commit saves its response only
+under the lease it claimed with (eventlog.group_commit), so a paused process that wakes up after its
+key was taken over cannot answer it twice. A release that fails while PostgreSQL is away is retried
+by the heartbeat, so after an outage no key stays locked by a request that ended."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import uuid
 from datetime import timedelta
+from typing import Any
 
+import psycopg
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from eventlog.errors import IdempotencyKeyInUse, IdempotencyKeyReused
 from eventlog.records import IN_FLIGHT_LEASE, Claimed, SavedRefusal, SavedResponse
 
+log = logging.getLogger(__name__)
+
+# Free: expired keys (older than the TTL), claims past their lease, and claims whose owner stopped
+# beating (a NULL owner is a row from before owners; the lease alone frees it).
+_FREE_ABANDONED = (
+    "DELETE FROM idempotency_keys k WHERE k.tenant_id = %(tenant)s AND k.key = %(key)s AND"
+    " (k.created_at < now() - %(ttl)s OR (k.state = 'in_flight' AND (k.locked_until < now()"
+    "  OR (k.owner_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM idempotency_owners o"
+    "      WHERE o.owner_id = k.owner_id AND o.heartbeat_at > now() - %(stale)s"
+    "      AND (o.backend_pid IS NULL OR EXISTS (SELECT 1 FROM pg_stat_activity a"
+    "           WHERE a.pid = o.backend_pid AND a.backend_start = o.backend_start)))))))"
+)
+_CLAIM = (
+    "INSERT INTO idempotency_keys (tenant_id, key, operation, request_hash, state, locked_until, owner_id, lease)"
+    " VALUES (%(tenant)s, %(key)s, %(operation)s, %(hash)s, 'in_flight', now() + %(lease_for)s, %(owner)s, %(lease)s)"
+    " ON CONFLICT (tenant_id, key) DO NOTHING RETURNING key"
+)
+# Beaten from the owner's own session, which it names: that session's end is the owner's death.
+_BEAT = ("INSERT INTO idempotency_owners (owner_id, heartbeat_at, backend_pid, backend_start)"
+         " SELECT %s, now(), pid, backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()"
+         " ON CONFLICT (owner_id) DO UPDATE SET heartbeat_at = now(), backend_pid = excluded.backend_pid,"
+         " backend_start = excluded.backend_start")
+
 
 class IdempotencyKeys:
-    def __init__(self, pool: AsyncConnectionPool, ttl: timedelta = timedelta(hours=24)) -> None:
+    def __init__(self, pool: AsyncConnectionPool, ttl: timedelta = timedelta(hours=24), *,
+                 owner_id: str | None = None, stale_after: timedelta = timedelta(seconds=3)) -> None:
         self._pool = pool
         self._ttl = ttl
+        # Without an owner (tools, tests of the table alone) a claim is held by its lease time only.
+        self._owner = owner_id
+        self._stale_after = stale_after
+        # In-flight claims this process ended but could not forget (PostgreSQL was away).
+        self._unreleased: set[tuple[str, str, str]] = set()
+        # The session the owner beats from, taken from the pool and held while the process lives.
+        self._session: psycopg.AsyncConnection[Any] | None = None
+
+    @staticmethod
+    def new_owner_id() -> str:
+        return uuid.uuid4().hex
 
     async def claim(
         self, tenant_id: str, key: str, operation: str, request_hash: str
     ) -> Claimed | SavedResponse | SavedRefusal:
+        lease = uuid.uuid4().hex
+        params = {"tenant": tenant_id, "key": key, "operation": operation, "hash": request_hash,
+                  "ttl": self._ttl, "stale": self._stale_after, "lease_for": IN_FLIGHT_LEASE,
+                  "owner": self._owner, "lease": lease}
         async with self._pool.connection() as conn, conn.transaction():
-            # Expired keys (older than the TTL) and abandoned claims are free again.
-            await conn.execute(
-                "DELETE FROM idempotency_keys WHERE tenant_id = %s AND key = %s AND"
-                " (created_at < now() - %s OR (state = 'in_flight' AND locked_until < now()))",
-                (tenant_id, key, self._ttl),
-            )
-            cur = await conn.execute(
-                "INSERT INTO idempotency_keys (tenant_id, key, operation, request_hash, state, locked_until)"
-                " VALUES (%s, %s, %s, %s, 'in_flight', now() + %s)"
-                " ON CONFLICT (tenant_id, key) DO NOTHING RETURNING key",
-                (tenant_id, key, operation, request_hash, IN_FLIGHT_LEASE),
-            )
+            await conn.execute(_FREE_ABANDONED, params)
+            cur = await conn.execute(_CLAIM, params)
             if await cur.fetchone():
-                return Claimed()
+                return Claimed(lease)
             cur = await conn.execute(
                 "SELECT request_hash, state, response, refusal_kind, refusal_reason, refusal_message,"
                 " refusal_field, refusal_metadata FROM idempotency_keys WHERE tenant_id = %s AND key = %s",
@@ -57,23 +101,73 @@ class IdempotencyKeys:
             return SavedRefusal(kind, reason or "", message or "", field, dict(metadata or {}))
         return SavedResponse(bytes(response or b""))
 
-    async def release(self, tenant_id: str, key: str) -> None:
-        """Forget an in-flight claim whose request saved no result (it failed validation)."""
+    async def release(self, tenant_id: str, key: str, lease: str = "") -> None:
+        """Forget an in-flight claim whose request saved no result (it failed validation, or a
+        dependency failed under it); only the claim under `lease` when one is given."""
+        try:
+            await self._release(tenant_id, key, lease)
+        except psycopg.OperationalError:
+            self._unreleased.add((tenant_id, key, lease))
+            raise
+
+    async def _release(self, tenant_id: str, key: str, lease: str) -> None:
         async with self._pool.connection() as conn:
             await conn.execute(
-                "DELETE FROM idempotency_keys WHERE tenant_id = %s AND key = %s AND state = 'in_flight'",
-                (tenant_id, key),
+                "DELETE FROM idempotency_keys WHERE tenant_id = %s AND key = %s AND state = 'in_flight'"
+                " AND (%s = '' OR lease = %s)",
+                (tenant_id, key, lease, lease),
             )
 
-    async def save_refusal(self, tenant_id: str, key: str, refusal: SavedRefusal) -> None:
-        """Save a refusal decided by the command (not by validation) so retries get it again."""
+    async def beat(self) -> None:
+        """Show this process alive (its claims stay held), and forget the claims whose release failed."""
+        if self._owner is None:
+            return
+        if self._session is not None and (self._session.closed or self._session.broken):
+            await self._pool.putconn(self._session)
+            self._session = None
+        if self._session is None:
+            self._session = await self._pool.getconn()
+        try:
+            await self._session.execute(_BEAT, (self._owner,))
+        except psycopg.OperationalError:
+            await self._pool.putconn(self._session)
+            self._session = None
+            raise
+        for pending in list(self._unreleased):
+            await self._release(*pending)
+            self._unreleased.discard(pending)
+
+    async def keep_alive(self, stop: asyncio.Event, interval: float = 0.5) -> None:
+        """Beat every `interval` until `stop`; then give this process's claims up at once."""
+        while not stop.is_set():
+            try:
+                await self.beat()
+            except psycopg.Error as exc:  # PostgreSQL away: beat again when it is back
+                log.debug("idempotency heartbeat failed: %s", exc)
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=interval)
+            except TimeoutError:
+                pass
+        if self._owner is not None:
+            try:
+                async with self._pool.connection() as conn:
+                    await conn.execute("DELETE FROM idempotency_owners WHERE owner_id = %s", (self._owner,))
+            except psycopg.Error as exc:
+                log.info("could not give up this process's idempotency claims: %s", exc)
+        if self._session is not None:
+            await self._pool.putconn(self._session)
+            self._session = None
+
+    async def save_refusal(self, tenant_id: str, key: str, refusal: SavedRefusal, lease: str = "") -> None:
+        """Save a refusal decided by the command (not by validation) so retries get it again; only
+        under `lease` when one is given (a claim taken over since keeps its new owner's answer)."""
         async with self._pool.connection() as conn:
             await conn.execute(
                 "UPDATE idempotency_keys SET state = 'done', refusal_kind = %s, refusal_reason = %s,"
                 " refusal_message = %s, refusal_field = %s, refusal_metadata = %s, locked_until = NULL"
-                " WHERE tenant_id = %s AND key = %s",
+                " WHERE tenant_id = %s AND key = %s AND (%s = '' OR (state = 'in_flight' AND lease = %s))",
                 (refusal.kind, refusal.reason, refusal.message, refusal.field, Jsonb(dict(refusal.metadata)),
-                 tenant_id, key),
+                 tenant_id, key, lease, lease),
             )
 
     async def purge_expired(self) -> int:

@@ -9,6 +9,7 @@ database round trip would, so concurrent commands interleave between read and co
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -40,6 +41,7 @@ class _Key:
     created_at: datetime
     locked_until: datetime
     outcome: SavedResponse | SavedRefusal | None = None
+    lease: str = ""
 
 
 class InMemoryIdempotencyKeys:
@@ -57,21 +59,28 @@ class InMemoryIdempotencyKeys:
                                  or (held.outcome is None and held.locked_until < now)):
             held = None
         if held is None:
-            self._keys[(tenant_id, key)] = _Key(request_hash, now, now + IN_FLIGHT_LEASE)
-            return Claimed()
+            lease = uuid.uuid4().hex
+            self._keys[(tenant_id, key)] = _Key(request_hash, now, now + IN_FLIGHT_LEASE, lease=lease)
+            return Claimed(lease)
         if held.request_hash != request_hash:
             raise IdempotencyKeyReused()
         if held.outcome is None:
             raise IdempotencyKeyInUse()
         return held.outcome
 
-    async def release(self, tenant_id: str, key: str) -> None:
+    async def release(self, tenant_id: str, key: str, lease: str = "") -> None:
         held = self._keys.get((tenant_id, key))
-        if held is not None and held.outcome is None:
+        if held is not None and held.outcome is None and (not lease or held.lease == lease):
             del self._keys[(tenant_id, key)]
 
-    async def save_refusal(self, tenant_id: str, key: str, refusal: SavedRefusal) -> None:
-        self.complete(tenant_id, key, refusal)
+    async def save_refusal(self, tenant_id: str, key: str, refusal: SavedRefusal, lease: str = "") -> None:
+        if self.holds(tenant_id, key, lease):
+            self.complete(tenant_id, key, refusal)
+
+    def holds(self, tenant_id: str, key: str, lease: str) -> bool:
+        """Whether the key is still in flight under `lease` (any claim when no lease is given)."""
+        held = self._keys.get((tenant_id, key))
+        return not lease or (held is not None and held.outcome is None and held.lease == lease)
 
     def complete(self, tenant_id: str, key: str, outcome: SavedResponse | SavedRefusal) -> None:
         """Keep what the command answered under a claimed key (the store calls this in its commit)."""
@@ -140,6 +149,8 @@ class InMemoryEventStore:
         ]
         # Built before anything is kept: a response that fails to build leaves the commit unwritten.
         saved = commit.idempotent_response
+        if saved is not None and not self._keys.holds(commit.tenant_id, saved.key, saved.lease):
+            raise IdempotencyKeyInUse("the idempotency key was taken over by another request")
         completed = None if saved is None else (saved.key, SavedResponse(saved.build(stored)))
         self._commits += 1
         for event in stored:

@@ -177,6 +177,25 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
             FOR EACH STATEMENT EXECUTE FUNCTION refuse_merkle_leaf_change();
         """,
     ),
+    (
+        6,
+        "idempotency leases tied to their process",
+        # An in-flight key records the process that claimed it (owner_id) and the claim's token
+        # (lease). Each command process beats in idempotency_owners from a session of its own, named
+        # by backend pid and start; a key whose owner's session is gone (killed) or that stopped
+        # beating (paused, partitioned) is free again at once or within seconds instead of after
+        # locked_until, and the response is saved only under the lease it was claimed with
+        # (eventlog.idempotency).
+        """
+        ALTER TABLE idempotency_keys ADD COLUMN owner_id text, ADD COLUMN lease text;
+        CREATE TABLE idempotency_owners (
+            owner_id      text PRIMARY KEY,
+            heartbeat_at  timestamptz NOT NULL DEFAULT now(),
+            backend_pid   integer,
+            backend_start timestamptz
+        );
+        """,
+    ),
 )
 
 

@@ -88,6 +88,9 @@ class IdempotentResponse:
 
     key: str
     build: Callable[[list[StoredEvent]], bytes]
+    # The claim's lease token: the response is saved only while the key is still held under it, so a
+    # process that was paused past its lease (the key taken over since) cannot answer it a second time.
+    lease: str = ""
 
 
 class StreamReader(Protocol):
@@ -116,7 +119,9 @@ class Commit:
 
 @dataclass(frozen=True)
 class Claimed:
-    """The caller owns the idempotency key and must run the command."""
+    """The caller owns the idempotency key and must run the command; `lease` names this claim."""
+
+    lease: str = ""
 
 
 @dataclass(frozen=True)

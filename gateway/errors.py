@@ -94,6 +94,14 @@ def from_rpc_error(error: grpc.aio.AioRpcError) -> StripeError:
     info = error_info(error)
     reason = info.reason if info else None
     param = (info.metadata.get("field") or info.metadata.get("param")) if info else None
+    if code == grpc.StatusCode.UNAVAILABLE:
+        # A dependency or a service is away: retryable. The message is ours, never the channel's or a
+        # driver's (they name addresses, classes and database errors).
+        retry_after = (info.metadata.get("retry_after_s") if info else None) or "1"
+        return StripeError(503, "api_error", "The service is temporarily unavailable; retry the request shortly.",
+                           headers={"Retry-After": retry_after})
+    if code in (grpc.StatusCode.UNKNOWN, grpc.StatusCode.INTERNAL):
+        return StripeError(500, "api_error", "An unexpected error occurred.")
     for row_code, row_reason, status, err_type, err_code in ERROR_TABLE:
         if row_code == code and (row_reason is None or row_reason == reason):
             headers = {"Retry-After": "1"} if status == 429 else None

@@ -10,6 +10,13 @@ from ledgermesh.disputes.v1 import dispute_service_pb2_grpc
 from ledgermesh.payments.v1 import payment_service_pb2_grpc
 from ledgermesh.query.v1 import query_service_pb2_grpc
 
+# A restarted service is reached again within about a second (gRPC's default backoff grows to 120 s).
+CHANNEL_OPTIONS = (
+    ("grpc.initial_reconnect_backoff_ms", 100),
+    ("grpc.min_reconnect_backoff_ms", 100),
+    ("grpc.max_reconnect_backoff_ms", 1000),
+)
+
 
 @dataclass
 class Backends:
@@ -18,7 +25,8 @@ class Backends:
 
     @classmethod
     def connect(cls, command_target: str, query_target: str) -> Backends:
-        return cls(grpc.aio.insecure_channel(command_target), grpc.aio.insecure_channel(query_target))
+        return cls(grpc.aio.insecure_channel(command_target, options=CHANNEL_OPTIONS),
+                   grpc.aio.insecure_channel(query_target, options=CHANNEL_OPTIONS))
 
     @property
     def payments(self) -> payment_service_pb2_grpc.PaymentCommandServiceStub:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 
 from eventlog.store import EventStore
+from projector.positions import applied_position
 from projector.projections import all_projections
 from readmodel.keys import Keys
 
@@ -55,15 +56,15 @@ async def lag_report(store: EventStore, redis: Redis, prefix: str) -> list[Proje
     now_ms = time.time() * 1000
     keys = Keys(prefix)
     for projection in all_projections():
-        stats = await redis.hgetall(keys.projection_stats(projection.name))
+        position, stats = await applied_position(store, redis, prefix, projection.name)
         lags = [int(v) for v in await redis.lrange(keys.projection_lags(projection.name), 0, -1)]
-        position = int(stats.get("position", 0))
-        last = stats.get("last_applied_ms")
+        # A rebuild is the projection's latest sign of life when nothing was applied live since.
+        last = max((int(stats[k]) for k in ("last_applied_ms", "rebuilt_at_ms") if stats.get(k)), default=None)
         rows.append(ProjectionLag(
             name=projection.name, position=position, behind=await behind(store, position),
             applied=int(stats.get("applied", 0)), last_lag_ms=int(stats.get("last_lag_ms", 0)),
             p50_ms=percentile(lags, 0.50), p99_ms=percentile(lags, 0.99),
-            idle_seconds=(now_ms - int(last)) / 1000 if last else None,
+            idle_seconds=(now_ms - last) / 1000 if last is not None else None,
             dead_letters=await redis.llen(keys.dead_letters(projection.name)),
         ))
     return rows

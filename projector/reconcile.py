@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from redis.asyncio import Redis
 
 from eventlog.store import EventStore
+from projector.positions import applied_position
 from projector.projections.balance import BalanceProjection
 from readmodel.keys import PATTERNS, Keys
 from readmodel.ledger import BUCKETS, balance_sums
@@ -85,7 +86,7 @@ class Reconciliation:
 async def reconcile(store: EventStore, redis: Redis, prefix: str) -> Reconciliation:
     # Only what the balance projection has had the chance to apply is compared, so lag is no difference.
     keys = Keys(prefix)
-    upto = int(await redis.hget(keys.projection_stats(BalanceProjection.name), "position") or 0)
+    upto, _ = await applied_position(store, redis, prefix, BalanceProjection.name)
     expected: dict[tuple[str, str], tuple[dict[str, int], int]] = {}
     async with store.pool.connection() as conn:
         cur = await conn.execute(_SUMS, {"upto": upto})

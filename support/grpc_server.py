@@ -11,6 +11,7 @@ from grpc_reflection.v1alpha import reflection
 
 from support.health import Dependency, HealthWatcher
 from support.metrics import MetricsInterceptor
+from support.unavailable import DependencyGuard
 
 
 def build_server(
@@ -58,8 +59,12 @@ async def start_server(
     grace_s: float,
 ) -> RunningGrpcServer:
     """build_server, started, SERVING only while every dependency answers; `stop` waits up to
-    `grace_s` for calls in flight."""
-    server, health_servicer, port = build_server(interceptors, register, service_names, address)
+    `grace_s` for calls in flight. Calls fail fast with UNAVAILABLE while a required dependency is
+    down, and a dependency's failure inside a call is answered UNAVAILABLE (support/unavailable.py)."""
+    guard = DependencyGuard({d.name for d in dependencies if d.required})
+    server, health_servicer, port = build_server([guard, *interceptors], register, service_names, address)
+    watcher = HealthWatcher(health_servicer, service_names, dependencies)
+    guard.watch(watcher.required_down)
     await server.start()
-    watcher = await HealthWatcher(health_servicer, service_names, dependencies).start()
+    await watcher.start()
     return RunningGrpcServer(server, port, watcher, grace_s)

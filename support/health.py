@@ -30,6 +30,9 @@ class Dependency:
 
     name: str
     probe: Callable[[], Awaitable[None]]
+    # Calls fail fast (UNAVAILABLE) while a required dependency is down; the command service keeps
+    # committing while NATS is away (the relay publishes later), so NATS is not required there.
+    required: bool = True
 
 
 def postgres(pool: AsyncConnectionPool, timeout: float = 1.0) -> Dependency:
@@ -40,12 +43,12 @@ def postgres(pool: AsyncConnectionPool, timeout: float = 1.0) -> Dependency:
     return Dependency("postgresql", probe)
 
 
-def nats(nc: NATS) -> Dependency:
+def nats(nc: NATS, *, required: bool = True) -> Dependency:
     async def probe() -> None:
         if not nc.is_connected:
             raise DependencyDown("NATS connection is not established")
 
-    return Dependency("nats", probe)
+    return Dependency("nats", probe, required)
 
 
 def redis(client: Redis) -> Dependency:
@@ -66,6 +69,7 @@ class HealthWatcher:
         self._interval = interval
         self._timeout = timeout
         self._serving: bool | None = None
+        self._down: frozenset[str] = frozenset()
         self._task: asyncio.Task[None] | None = None
 
     async def _up(self, dependency: Dependency) -> bool:
@@ -82,8 +86,9 @@ class HealthWatcher:
     async def check_once(self) -> bool:
         results = await asyncio.gather(*(self._up(d) for d in self._dependencies))
         serving = all(results)
+        down = [d.name for d, up in zip(self._dependencies, results, strict=True) if not up]
+        self._down = frozenset(down)
         if serving != self._serving:
-            down = [d.name for d, up in zip(self._dependencies, results, strict=True) if not up]
             if serving:
                 log.info("dependencies back; %s SERVING", ", ".join(self._names))
             else:
@@ -91,6 +96,14 @@ class HealthWatcher:
             await set_serving(self._servicer, self._names, serving)
             self._serving = serving
         return serving
+
+    def down(self) -> frozenset[str]:
+        """The dependencies the last check found unreachable."""
+        return self._down
+
+    def required_down(self) -> frozenset[str]:
+        """The required dependencies the last check found unreachable."""
+        return frozenset(d.name for d in self._dependencies if d.required and d.name in self._down)
 
     async def _run(self) -> None:
         while True:

@@ -79,6 +79,15 @@ class Settings:
     settlement_delay_days: int = 2
     dispute_fee: int = 1500
     idempotency_ttl_hours: int = 24
+    # Bounded waits on PostgreSQL, so a call never hangs to its deadline while the database is away:
+    # for a pooled connection, to connect (libpq connect_timeout, whole seconds), and for a
+    # transaction left idle by a paused or partitioned process (it holds stream locks).
+    db_pool_timeout_ms: int = 3000
+    db_connect_timeout_s: int = 2
+    db_idle_in_transaction_timeout_ms: int = 10000
+    # An idempotency key in flight is taken over once its owning process has not shown signs of life
+    # (a heartbeat in PostgreSQL) for this long: a crashed or paused process does not lock it for long.
+    idempotency_lease_stale_ms: int = 3000
     # Bounded wait of a read-your-writes query.
     read_your_writes_timeout_ms: int = 1000
     # Allow self sign-up (CreateAccount without a key), as a test-mode platform does.
@@ -155,6 +164,10 @@ class Settings:
             dispute_fee=_int(e, "LEDGERMESH_DISPUTE_FEE", 1500),
             idempotency_ttl_hours=_int(e, "LEDGERMESH_IDEMPOTENCY_TTL_HOURS", 24),
             read_your_writes_timeout_ms=_int(e, "LEDGERMESH_RYW_TIMEOUT_MS", 1000),
+            db_pool_timeout_ms=_int(e, "LEDGERMESH_DB_POOL_TIMEOUT_MS", 3000),
+            db_connect_timeout_s=_int(e, "LEDGERMESH_DB_CONNECT_TIMEOUT_S", 2),
+            db_idle_in_transaction_timeout_ms=_int(e, "LEDGERMESH_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", 10000),
+            idempotency_lease_stale_ms=_int(e, "LEDGERMESH_IDEMPOTENCY_LEASE_STALE_MS", 3000),
             allow_signup=_bool(e, "LEDGERMESH_ALLOW_SIGNUP", True),
             webhooks_allow_private=_bool(e, "LEDGERMESH_WEBHOOKS_ALLOW_PRIVATE", False),
             webhook_retry_schedule=e.get(

@@ -109,6 +109,7 @@ class CommandRunner:
         """Run one command. `present` turns the decided result and its stored events into the
         response; that response is what a retry with the same key gets back. A refusal the command
         met is raised as the DomainError it was, also to a retry with the same key."""
+        lease = ""
         if idempotency is not None:
             claim = await self._claim(tenant_id, operation, idempotency)
             if isinstance(claim, SavedResponse):
@@ -116,18 +117,31 @@ class CommandRunner:
             if isinstance(claim, SavedRefusal):
                 raise _KEPT_REFUSALS[claim.kind](claim.reason, claim.message, field=claim.field,
                                                  metadata=claim.metadata)
+            lease = claim.lease
         try:
-            stored, response = await self._decide_and_commit(tenant_id, audit, decide, present, idempotency)
+            stored, response = await self._decide_and_commit(tenant_id, audit, decide, present, idempotency, lease)
+        except IdempotencyKeyInUse as exc:
+            # The key was taken over while this command ran (its process was paused past the lease):
+            # the retry that took it answers; this one wrote nothing.
+            raise ConcurrencyError(exc.reason, exc.message) from exc
         except BaseException as exc:
             if idempotency is not None:
-                refusal = _kept_refusal(exc)
-                if refusal is None:
-                    await self._keys.release(tenant_id, idempotency.key)
-                else:
-                    await self._keys.save_refusal(tenant_id, idempotency.key, refusal)
+                await self._settle_key(tenant_id, idempotency.key, lease, exc)
             raise
         await self._publish(stored)
         return response
+
+    async def _settle_key(self, tenant_id: str, key: str, lease: str, exc: BaseException) -> None:
+        """Keep the command's refusal under its key, or free the key for a retry. Failing here (the
+        database is away) must not hide why the command failed; the keys adapter frees it later."""
+        refusal = _kept_refusal(exc)
+        try:
+            if refusal is None:
+                await self._keys.release(tenant_id, key, lease)
+            else:
+                await self._keys.save_refusal(tenant_id, key, refusal, lease)
+        except Exception as failure:
+            log.warning("could not settle idempotency key after a failed command: %s", failure)
 
     async def _claim(
         self, tenant_id: str, operation: str, idempotency: Idempotency[R]
@@ -146,13 +160,13 @@ class CommandRunner:
 
     async def _decide_and_commit(
         self, tenant_id: str, audit: AuditContext, decide: Callable[[], Awaitable[Decision]],
-        present: Callable[[Any, list[StoredEvent]], R], idempotency: Idempotency[R] | None,
+        present: Callable[[Any, list[StoredEvent]], R], idempotency: Idempotency[R] | None, lease: str,
     ) -> tuple[list[StoredEvent], R]:
         last_conflict: WrongExpectedVersion | None = None
         for attempt in range(self._max_attempts):
             if attempt:
                 await asyncio.sleep(random.uniform(0, min(self._max_backoff_s, 0.002 * 2**attempt)))
-            pending = _Attempt(tenant_id, audit, present, idempotency, await decide())
+            pending = _Attempt(tenant_id, audit, present, idempotency, lease, await decide())
             try:
                 # Queued before this coroutine first suspends: no other command decides on our hot
                 # streams in between.
@@ -187,17 +201,18 @@ class _Attempt(Generic[R]):
     """One decision of a command on its way to the store; a rebase replaces the decision."""
 
     def __init__(self, tenant_id: str, audit: AuditContext, present: Callable[[Any, list[StoredEvent]], R],
-                 idempotency: Idempotency[R] | None, decision: Decision) -> None:
+                 idempotency: Idempotency[R] | None, lease: str, decision: Decision) -> None:
         self._tenant_id = tenant_id
         self._audit = audit
         self._present = present
         self._idempotency = idempotency
+        self._lease = lease
         self.decision = decision
         self.responses: list[R] = []
 
     def commit_of(self, decided: Decision) -> Commit:
         return Commit(self._tenant_id, tuple(decided.appends), self._audit,
-                      _saved_response(decided, self._present, self._idempotency, self.responses),
+                      _saved_response(decided, self._present, self._idempotency, self._lease, self.responses),
                       tuple(decided.api_keys), self._rebase if decided.redecide is not None else None)
 
     async def _rebase(self, reader: StreamReader) -> Commit:
@@ -211,7 +226,7 @@ class _Attempt(Generic[R]):
 
 def _saved_response(
     decision: Decision, present: Callable[[Any, list[StoredEvent]], R], idempotency: Idempotency[R] | None,
-    responses: list[R],
+    lease: str, responses: list[R],
 ) -> IdempotentResponse | None:
     """The response the commit saves under the key, presented once from the stored events and kept
     in `responses` so the caller answers with the very same one."""
@@ -222,7 +237,7 @@ def _saved_response(
         responses.append(present(decision.result, stored))
         return idempotency.encode(responses[-1])
 
-    return IdempotentResponse(idempotency.key, build)
+    return IdempotentResponse(idempotency.key, build, lease)
 
 
 def _kept_refusal(exc: BaseException) -> SavedRefusal | None:

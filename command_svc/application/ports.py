@@ -37,12 +37,14 @@ class IdempotencyKeys(Protocol):
         key was used with another request, IdempotencyKeyInUse while that request still runs."""
         ...
 
-    async def release(self, tenant_id: str, key: str) -> None:
-        """Forget a claim whose command saved nothing, so the request can be sent again."""
+    async def release(self, tenant_id: str, key: str, lease: str = "") -> None:
+        """Forget a claim whose command saved nothing, so the request can be sent again; only the
+        claim made under `lease` (Claimed.lease) when one is given."""
         ...
 
-    async def save_refusal(self, tenant_id: str, key: str, refusal: SavedRefusal) -> None:
-        """Complete the key with the command's refusal, so a retry is refused alike."""
+    async def save_refusal(self, tenant_id: str, key: str, refusal: SavedRefusal, lease: str = "") -> None:
+        """Complete the key with the command's refusal, so a retry is refused alike; only while it is
+        still held under `lease` when one is given."""
         ...
 
 

@@ -199,3 +199,22 @@ def test_a_log_event_is_shown_as_a_stripe_event_with_numeric_amounts() -> None:
     assert shaped["data"]["object"] == {"id": "ch_1", "object": "charge", "charge_id": "ch_1", "amount": 2000,
                                         "currency": "usd"}
     assert events.envelope_id(shaped["id"]) == envelope.event_id
+
+
+def test_a_service_or_dependency_away_is_a_retryable_503_that_names_no_internals() -> None:
+    from_service = from_rpc_error(_rpc_error(grpc.StatusCode.UNAVAILABLE, "DEPENDENCY_UNAVAILABLE"))
+    from_channel = from_rpc_error(grpc.aio.AioRpcError(
+        grpc.StatusCode.UNAVAILABLE, grpc.aio.Metadata(), grpc.aio.Metadata(),
+        details="failed to connect to all addresses; last error: UNKNOWN: ipv4:127.0.0.1:50051: Connection refused"))
+    for error in (from_service, from_channel):
+        body = json.loads(error.response().body)["error"]
+        assert (error.status, body["type"]) == (503, "api_error")
+        assert error.headers == {"Retry-After": "1"}
+        assert "127.0.0.1" not in body["message"] and "DEPENDENCY" not in body["message"]
+
+
+def test_an_unexpected_failure_is_a_500_with_a_generic_message() -> None:
+    error = from_rpc_error(grpc.aio.AioRpcError(
+        grpc.StatusCode.UNKNOWN, grpc.aio.Metadata(), grpc.aio.Metadata(),
+        details="Unexpected <class 'psycopg.errors.AdminShutdown'>: terminating connection"))
+    assert (error.status, error.type, error.message) == (500, "api_error", "An unexpected error occurred.")

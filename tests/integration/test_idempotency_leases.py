@@ -1,0 +1,126 @@
+"""Idempotency leases held by a living process: a key claimed by a process that stopped showing signs of
+life (killed, paused) is free again within seconds, and if that process wakes up and commits, the
+commit is refused instead of answering the key a second time."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from command_svc.application.pipeline import CommandRunner, Decision, Idempotency, request_fingerprint
+from command_svc.domain.errors import ConcurrencyError
+from composition.infrastructure import Infrastructure
+from eventlog.bus import EventPublisher
+from eventlog.errors import IdempotencyKeyInUse
+from eventlog.idempotency import IdempotencyKeys
+from eventlog.records import StoredEvent, StreamAppend
+from tests.conftest import eventually
+from tests.integration.conftest import audit, note
+
+TENANT = "acct_lease"
+STALE = timedelta(milliseconds=300)
+REQUEST = b"charge 1000 usd"
+
+
+def _runner(infra: Infrastructure, keys: IdempotencyKeys) -> CommandRunner:
+    return CommandRunner(infra.store, keys, EventPublisher(infra.nc.jetstream(), infra.settings.subject_prefix))
+
+
+def _idempotency(key: str) -> Idempotency[bytes]:
+    return Idempotency(key, REQUEST, lambda response: response, lambda saved: saved)
+
+
+def _answer(_result: object, stored: list[StoredEvent]) -> bytes:
+    return f"charge at {stored[0].global_position}".encode()
+
+
+async def test_a_key_held_by_a_process_that_stopped_beating_is_taken_over_and_its_late_commit_refused(
+        infra: Infrastructure) -> None:
+    paused_keys = IdempotencyKeys(infra.pool, owner_id="paused-process", stale_after=STALE)
+    live_keys = IdempotencyKeys(infra.pool, owner_id="live-process", stale_after=STALE)
+    await paused_keys.beat()
+    await live_keys.beat()
+    woken, deciding = asyncio.Event(), asyncio.Event()
+
+    async def decide_then_freeze(stream: str) -> Decision:
+        deciding.set()
+        await woken.wait()  # the process is stopped here (SIGSTOP) and never beats meanwhile
+        return Decision([StreamAppend(stream, "Charge", 0, (note("first attempt"),))], None)
+
+    async def decide(stream: str) -> Decision:
+        return Decision([StreamAppend(stream, "Charge", 0, (note("retry"),))], None)
+
+    first = asyncio.create_task(_runner(infra, paused_keys).run(
+        tenant_id=TENANT, operation="CreateCharge", audit=audit(), decide=lambda: decide_then_freeze("ch_first"),
+        present=_answer, idempotency=_idempotency("key-1")))
+    await deciding.wait()
+    with pytest.raises(IdempotencyKeyInUse):  # while its owner still beats, the key is held
+        await live_keys.claim(TENANT, "key-1", "CreateCharge", request_fingerprint("CreateCharge", REQUEST))
+
+    async def retried() -> bytes | None:
+        try:
+            return await _runner(infra, live_keys).run(
+                tenant_id=TENANT, operation="CreateCharge", audit=audit(), decide=lambda: decide("ch_retry"),
+                present=_answer, idempotency=_idempotency("key-1"))
+        except ConcurrencyError:
+            return None
+
+    answer = await eventually(retried, timeout=10, message="the stopped process's key was never taken over")
+
+    woken.set()
+    with pytest.raises(ConcurrencyError) as late:
+        await first
+    assert late.value.reason == "IDEMPOTENCY_KEY_IN_USE"
+    assert await infra.store.read_stream("ch_first") == []
+    assert [e.data["entry_id"] for e in await infra.store.read_stream("ch_retry")] == ["retry"]
+    again = await _runner(infra, live_keys).run(
+        tenant_id=TENANT, operation="CreateCharge", audit=audit(), decide=lambda: decide("ch_never"),
+        present=_answer, idempotency=_idempotency("key-1"))
+    assert again == answer
+    assert await infra.store.read_stream("ch_never") == []
+
+
+async def test_a_process_that_stops_cleanly_gives_its_keys_up_at_once(infra: Infrastructure) -> None:
+    leaving = IdempotencyKeys(infra.pool, owner_id="leaving-process", stale_after=timedelta(hours=1))
+    stop = asyncio.Event()
+    beating = asyncio.create_task(leaving.keep_alive(stop, interval=0.05))
+    await eventually(lambda: _owner_known(infra, "leaving-process"), message="the process never beat")
+    await leaving.claim(TENANT, "key-2", "CreateCharge", "f" * 64)
+    stop.set()
+    await beating
+
+    other = IdempotencyKeys(infra.pool, owner_id="other-process", stale_after=timedelta(hours=1))
+    claimed = await other.claim(TENANT, "key-2", "CreateCharge", "f" * 64)
+    assert claimed.lease  # type: ignore[union-attr]
+
+
+async def _owner_known(infra: Infrastructure, owner: str) -> bool:
+    async with infra.pool.connection() as conn:
+        cur = await conn.execute("SELECT 1 FROM idempotency_owners WHERE owner_id = %s", (owner,))
+        return await cur.fetchone() is not None
+
+
+async def test_a_key_held_by_a_process_whose_session_ended_is_free_at_once(infra: Infrastructure) -> None:
+    # kill -9: the kernel closes the dead process's sockets and PostgreSQL ends its sessions; that
+    # is noticed at once, whatever the heartbeat's staleness allows.
+    killed = IdempotencyKeys(infra.pool, owner_id="killed-process", stale_after=timedelta(hours=1))
+    await killed.beat()
+    await killed.claim(TENANT, "key-3", "CreateCharge", "f" * 64)
+    survivor = IdempotencyKeys(infra.pool, owner_id="survivor", stale_after=timedelta(hours=1))
+    with pytest.raises(IdempotencyKeyInUse):
+        await survivor.claim(TENANT, "key-3", "CreateCharge", "f" * 64)
+
+    async with infra.pool.connection() as conn:
+        await conn.execute("SELECT pg_terminate_backend(backend_pid) FROM idempotency_owners WHERE owner_id = %s",
+                           ("killed-process",))
+
+    async def claimed() -> bool:
+        try:
+            return bool(await survivor.claim(TENANT, "key-3", "CreateCharge", "f" * 64))
+        except IdempotencyKeyInUse:
+            return False
+
+    # Polled only for the backend to finish exiting after the signal.
+    await eventually(claimed, timeout=5, message="the key of a process whose session ended stayed held")

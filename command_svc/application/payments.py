@@ -192,5 +192,10 @@ class PaymentsApp:
     async def expire(self, tenant_id: str, charge_id: str) -> Decision:
         return await self._on_existing(tenant_id, charge_id, payments.ExpireAuthorization(now=self._clock()))
 
+    async def void(self, tenant_id: str, charge_id: str) -> Decision:
+        """Release an uncaptured authorization now (its PaymentIntent was canceled)."""
+        return await self._on_existing(tenant_id, charge_id, payments.ExpireAuthorization(now=self._clock(),
+                                                                                          void=True))
+
 
 __all__ = ["PaymentsApp", "ChargeResult", "AccountTerms", "LedgerEntryPosted", "appends_for", "Clock", "utcnow"]

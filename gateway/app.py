@@ -21,9 +21,12 @@ from gateway.routes import (
     accounts,
     balance,
     charges,
+    customers,
     dashboard,
     disputes,
     events,
+    payment_intents,
+    payment_methods,
     payouts,
     refunds,
     reports,
@@ -105,7 +108,7 @@ def create_app(command_target: str, query_target: str, settings: Settings | None
         return {"status": "ok"}
 
     for module in (charges, refunds, disputes, balance, payouts, accounts, events, webhook_endpoints,
-                   dashboard, reports):
+                   dashboard, reports, customers, payment_methods, payment_intents):
         app.include_router(module.router)
     return app
 

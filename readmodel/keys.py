@@ -39,6 +39,31 @@ class Keys:
     def payout(self, payout_id: str) -> str:
         return f"{self.prefix}payout:{payout_id}"
 
+    # Customers, payment methods, PaymentIntents, SetupIntents (the objects projection).
+    def customer(self, customer_id: str) -> str:
+        return f"{self.prefix}cus:{customer_id}"
+
+    def customer_payment_methods(self, customer_id: str) -> str:
+        return f"{self.prefix}cus:{customer_id}:pms"
+
+    def payment_method(self, payment_method_id: str) -> str:
+        return f"{self.prefix}pm:{payment_method_id}"
+
+    def payment_intent(self, payment_intent_id: str) -> str:
+        return f"{self.prefix}pi:{payment_intent_id}"
+
+    def setup_intent(self, setup_intent_id: str) -> str:
+        return f"{self.prefix}seti:{setup_intent_id}"
+
+    def account_customers(self, account_id: str) -> str:
+        return f"{self.prefix}acct:{account_id}:customers"
+
+    def account_payment_intents(self, account_id: str) -> str:
+        return f"{self.prefix}acct:{account_id}:pis"
+
+    def account_setup_intents(self, account_id: str) -> str:
+        return f"{self.prefix}acct:{account_id}:setis"
+
     # Balances and balance transactions (the balance projection).
     def balance(self, account_id: str) -> str:
         return f"{self.prefix}bal:{account_id}"
@@ -118,4 +143,5 @@ PATTERNS = Keys("")
 # The read models' projections, by name; each owns its keys and has its own consumer and checkpoint.
 PROJECTION_NAMES = (
     "charges", "accounts", "balance", "disputes", "analytics", "compliance", "settlement", "dashboard", "events",
+    "objects",
 )

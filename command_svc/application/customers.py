@@ -155,19 +155,29 @@ class CustomersApp:
 
     # --- Payment methods ------------------------------------------------------------------------
 
-    async def create_payment_method(self, tenant_id: str, command_fields: dict[str, Any]) -> Decision:
+    async def create_payment_method(self, tenant_id: str, command_fields: dict[str, Any], *,
+                                    as_source: bool = False) -> Decision:
+        """A payment method; `as_source` makes it a legacy card source too (card_...), the object
+        POST /v1/customers/{id}/sources answers with, and a customer's first source its default."""
         now = self._clock()
         pm_id = new_id("pm")
+        if as_source:
+            command_fields = {**command_fields, "source_id": new_id("card")}
         appends: list[StreamAppend] = []
         customer = str(command_fields.pop("customer", "") or "")
-        if customer:
-            # A legacy source (POST /v1/customers/{id}/sources) is saved to its customer at once.
-            loaded = await load_customer(self._store, tenant_id, customer)
-            appends.append(unchanged(customer, "Customer", loaded.version))
         command = customers.CreatePaymentMethod(payment_method_id=pm_id, account_id=tenant_id, customer=customer,
                                                 **command_fields)
         events = customers.decide_payment_method(command, PaymentMethodState(payment_method_id=pm_id),
                                                  network=self._network)
+        if customer:
+            # A legacy source (POST /v1/customers/{id}/sources) is saved to its customer at once.
+            loaded = await load_customer(self._store, tenant_id, customer)
+            if as_source and not loaded.state.default_source:
+                default = customers.decide_customer(customers.UpdateCustomer(
+                    changes=CustomerChanges(default_source=command.source_id)), loaded.state)
+                appends.append(appends_for(customer, "Customer", loaded.version, default))
+            else:
+                appends.append(unchanged(customer, "Customer", loaded.version))
         return Decision([appends_for(pm_id, "PaymentMethod", 0, events), *appends],
                         PaymentMethodResult(customers.fold_payment_method(events), now))
 

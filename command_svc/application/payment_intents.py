@@ -227,6 +227,18 @@ class PaymentIntentsApp:
         return _joined(decision, [appends_for(intent_id, "PaymentIntent", loaded.version, events)],
                        PaymentIntentResult(_evolved(loaded.state, events), created))
 
+    async def refund(self, tenant_id: str, intent_id: str, amount: int | None, reason: str,
+                     metadata: dict[str, str]) -> Decision:
+        """Refund the intent's charge (Stripe's `payment_intent=` on POST /v1/refunds)."""
+        loaded = await self._load(tenant_id, intent_id)
+        if loaded.state.status is not IntentStatus.SUCCEEDED:
+            raise PreconditionError(
+                "PAYMENT_INTENT_UNEXPECTED_STATE",
+                f"This PaymentIntent has a status of {loaded.state.status.value}; only a succeeded one can be "
+                "refunded.", field="payment_intent", metadata={"status": loaded.state.status.value})
+        decision = await self._payments.refund(tenant_id, loaded.state.latest_charge, amount, reason, metadata)
+        return _joined(decision, [unchanged(intent_id, "PaymentIntent", loaded.version)], decision.result)
+
     # --- SetupIntents ---------------------------------------------------------------------------
 
     async def _load_setup(self, tenant_id: str, intent_id: str) -> Loaded[SetupIntentState]:

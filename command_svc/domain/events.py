@@ -377,6 +377,7 @@ class PaymentIntentUpdated:
     statement_descriptor_set: bool = False
     setup_future_usage: str = ""
     setup_future_usage_set: bool = False
+    status: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

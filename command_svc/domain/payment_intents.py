@@ -282,7 +282,12 @@ def _update(cmd: UpdatePaymentIntent, state: PaymentIntentState) -> PaymentInten
         raise _unexpected(state, "update")
     _validate_text(description=cmd.description, statement_descriptor=cmd.statement_descriptor,
                    metadata=cmd.metadata, setup_future_usage=cmd.setup_future_usage)
+    payment_method = state.payment_method if cmd.payment_method is None else cmd.payment_method
+    status = state.status
+    if status in _UNCONFIRMED or (status is IntentStatus.REQUIRES_ACTION and cmd.payment_method is not None):
+        status = IntentStatus.REQUIRES_CONFIRMATION if payment_method else IntentStatus.REQUIRES_PAYMENT_METHOD
     return PaymentIntentUpdated(
+        status=status.value,
         payment_intent_id=state.payment_intent_id,
         amount=validate_amount(cmd.amount) if cmd.amount is not None else 0, amount_set=cmd.amount is not None,
         customer=cmd.customer or "", customer_set=cmd.customer is not None,
@@ -391,13 +396,9 @@ def evolve(state: PaymentIntentState, event: PaymentIntentEvent) -> PaymentInten
             )
         case PaymentIntentUpdated():
             e = event
-            payment_method = e.payment_method if e.payment_method_set else state.payment_method
-            status = state.status
-            if status in _UNCONFIRMED or (status is IntentStatus.REQUIRES_ACTION and e.payment_method_set):
-                status = (IntentStatus.REQUIRES_CONFIRMATION if payment_method
-                          else IntentStatus.REQUIRES_PAYMENT_METHOD)
+            status = IntentStatus(e.status) if e.status else state.status
             return replace(
-                state, status=status, payment_method=payment_method,
+                state, status=status, payment_method=e.payment_method if e.payment_method_set else state.payment_method,
                 amount=e.amount if e.amount_set else state.amount,
                 customer=e.customer if e.customer_set else state.customer,
                 description=e.description if e.description_set else state.description,

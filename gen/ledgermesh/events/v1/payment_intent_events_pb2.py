@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n0ledgermesh/events/v1/payment_intent_events.proto\x12\x14ledgermesh.events.v1\"\xa4\x03\n\x14PaymentIntentCreated\x12\x19\n\x11payment_intent_id\x18\x01 \x01(\t\x12\x0e\n\x06\x61mount\x18\x02 \x01(\x03\x12\x10\n\x08\x63urrency\x18\x03 \x01(\t\x12\x16\n\x0e\x63\x61pture_method\x18\x04 \x01(\t\x12\x10\n\x08\x63ustomer\x18\x05 \x01(\t\x12\x16\n\x0epayment_method\x18\x06 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x07 \x01(\t\x12J\n\x08metadata\x18\x08 \x03(\x0b\x32\x38.ledgermesh.events.v1.PaymentIntentCreated.MetadataEntry\x12\x1c\n\x14statement_descriptor\x18\t \x01(\t\x12\x1a\n\x12setup_future_usage\x18\n \x01(\t\x12\x15\n\rreceipt_email\x18\x0b \x01(\t\x12\x15\n\rclient_secret\x18\x0c \x01(\t\x12\x13\n\x0bmerchant_id\x18\r \x01(\t\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xd8\x03\n\x14PaymentIntentUpdated\x12\x19\n\x11payment_intent_id\x18\x01 \x01(\t\x12\x0e\n\x06\x61mount\x18\x02 \x01(\x03\x12\x12\n\namount_set\x18\x03 \x01(\x08\x12\x10\n\x08\x63ustomer\x18\x04 \x01(\t\x12\x14\n\x0c\x63ustomer_set\x18\x05 \x01(\x08\x12\x16\n\x0epayment_method\x18\x06 \x01(\t\x12\x1a\n\x12payment_method_set\x18\x07 \x01(\x08\x12\x13\n\x0b\x64\x65scription\x18\x08 \x01(\t\x12\x17\n\x0f\x64\x65scription_set\x18\t \x01(\x08\x12J\n\x08metadata\x18\n \x03(\x0b\x32\x38.ledgermesh.events.v1.PaymentIntentUpdated.MetadataEntry\x12\x1c\n\x14statement_descriptor\x18\x0b \x01(\t\x12 \n\x18statement_descriptor_set\x18\x0c \x01(\x08\x12\x1a\n\x12setup_future_usage\x18\r \x01(\t\x12\x1e\n\x16setup_future_usage_set\x18\x0e \x01(\x08\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x90\x01\n\x1bPaymentIntentRequiresAction\x12\x19\n\x11payment_intent_id\x18\x01 \x01(\t\x12\x16\n\x0epayment_method\x18\x02 \x01(\t\x12\x15\n\rredirect_path\x18\x03 \x01(\t\x12\x12\n\nreturn_url\x18\x04 \x01(\t\x12\x13\n\x0boff_session\x18\x05 \x01(\x08\"z\n\x17PaymentIntentAuthorized\x12\x19\n\x11payment_intent_id\x18\x01 \x01(\t\x12\x11\n\tcharge_id\x18\x02 \x01(\t\x12\x16\n\x0epayment_method\x18\x03 \x01(\t\x12\x19\n\x11\x61mount_capturable\x18\x04 \x01(\x03\"w\n\x16PaymentIntentSucceeded\x12\x19\n\x11payment_intent_id\x18\x01 \x01(\t\x12\x11\n\tcharge_id\x18\x02 \x01(\t\x12\x16\n\x0epayment_method\x18\x03 \x01(\t\x12\x17\n\x0f\x61mount_received\x18\x04 \x01(\x03\"\xb1\x01\n\x1aPaymentIntentPaymentFailed\x12\x19\n\x11payment_intent_id\x18\x01 \x01(\t\x12\x11\n\tcharge_id\x18\x02 \x01(\t\x12\x16\n\x0epayment_method\x18\x03 \x01(\t\x12\x12\n\nerror_type\x18\x04 \x01(\t\x12\x12\n\nerror_code\x18\x05 \x01(\t\x12\x14\n\x0c\x64\x65\x63line_code\x18\x06 \x01(\t\x12\x0f\n\x07message\x18\x07 \x01(\t\"h\n\x15PaymentIntentCanceled\x12\x19\n\x11payment_intent_id\x18\x01 \x01(\t\x12\x1b\n\x13\x63\x61ncellation_reason\x18\x02 \x01(\t\x12\x17\n\x0freleased_amount\x18\x03 \x01(\x03\"\xa2\x02\n\x12SetupIntentCreated\x12\x17\n\x0fsetup_intent_id\x18\x01 \x01(\t\x12\x10\n\x08\x63ustomer\x18\x02 \x01(\t\x12\x16\n\x0epayment_method\x18\x03 \x01(\t\x12\r\n\x05usage\x18\x04 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t\x12H\n\x08metadata\x18\x06 \x03(\x0b\x32\x36.ledgermesh.events.v1.SetupIntentCreated.MetadataEntry\x12\x15\n\rclient_secret\x18\x07 \x01(\t\x12\x13\n\x0bmerchant_id\x18\x08 \x01(\t\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"c\n\x19SetupIntentRequiresAction\x12\x17\n\x0fsetup_intent_id\x18\x01 \x01(\t\x12\x16\n\x0epayment_method\x18\x02 \x01(\t\x12\x15\n\rredirect_path\x18\x03 \x01(\t\"G\n\x14SetupIntentSucceeded\x12\x17\n\x0fsetup_intent_id\x18\x01 \x01(\t\x12\x16\n\x0epayment_method\x18\x02 \x01(\t\"\x7f\n\x11SetupIntentFailed\x12\x17\n\x0fsetup_intent_id\x18\x01 \x01(\t\x12\x16\n\x0epayment_method\x18\x02 \x01(\t\x12\x12\n\nerror_code\x18\x03 \x01(\t\x12\x14\n\x0c\x64\x65\x63line_code\x18\x04 \x01(\t\x12\x0f\n\x07message\x18\x05 \x01(\t\"K\n\x13SetupIntentCanceled\x12\x17\n\x0fsetup_intent_id\x18\x01 \x01(\t\x12\x1b\n\x13\x63\x61ncellation_reason\x18\x02 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n0ledgermesh/events/v1/payment_intent_events.proto\x12\x14ledgermesh.events.v1\"\xa4\x03\n\x14PaymentIntentCreated\x12\x19\n\x11payment_intent_id\x18\x01 \x01(\t\x12\x0e\n\x06\x61mount\x18\x02 \x01(\x03\x12\x10\n\x08\x63urrency\x18\x03 \x01(\t\x12\x16\n\x0e\x63\x61pture_method\x18\x04 \x01(\t\x12\x10\n\x08\x63ustomer\x18\x05 \x01(\t\x12\x16\n\x0epayment_method\x18\x06 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x07 \x01(\t\x12J\n\x08metadata\x18\x08 \x03(\x0b\x32\x38.ledgermesh.events.v1.PaymentIntentCreated.MetadataEntry\x12\x1c\n\x14statement_descriptor\x18\t \x01(\t\x12\x1a\n\x12setup_future_usage\x18\n \x01(\t\x12\x15\n\rreceipt_email\x18\x0b \x01(\t\x12\x15\n\rclient_secret\x18\x0c \x01(\t\x12\x13\n\x0bmerchant_id\x18\r \x01(\t\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xe8\x03\n\x14PaymentIntentUpdated\x12\x19\n\x11payment_intent_id\x18\x01 \x01(\t\x12\x0e\n\x06\x61mount\x18\x02 \x01(\x03\x12\x12\n\namount_set\x18\x03 \x01(\x08\x12\x10\n\x08\x63ustomer\x18\x04 \x01(\t\x12\x14\n\x0c\x63ustomer_set\x18\x05 \x01(\x08\x12\x16\n\x0epayment_method\x18\x06 \x01(\t\x12\x1a\n\x12payment_method_set\x18\x07 \x01(\x08\x12\x13\n\x0b\x64\x65scription\x18\x08 \x01(\t\x12\x17\n\x0f\x64\x65scription_set\x18\t \x01(\x08\x12J\n\x08metadata\x18\n \x03(\x0b\x32\x38.ledgermesh.events.v1.PaymentIntentUpdated.MetadataEntry\x12\x1c\n\x14statement_descriptor\x18\x0b \x01(\t\x12 \n\x18statement_descriptor_set\x18\x0c \x01(\x08\x12\x1a\n\x12setup_future_usage\x18\r \x01(\t\x12\x1e\n\x16setup_future_usage_set\x18\x0e \x01(\x08\x12\x0e\n\x06status\x18\x0f \x01(\t\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x90\x01\n\x1bPaymentIntentRequiresAction\x12\x19\n\x11payment_intent_id\x18\x01 \x01(\t\x12\x16\n\x0epayment_method\x18\x02 \x01(\t\x12\x15\n\rredirect_path\x18\x03 \x01(\t\x12\x12\n\nreturn_url\x18\x04 \x01(\t\x12\x13\n\x0boff_session\x18\x05 \x01(\x08\"z\n\x17PaymentIntentAuthorized\x12\x19\n\x11payment_intent_id\x18\x01 \x01(\t\x12\x11\n\tcharge_id\x18\x02 \x01(\t\x12\x16\n\x0epayment_method\x18\x03 \x01(\t\x12\x19\n\x11\x61mount_capturable\x18\x04 \x01(\x03\"w\n\x16PaymentIntentSucceeded\x12\x19\n\x11payment_intent_id\x18\x01 \x01(\t\x12\x11\n\tcharge_id\x18\x02 \x01(\t\x12\x16\n\x0epayment_method\x18\x03 \x01(\t\x12\x17\n\x0f\x61mount_received\x18\x04 \x01(\x03\"\xb1\x01\n\x1aPaymentIntentPaymentFailed\x12\x19\n\x11payment_intent_id\x18\x01 \x01(\t\x12\x11\n\tcharge_id\x18\x02 \x01(\t\x12\x16\n\x0epayment_method\x18\x03 \x01(\t\x12\x12\n\nerror_type\x18\x04 \x01(\t\x12\x12\n\nerror_code\x18\x05 \x01(\t\x12\x14\n\x0c\x64\x65\x63line_code\x18\x06 \x01(\t\x12\x0f\n\x07message\x18\x07 \x01(\t\"h\n\x15PaymentIntentCanceled\x12\x19\n\x11payment_intent_id\x18\x01 \x01(\t\x12\x1b\n\x13\x63\x61ncellation_reason\x18\x02 \x01(\t\x12\x17\n\x0freleased_amount\x18\x03 \x01(\x03\"\xa2\x02\n\x12SetupIntentCreated\x12\x17\n\x0fsetup_intent_id\x18\x01 \x01(\t\x12\x10\n\x08\x63ustomer\x18\x02 \x01(\t\x12\x16\n\x0epayment_method\x18\x03 \x01(\t\x12\r\n\x05usage\x18\x04 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t\x12H\n\x08metadata\x18\x06 \x03(\x0b\x32\x36.ledgermesh.events.v1.SetupIntentCreated.MetadataEntry\x12\x15\n\rclient_secret\x18\x07 \x01(\t\x12\x13\n\x0bmerchant_id\x18\x08 \x01(\t\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"c\n\x19SetupIntentRequiresAction\x12\x17\n\x0fsetup_intent_id\x18\x01 \x01(\t\x12\x16\n\x0epayment_method\x18\x02 \x01(\t\x12\x15\n\rredirect_path\x18\x03 \x01(\t\"G\n\x14SetupIntentSucceeded\x12\x17\n\x0fsetup_intent_id\x18\x01 \x01(\t\x12\x16\n\x0epayment_method\x18\x02 \x01(\t\"\x7f\n\x11SetupIntentFailed\x12\x17\n\x0fsetup_intent_id\x18\x01 \x01(\t\x12\x16\n\x0epayment_method\x18\x02 \x01(\t\x12\x12\n\nerror_code\x18\x03 \x01(\t\x12\x14\n\x0c\x64\x65\x63line_code\x18\x04 \x01(\t\x12\x0f\n\x07message\x18\x05 \x01(\t\"K\n\x13SetupIntentCanceled\x12\x17\n\x0fsetup_intent_id\x18\x01 \x01(\t\x12\x1b\n\x13\x63\x61ncellation_reason\x18\x02 \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -42,29 +42,29 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PAYMENTINTENTCREATED_METADATAENTRY']._serialized_start=448
   _globals['_PAYMENTINTENTCREATED_METADATAENTRY']._serialized_end=495
   _globals['_PAYMENTINTENTUPDATED']._serialized_start=498
-  _globals['_PAYMENTINTENTUPDATED']._serialized_end=970
+  _globals['_PAYMENTINTENTUPDATED']._serialized_end=986
   _globals['_PAYMENTINTENTUPDATED_METADATAENTRY']._serialized_start=448
   _globals['_PAYMENTINTENTUPDATED_METADATAENTRY']._serialized_end=495
-  _globals['_PAYMENTINTENTREQUIRESACTION']._serialized_start=973
-  _globals['_PAYMENTINTENTREQUIRESACTION']._serialized_end=1117
-  _globals['_PAYMENTINTENTAUTHORIZED']._serialized_start=1119
-  _globals['_PAYMENTINTENTAUTHORIZED']._serialized_end=1241
-  _globals['_PAYMENTINTENTSUCCEEDED']._serialized_start=1243
-  _globals['_PAYMENTINTENTSUCCEEDED']._serialized_end=1362
-  _globals['_PAYMENTINTENTPAYMENTFAILED']._serialized_start=1365
-  _globals['_PAYMENTINTENTPAYMENTFAILED']._serialized_end=1542
-  _globals['_PAYMENTINTENTCANCELED']._serialized_start=1544
-  _globals['_PAYMENTINTENTCANCELED']._serialized_end=1648
-  _globals['_SETUPINTENTCREATED']._serialized_start=1651
-  _globals['_SETUPINTENTCREATED']._serialized_end=1941
+  _globals['_PAYMENTINTENTREQUIRESACTION']._serialized_start=989
+  _globals['_PAYMENTINTENTREQUIRESACTION']._serialized_end=1133
+  _globals['_PAYMENTINTENTAUTHORIZED']._serialized_start=1135
+  _globals['_PAYMENTINTENTAUTHORIZED']._serialized_end=1257
+  _globals['_PAYMENTINTENTSUCCEEDED']._serialized_start=1259
+  _globals['_PAYMENTINTENTSUCCEEDED']._serialized_end=1378
+  _globals['_PAYMENTINTENTPAYMENTFAILED']._serialized_start=1381
+  _globals['_PAYMENTINTENTPAYMENTFAILED']._serialized_end=1558
+  _globals['_PAYMENTINTENTCANCELED']._serialized_start=1560
+  _globals['_PAYMENTINTENTCANCELED']._serialized_end=1664
+  _globals['_SETUPINTENTCREATED']._serialized_start=1667
+  _globals['_SETUPINTENTCREATED']._serialized_end=1957
   _globals['_SETUPINTENTCREATED_METADATAENTRY']._serialized_start=448
   _globals['_SETUPINTENTCREATED_METADATAENTRY']._serialized_end=495
-  _globals['_SETUPINTENTREQUIRESACTION']._serialized_start=1943
-  _globals['_SETUPINTENTREQUIRESACTION']._serialized_end=2042
-  _globals['_SETUPINTENTSUCCEEDED']._serialized_start=2044
-  _globals['_SETUPINTENTSUCCEEDED']._serialized_end=2115
-  _globals['_SETUPINTENTFAILED']._serialized_start=2117
-  _globals['_SETUPINTENTFAILED']._serialized_end=2244
-  _globals['_SETUPINTENTCANCELED']._serialized_start=2246
-  _globals['_SETUPINTENTCANCELED']._serialized_end=2321
+  _globals['_SETUPINTENTREQUIRESACTION']._serialized_start=1959
+  _globals['_SETUPINTENTREQUIRESACTION']._serialized_end=2058
+  _globals['_SETUPINTENTSUCCEEDED']._serialized_start=2060
+  _globals['_SETUPINTENTSUCCEEDED']._serialized_end=2131
+  _globals['_SETUPINTENTFAILED']._serialized_start=2133
+  _globals['_SETUPINTENTFAILED']._serialized_end=2260
+  _globals['_SETUPINTENTCANCELED']._serialized_start=2262
+  _globals['_SETUPINTENTCANCELED']._serialized_end=2337
 # @@protoc_insertion_point(module_scope)

@@ -44,7 +44,7 @@ class PaymentIntentCreated(_message.Message):
     def __init__(self, payment_intent_id: _Optional[str] = ..., amount: _Optional[int] = ..., currency: _Optional[str] = ..., capture_method: _Optional[str] = ..., customer: _Optional[str] = ..., payment_method: _Optional[str] = ..., description: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., statement_descriptor: _Optional[str] = ..., setup_future_usage: _Optional[str] = ..., receipt_email: _Optional[str] = ..., client_secret: _Optional[str] = ..., merchant_id: _Optional[str] = ...) -> None: ...
 
 class PaymentIntentUpdated(_message.Message):
-    __slots__ = ("payment_intent_id", "amount", "amount_set", "customer", "customer_set", "payment_method", "payment_method_set", "description", "description_set", "metadata", "statement_descriptor", "statement_descriptor_set", "setup_future_usage", "setup_future_usage_set")
+    __slots__ = ("payment_intent_id", "amount", "amount_set", "customer", "customer_set", "payment_method", "payment_method_set", "description", "description_set", "metadata", "statement_descriptor", "statement_descriptor_set", "setup_future_usage", "setup_future_usage_set", "status")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -66,6 +66,7 @@ class PaymentIntentUpdated(_message.Message):
     STATEMENT_DESCRIPTOR_SET_FIELD_NUMBER: _ClassVar[int]
     SETUP_FUTURE_USAGE_FIELD_NUMBER: _ClassVar[int]
     SETUP_FUTURE_USAGE_SET_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
     payment_intent_id: str
     amount: int
     amount_set: bool
@@ -80,7 +81,8 @@ class PaymentIntentUpdated(_message.Message):
     statement_descriptor_set: bool
     setup_future_usage: str
     setup_future_usage_set: bool
-    def __init__(self, payment_intent_id: _Optional[str] = ..., amount: _Optional[int] = ..., amount_set: _Optional[bool] = ..., customer: _Optional[str] = ..., customer_set: _Optional[bool] = ..., payment_method: _Optional[str] = ..., payment_method_set: _Optional[bool] = ..., description: _Optional[str] = ..., description_set: _Optional[bool] = ..., metadata: _Optional[_Mapping[str, str]] = ..., statement_descriptor: _Optional[str] = ..., statement_descriptor_set: _Optional[bool] = ..., setup_future_usage: _Optional[str] = ..., setup_future_usage_set: _Optional[bool] = ...) -> None: ...
+    status: str
+    def __init__(self, payment_intent_id: _Optional[str] = ..., amount: _Optional[int] = ..., amount_set: _Optional[bool] = ..., customer: _Optional[str] = ..., customer_set: _Optional[bool] = ..., payment_method: _Optional[str] = ..., payment_method_set: _Optional[bool] = ..., description: _Optional[str] = ..., description_set: _Optional[bool] = ..., metadata: _Optional[_Mapping[str, str]] = ..., statement_descriptor: _Optional[str] = ..., statement_descriptor_set: _Optional[bool] = ..., setup_future_usage: _Optional[str] = ..., setup_future_usage_set: _Optional[bool] = ..., status: _Optional[str] = ...) -> None: ...
 
 class PaymentIntentRequiresAction(_message.Message):
     __slots__ = ("payment_intent_id", "payment_method", "redirect_path", "return_url", "off_session")

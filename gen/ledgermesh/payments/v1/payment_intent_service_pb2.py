@@ -22,10 +22,11 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from ledgermesh.payments.v1 import charge_pb2 as ledgermesh_dot_payments_dot_v1_dot_charge__pb2
 from ledgermesh.payments.v1 import customer_pb2 as ledgermesh_dot_payments_dot_v1_dot_customer__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n3ledgermesh/payments/v1/payment_intent_service.proto\x12\x16ledgermesh.payments.v1\x1a%ledgermesh/payments/v1/customer.proto\"\xbe\x03\n\x1a\x43reatePaymentIntentRequest\x12\x0e\n\x06\x61mount\x18\x01 \x01(\x03\x12\x10\n\x08\x63urrency\x18\x02 \x01(\t\x12\x16\n\x0e\x63\x61pture_method\x18\x03 \x01(\t\x12\x10\n\x08\x63ustomer\x18\x04 \x01(\t\x12\x16\n\x0epayment_method\x18\x05 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x06 \x01(\t\x12R\n\x08metadata\x18\x07 \x03(\x0b\x32@.ledgermesh.payments.v1.CreatePaymentIntentRequest.MetadataEntry\x12\x1c\n\x14statement_descriptor\x18\x08 \x01(\t\x12\x1a\n\x12setup_future_usage\x18\t \x01(\t\x12\x15\n\rreceipt_email\x18\n \x01(\t\x12\x0f\n\x07\x63onfirm\x18\x0b \x01(\x08\x12\x13\n\x0boff_session\x18\x0c \x01(\x08\x12\x12\n\nreturn_url\x18\r \x01(\t\x12\x17\n\x0fidempotency_key\x18\x0e \x01(\t\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xe7\x03\n\x1aUpdatePaymentIntentRequest\x12\x19\n\x11payment_intent_id\x18\x01 \x01(\t\x12\x13\n\x06\x61mount\x18\x02 \x01(\x03H\x00\x88\x01\x01\x12\x15\n\x08\x63ustomer\x18\x03 \x01(\tH\x01\x88\x01\x01\x12\x1b\n\x0epayment_method\x18\x04 \x01(\tH\x02\x88\x01\x01\x12\x18\n\x0b\x64\x65scription\x18\x05 \x01(\tH\x03\x88\x01\x01\x12R\n\x08metadata\x18\x06 \x03(\x0b\x32@.ledgermesh.payments.v1.UpdatePaymentIntentRequest.MetadataEntry\x12!\n\x14statement_descriptor\x18\x07 \x01(\tH\x04\x88\x01\x01\x12\x1f\n\x12setup_future_usage\x18\x08 \x01(\tH\x05\x88\x01\x01\x12\x17\n\x0fidempotency_key\x18\t \x01(\t\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\t\n\x07_amountB\x0b\n\t_customerB\x11\n\x0f_payment_methodB\x0e\n\x0c_descriptionB\x17\n\x15_statement_descriptorB\x15\n\x13_setup_future_usage\"\x92\x01\n\x1b\x43onfirmPaymentIntentRequest\x12\x19\n\x11payment_intent_id\x18\x01 \x01(\t\x12\x16\n\x0epayment_method\x18\x02 \x01(\t\x12\x13\n\x0boff_session\x18\x03 \x01(\x08\x12\x12\n\nreturn_url\x18\x04 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x05 \x01(\t\"d\n AuthenticatePaymentIntentRequest\x12\x19\n\x11payment_intent_id\x18\x01 \x01(\t\x12\x0c\n\x04\x66\x61il\x18\x02 \x01(\x08\x12\x17\n\x0fidempotency_key\x18\x03 \x01(\t\"\x87\x01\n\x1b\x43\x61pturePaymentIntentRequest\x12\x19\n\x11payment_intent_id\x18\x01 \x01(\t\x12\x1e\n\x11\x61mount_to_capture\x18\x02 \x01(\x03H\x00\x88\x01\x01\x12\x17\n\x0fidempotency_key\x18\x03 \x01(\tB\x14\n\x12_amount_to_capture\"m\n\x1a\x43\x61ncelPaymentIntentRequest\x12\x19\n\x11payment_intent_id\x18\x01 \x01(\t\x12\x1b\n\x13\x63\x61ncellation_reason\x18\x02 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x03 \x01(\t\"\x95\x02\n\x18\x43reateSetupIntentRequest\x12\x10\n\x08\x63ustomer\x18\x01 \x01(\t\x12\x16\n\x0epayment_method\x18\x02 \x01(\t\x12\r\n\x05usage\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12P\n\x08metadata\x18\x05 \x03(\x0b\x32>.ledgermesh.payments.v1.CreateSetupIntentRequest.MetadataEntry\x12\x0f\n\x07\x63onfirm\x18\x06 \x01(\x08\x12\x17\n\x0fidempotency_key\x18\x07 \x01(\t\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"e\n\x19\x43onfirmSetupIntentRequest\x12\x17\n\x0fsetup_intent_id\x18\x01 \x01(\t\x12\x16\n\x0epayment_method\x18\x02 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x03 \x01(\t\"`\n\x1e\x41uthenticateSetupIntentRequest\x12\x17\n\x0fsetup_intent_id\x18\x01 \x01(\t\x12\x0c\n\x04\x66\x61il\x18\x02 \x01(\x08\x12\x17\n\x0fidempotency_key\x18\x03 \x01(\t\"i\n\x18\x43\x61ncelSetupIntentRequest\x12\x17\n\x0fsetup_intent_id\x18\x01 \x01(\t\x12\x1b\n\x13\x63\x61ncellation_reason\x18\x02 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x03 \x01(\t\"u\n\x1b\x43reatePaymentIntentResponse\x12=\n\x0epayment_intent\x18\x01 \x01(\x0b\x32%.ledgermesh.payments.v1.PaymentIntent\x12\x17\n\x0fglobal_position\x18\x02 \x01(\x03\"u\n\x1bUpdatePaymentIntentResponse\x12=\n\x0epayment_intent\x18\x01 \x01(\x0b\x32%.ledgermesh.payments.v1.PaymentIntent\x12\x17\n\x0fglobal_position\x18\x02 \x01(\x03\"v\n\x1c\x43onfirmPaymentIntentResponse\x12=\n\x0epayment_intent\x18\x01 \x01(\x0b\x32%.ledgermesh.payments.v1.PaymentIntent\x12\x17\n\x0fglobal_position\x18\x02 \x01(\x03\"{\n!AuthenticatePaymentIntentResponse\x12=\n\x0epayment_intent\x18\x01 \x01(\x0b\x32%.ledgermesh.payments.v1.PaymentIntent\x12\x17\n\x0fglobal_position\x18\x02 \x01(\x03\"v\n\x1c\x43\x61pturePaymentIntentResponse\x12=\n\x0epayment_intent\x18\x01 \x01(\x0b\x32%.ledgermesh.payments.v1.PaymentIntent\x12\x17\n\x0fglobal_position\x18\x02 \x01(\x03\"u\n\x1b\x43\x61ncelPaymentIntentResponse\x12=\n\x0epayment_intent\x18\x01 \x01(\x0b\x32%.ledgermesh.payments.v1.PaymentIntent\x12\x17\n\x0fglobal_position\x18\x02 \x01(\x03\"o\n\x19\x43reateSetupIntentResponse\x12\x39\n\x0csetup_intent\x18\x01 \x01(\x0b\x32#.ledgermesh.payments.v1.SetupIntent\x12\x17\n\x0fglobal_position\x18\x02 \x01(\x03\"p\n\x1a\x43onfirmSetupIntentResponse\x12\x39\n\x0csetup_intent\x18\x01 \x01(\x0b\x32#.ledgermesh.payments.v1.SetupIntent\x12\x17\n\x0fglobal_position\x18\x02 \x01(\x03\"u\n\x1f\x41uthenticateSetupIntentResponse\x12\x39\n\x0csetup_intent\x18\x01 \x01(\x0b\x32#.ledgermesh.payments.v1.SetupIntent\x12\x17\n\x0fglobal_position\x18\x02 \x01(\x03\"o\n\x19\x43\x61ncelSetupIntentResponse\x12\x39\n\x0csetup_intent\x18\x01 \x01(\x0b\x32#.ledgermesh.payments.v1.SetupIntent\x12\x17\n\x0fglobal_position\x18\x02 \x01(\x03\x32\xb6\n\n\x1bPaymentIntentCommandService\x12~\n\x13\x43reatePaymentIntent\x12\x32.ledgermesh.payments.v1.CreatePaymentIntentRequest\x1a\x33.ledgermesh.payments.v1.CreatePaymentIntentResponse\x12~\n\x13UpdatePaymentIntent\x12\x32.ledgermesh.payments.v1.UpdatePaymentIntentRequest\x1a\x33.ledgermesh.payments.v1.UpdatePaymentIntentResponse\x12\x81\x01\n\x14\x43onfirmPaymentIntent\x12\x33.ledgermesh.payments.v1.ConfirmPaymentIntentRequest\x1a\x34.ledgermesh.payments.v1.ConfirmPaymentIntentResponse\x12\x90\x01\n\x19\x41uthenticatePaymentIntent\x12\x38.ledgermesh.payments.v1.AuthenticatePaymentIntentRequest\x1a\x39.ledgermesh.payments.v1.AuthenticatePaymentIntentResponse\x12\x81\x01\n\x14\x43\x61pturePaymentIntent\x12\x33.ledgermesh.payments.v1.CapturePaymentIntentRequest\x1a\x34.ledgermesh.payments.v1.CapturePaymentIntentResponse\x12~\n\x13\x43\x61ncelPaymentIntent\x12\x32.ledgermesh.payments.v1.CancelPaymentIntentRequest\x1a\x33.ledgermesh.payments.v1.CancelPaymentIntentResponse\x12x\n\x11\x43reateSetupIntent\x12\x30.ledgermesh.payments.v1.CreateSetupIntentRequest\x1a\x31.ledgermesh.payments.v1.CreateSetupIntentResponse\x12{\n\x12\x43onfirmSetupIntent\x12\x31.ledgermesh.payments.v1.ConfirmSetupIntentRequest\x1a\x32.ledgermesh.payments.v1.ConfirmSetupIntentResponse\x12\x8a\x01\n\x17\x41uthenticateSetupIntent\x12\x36.ledgermesh.payments.v1.AuthenticateSetupIntentRequest\x1a\x37.ledgermesh.payments.v1.AuthenticateSetupIntentResponse\x12x\n\x11\x43\x61ncelSetupIntent\x12\x30.ledgermesh.payments.v1.CancelSetupIntentRequest\x1a\x31.ledgermesh.payments.v1.CancelSetupIntentResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n3ledgermesh/payments/v1/payment_intent_service.proto\x12\x16ledgermesh.payments.v1\x1a#ledgermesh/payments/v1/charge.proto\x1a%ledgermesh/payments/v1/customer.proto\"\xbe\x03\n\x1a\x43reatePaymentIntentRequest\x12\x0e\n\x06\x61mount\x18\x01 \x01(\x03\x12\x10\n\x08\x63urrency\x18\x02 \x01(\t\x12\x16\n\x0e\x63\x61pture_method\x18\x03 \x01(\t\x12\x10\n\x08\x63ustomer\x18\x04 \x01(\t\x12\x16\n\x0epayment_method\x18\x05 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x06 \x01(\t\x12R\n\x08metadata\x18\x07 \x03(\x0b\x32@.ledgermesh.payments.v1.CreatePaymentIntentRequest.MetadataEntry\x12\x1c\n\x14statement_descriptor\x18\x08 \x01(\t\x12\x1a\n\x12setup_future_usage\x18\t \x01(\t\x12\x15\n\rreceipt_email\x18\n \x01(\t\x12\x0f\n\x07\x63onfirm\x18\x0b \x01(\x08\x12\x13\n\x0boff_session\x18\x0c \x01(\x08\x12\x12\n\nreturn_url\x18\r \x01(\t\x12\x17\n\x0fidempotency_key\x18\x0e \x01(\t\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xe7\x03\n\x1aUpdatePaymentIntentRequest\x12\x19\n\x11payment_intent_id\x18\x01 \x01(\t\x12\x13\n\x06\x61mount\x18\x02 \x01(\x03H\x00\x88\x01\x01\x12\x15\n\x08\x63ustomer\x18\x03 \x01(\tH\x01\x88\x01\x01\x12\x1b\n\x0epayment_method\x18\x04 \x01(\tH\x02\x88\x01\x01\x12\x18\n\x0b\x64\x65scription\x18\x05 \x01(\tH\x03\x88\x01\x01\x12R\n\x08metadata\x18\x06 \x03(\x0b\x32@.ledgermesh.payments.v1.UpdatePaymentIntentRequest.MetadataEntry\x12!\n\x14statement_descriptor\x18\x07 \x01(\tH\x04\x88\x01\x01\x12\x1f\n\x12setup_future_usage\x18\x08 \x01(\tH\x05\x88\x01\x01\x12\x17\n\x0fidempotency_key\x18\t \x01(\t\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\t\n\x07_amountB\x0b\n\t_customerB\x11\n\x0f_payment_methodB\x0e\n\x0c_descriptionB\x17\n\x15_statement_descriptorB\x15\n\x13_setup_future_usage\"\x92\x01\n\x1b\x43onfirmPaymentIntentRequest\x12\x19\n\x11payment_intent_id\x18\x01 \x01(\t\x12\x16\n\x0epayment_method\x18\x02 \x01(\t\x12\x13\n\x0boff_session\x18\x03 \x01(\x08\x12\x12\n\nreturn_url\x18\x04 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x05 \x01(\t\"d\n AuthenticatePaymentIntentRequest\x12\x19\n\x11payment_intent_id\x18\x01 \x01(\t\x12\x0c\n\x04\x66\x61il\x18\x02 \x01(\x08\x12\x17\n\x0fidempotency_key\x18\x03 \x01(\t\"\x87\x01\n\x1b\x43\x61pturePaymentIntentRequest\x12\x19\n\x11payment_intent_id\x18\x01 \x01(\t\x12\x1e\n\x11\x61mount_to_capture\x18\x02 \x01(\x03H\x00\x88\x01\x01\x12\x17\n\x0fidempotency_key\x18\x03 \x01(\tB\x14\n\x12_amount_to_capture\"m\n\x1a\x43\x61ncelPaymentIntentRequest\x12\x19\n\x11payment_intent_id\x18\x01 \x01(\t\x12\x1b\n\x13\x63\x61ncellation_reason\x18\x02 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x03 \x01(\t\"\x95\x02\n\x18\x43reateSetupIntentRequest\x12\x10\n\x08\x63ustomer\x18\x01 \x01(\t\x12\x16\n\x0epayment_method\x18\x02 \x01(\t\x12\r\n\x05usage\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12P\n\x08metadata\x18\x05 \x03(\x0b\x32>.ledgermesh.payments.v1.CreateSetupIntentRequest.MetadataEntry\x12\x0f\n\x07\x63onfirm\x18\x06 \x01(\x08\x12\x17\n\x0fidempotency_key\x18\x07 \x01(\t\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"e\n\x19\x43onfirmSetupIntentRequest\x12\x17\n\x0fsetup_intent_id\x18\x01 \x01(\t\x12\x16\n\x0epayment_method\x18\x02 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x03 \x01(\t\"`\n\x1e\x41uthenticateSetupIntentRequest\x12\x17\n\x0fsetup_intent_id\x18\x01 \x01(\t\x12\x0c\n\x04\x66\x61il\x18\x02 \x01(\x08\x12\x17\n\x0fidempotency_key\x18\x03 \x01(\t\"i\n\x18\x43\x61ncelSetupIntentRequest\x12\x17\n\x0fsetup_intent_id\x18\x01 \x01(\t\x12\x1b\n\x13\x63\x61ncellation_reason\x18\x02 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x03 \x01(\t\"u\n\x1b\x43reatePaymentIntentResponse\x12=\n\x0epayment_intent\x18\x01 \x01(\x0b\x32%.ledgermesh.payments.v1.PaymentIntent\x12\x17\n\x0fglobal_position\x18\x02 \x01(\x03\"u\n\x1bUpdatePaymentIntentResponse\x12=\n\x0epayment_intent\x18\x01 \x01(\x0b\x32%.ledgermesh.payments.v1.PaymentIntent\x12\x17\n\x0fglobal_position\x18\x02 \x01(\x03\"v\n\x1c\x43onfirmPaymentIntentResponse\x12=\n\x0epayment_intent\x18\x01 \x01(\x0b\x32%.ledgermesh.payments.v1.PaymentIntent\x12\x17\n\x0fglobal_position\x18\x02 \x01(\x03\"{\n!AuthenticatePaymentIntentResponse\x12=\n\x0epayment_intent\x18\x01 \x01(\x0b\x32%.ledgermesh.payments.v1.PaymentIntent\x12\x17\n\x0fglobal_position\x18\x02 \x01(\x03\"v\n\x1c\x43\x61pturePaymentIntentResponse\x12=\n\x0epayment_intent\x18\x01 \x01(\x0b\x32%.ledgermesh.payments.v1.PaymentIntent\x12\x17\n\x0fglobal_position\x18\x02 \x01(\x03\"u\n\x1b\x43\x61ncelPaymentIntentResponse\x12=\n\x0epayment_intent\x18\x01 \x01(\x0b\x32%.ledgermesh.payments.v1.PaymentIntent\x12\x17\n\x0fglobal_position\x18\x02 \x01(\x03\"o\n\x19\x43reateSetupIntentResponse\x12\x39\n\x0csetup_intent\x18\x01 \x01(\x0b\x32#.ledgermesh.payments.v1.SetupIntent\x12\x17\n\x0fglobal_position\x18\x02 \x01(\x03\"p\n\x1a\x43onfirmSetupIntentResponse\x12\x39\n\x0csetup_intent\x18\x01 \x01(\x0b\x32#.ledgermesh.payments.v1.SetupIntent\x12\x17\n\x0fglobal_position\x18\x02 \x01(\x03\"u\n\x1f\x41uthenticateSetupIntentResponse\x12\x39\n\x0csetup_intent\x18\x01 \x01(\x0b\x32#.ledgermesh.payments.v1.SetupIntent\x12\x17\n\x0fglobal_position\x18\x02 \x01(\x03\"o\n\x19\x43\x61ncelSetupIntentResponse\x12\x39\n\x0csetup_intent\x18\x01 \x01(\x0b\x32#.ledgermesh.payments.v1.SetupIntent\x12\x17\n\x0fglobal_position\x18\x02 \x01(\x03\"\x85\x02\n\x1aRefundPaymentIntentRequest\x12\x19\n\x11payment_intent_id\x18\x01 \x01(\t\x12\x13\n\x06\x61mount\x18\x02 \x01(\x03H\x00\x88\x01\x01\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12R\n\x08metadata\x18\x04 \x03(\x0b\x32@.ledgermesh.payments.v1.RefundPaymentIntentRequest.MetadataEntry\x12\x17\n\x0fidempotency_key\x18\x05 \x01(\t\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\t\n\x07_amount\"f\n\x1bRefundPaymentIntentResponse\x12.\n\x06refund\x18\x01 \x01(\x0b\x32\x1e.ledgermesh.payments.v1.Refund\x12\x17\n\x0fglobal_position\x18\x02 \x01(\x03\x32\xb6\x0b\n\x1bPaymentIntentCommandService\x12~\n\x13\x43reatePaymentIntent\x12\x32.ledgermesh.payments.v1.CreatePaymentIntentRequest\x1a\x33.ledgermesh.payments.v1.CreatePaymentIntentResponse\x12~\n\x13UpdatePaymentIntent\x12\x32.ledgermesh.payments.v1.UpdatePaymentIntentRequest\x1a\x33.ledgermesh.payments.v1.UpdatePaymentIntentResponse\x12\x81\x01\n\x14\x43onfirmPaymentIntent\x12\x33.ledgermesh.payments.v1.ConfirmPaymentIntentRequest\x1a\x34.ledgermesh.payments.v1.ConfirmPaymentIntentResponse\x12\x90\x01\n\x19\x41uthenticatePaymentIntent\x12\x38.ledgermesh.payments.v1.AuthenticatePaymentIntentRequest\x1a\x39.ledgermesh.payments.v1.AuthenticatePaymentIntentResponse\x12\x81\x01\n\x14\x43\x61pturePaymentIntent\x12\x33.ledgermesh.payments.v1.CapturePaymentIntentRequest\x1a\x34.ledgermesh.payments.v1.CapturePaymentIntentResponse\x12~\n\x13\x43\x61ncelPaymentIntent\x12\x32.ledgermesh.payments.v1.CancelPaymentIntentRequest\x1a\x33.ledgermesh.payments.v1.CancelPaymentIntentResponse\x12~\n\x13RefundPaymentIntent\x12\x32.ledgermesh.payments.v1.RefundPaymentIntentRequest\x1a\x33.ledgermesh.payments.v1.RefundPaymentIntentResponse\x12x\n\x11\x43reateSetupIntent\x12\x30.ledgermesh.payments.v1.CreateSetupIntentRequest\x1a\x31.ledgermesh.payments.v1.CreateSetupIntentResponse\x12{\n\x12\x43onfirmSetupIntent\x12\x31.ledgermesh.payments.v1.ConfirmSetupIntentRequest\x1a\x32.ledgermesh.payments.v1.ConfirmSetupIntentResponse\x12\x8a\x01\n\x17\x41uthenticateSetupIntent\x12\x36.ledgermesh.payments.v1.AuthenticateSetupIntentRequest\x1a\x37.ledgermesh.payments.v1.AuthenticateSetupIntentResponse\x12x\n\x11\x43\x61ncelSetupIntent\x12\x30.ledgermesh.payments.v1.CancelSetupIntentRequest\x1a\x31.ledgermesh.payments.v1.CancelSetupIntentResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -38,52 +39,60 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_UPDATEPAYMENTINTENTREQUEST_METADATAENTRY']._serialized_options = b'8\001'
   _globals['_CREATESETUPINTENTREQUEST_METADATAENTRY']._loaded_options = None
   _globals['_CREATESETUPINTENTREQUEST_METADATAENTRY']._serialized_options = b'8\001'
-  _globals['_CREATEPAYMENTINTENTREQUEST']._serialized_start=119
-  _globals['_CREATEPAYMENTINTENTREQUEST']._serialized_end=565
-  _globals['_CREATEPAYMENTINTENTREQUEST_METADATAENTRY']._serialized_start=518
-  _globals['_CREATEPAYMENTINTENTREQUEST_METADATAENTRY']._serialized_end=565
-  _globals['_UPDATEPAYMENTINTENTREQUEST']._serialized_start=568
-  _globals['_UPDATEPAYMENTINTENTREQUEST']._serialized_end=1055
-  _globals['_UPDATEPAYMENTINTENTREQUEST_METADATAENTRY']._serialized_start=518
-  _globals['_UPDATEPAYMENTINTENTREQUEST_METADATAENTRY']._serialized_end=565
-  _globals['_CONFIRMPAYMENTINTENTREQUEST']._serialized_start=1058
-  _globals['_CONFIRMPAYMENTINTENTREQUEST']._serialized_end=1204
-  _globals['_AUTHENTICATEPAYMENTINTENTREQUEST']._serialized_start=1206
-  _globals['_AUTHENTICATEPAYMENTINTENTREQUEST']._serialized_end=1306
-  _globals['_CAPTUREPAYMENTINTENTREQUEST']._serialized_start=1309
-  _globals['_CAPTUREPAYMENTINTENTREQUEST']._serialized_end=1444
-  _globals['_CANCELPAYMENTINTENTREQUEST']._serialized_start=1446
-  _globals['_CANCELPAYMENTINTENTREQUEST']._serialized_end=1555
-  _globals['_CREATESETUPINTENTREQUEST']._serialized_start=1558
-  _globals['_CREATESETUPINTENTREQUEST']._serialized_end=1835
-  _globals['_CREATESETUPINTENTREQUEST_METADATAENTRY']._serialized_start=518
-  _globals['_CREATESETUPINTENTREQUEST_METADATAENTRY']._serialized_end=565
-  _globals['_CONFIRMSETUPINTENTREQUEST']._serialized_start=1837
-  _globals['_CONFIRMSETUPINTENTREQUEST']._serialized_end=1938
-  _globals['_AUTHENTICATESETUPINTENTREQUEST']._serialized_start=1940
-  _globals['_AUTHENTICATESETUPINTENTREQUEST']._serialized_end=2036
-  _globals['_CANCELSETUPINTENTREQUEST']._serialized_start=2038
-  _globals['_CANCELSETUPINTENTREQUEST']._serialized_end=2143
-  _globals['_CREATEPAYMENTINTENTRESPONSE']._serialized_start=2145
-  _globals['_CREATEPAYMENTINTENTRESPONSE']._serialized_end=2262
-  _globals['_UPDATEPAYMENTINTENTRESPONSE']._serialized_start=2264
-  _globals['_UPDATEPAYMENTINTENTRESPONSE']._serialized_end=2381
-  _globals['_CONFIRMPAYMENTINTENTRESPONSE']._serialized_start=2383
-  _globals['_CONFIRMPAYMENTINTENTRESPONSE']._serialized_end=2501
-  _globals['_AUTHENTICATEPAYMENTINTENTRESPONSE']._serialized_start=2503
-  _globals['_AUTHENTICATEPAYMENTINTENTRESPONSE']._serialized_end=2626
-  _globals['_CAPTUREPAYMENTINTENTRESPONSE']._serialized_start=2628
-  _globals['_CAPTUREPAYMENTINTENTRESPONSE']._serialized_end=2746
-  _globals['_CANCELPAYMENTINTENTRESPONSE']._serialized_start=2748
-  _globals['_CANCELPAYMENTINTENTRESPONSE']._serialized_end=2865
-  _globals['_CREATESETUPINTENTRESPONSE']._serialized_start=2867
-  _globals['_CREATESETUPINTENTRESPONSE']._serialized_end=2978
-  _globals['_CONFIRMSETUPINTENTRESPONSE']._serialized_start=2980
-  _globals['_CONFIRMSETUPINTENTRESPONSE']._serialized_end=3092
-  _globals['_AUTHENTICATESETUPINTENTRESPONSE']._serialized_start=3094
-  _globals['_AUTHENTICATESETUPINTENTRESPONSE']._serialized_end=3211
-  _globals['_CANCELSETUPINTENTRESPONSE']._serialized_start=3213
-  _globals['_CANCELSETUPINTENTRESPONSE']._serialized_end=3324
-  _globals['_PAYMENTINTENTCOMMANDSERVICE']._serialized_start=3327
-  _globals['_PAYMENTINTENTCOMMANDSERVICE']._serialized_end=4661
+  _globals['_REFUNDPAYMENTINTENTREQUEST_METADATAENTRY']._loaded_options = None
+  _globals['_REFUNDPAYMENTINTENTREQUEST_METADATAENTRY']._serialized_options = b'8\001'
+  _globals['_CREATEPAYMENTINTENTREQUEST']._serialized_start=156
+  _globals['_CREATEPAYMENTINTENTREQUEST']._serialized_end=602
+  _globals['_CREATEPAYMENTINTENTREQUEST_METADATAENTRY']._serialized_start=555
+  _globals['_CREATEPAYMENTINTENTREQUEST_METADATAENTRY']._serialized_end=602
+  _globals['_UPDATEPAYMENTINTENTREQUEST']._serialized_start=605
+  _globals['_UPDATEPAYMENTINTENTREQUEST']._serialized_end=1092
+  _globals['_UPDATEPAYMENTINTENTREQUEST_METADATAENTRY']._serialized_start=555
+  _globals['_UPDATEPAYMENTINTENTREQUEST_METADATAENTRY']._serialized_end=602
+  _globals['_CONFIRMPAYMENTINTENTREQUEST']._serialized_start=1095
+  _globals['_CONFIRMPAYMENTINTENTREQUEST']._serialized_end=1241
+  _globals['_AUTHENTICATEPAYMENTINTENTREQUEST']._serialized_start=1243
+  _globals['_AUTHENTICATEPAYMENTINTENTREQUEST']._serialized_end=1343
+  _globals['_CAPTUREPAYMENTINTENTREQUEST']._serialized_start=1346
+  _globals['_CAPTUREPAYMENTINTENTREQUEST']._serialized_end=1481
+  _globals['_CANCELPAYMENTINTENTREQUEST']._serialized_start=1483
+  _globals['_CANCELPAYMENTINTENTREQUEST']._serialized_end=1592
+  _globals['_CREATESETUPINTENTREQUEST']._serialized_start=1595
+  _globals['_CREATESETUPINTENTREQUEST']._serialized_end=1872
+  _globals['_CREATESETUPINTENTREQUEST_METADATAENTRY']._serialized_start=555
+  _globals['_CREATESETUPINTENTREQUEST_METADATAENTRY']._serialized_end=602
+  _globals['_CONFIRMSETUPINTENTREQUEST']._serialized_start=1874
+  _globals['_CONFIRMSETUPINTENTREQUEST']._serialized_end=1975
+  _globals['_AUTHENTICATESETUPINTENTREQUEST']._serialized_start=1977
+  _globals['_AUTHENTICATESETUPINTENTREQUEST']._serialized_end=2073
+  _globals['_CANCELSETUPINTENTREQUEST']._serialized_start=2075
+  _globals['_CANCELSETUPINTENTREQUEST']._serialized_end=2180
+  _globals['_CREATEPAYMENTINTENTRESPONSE']._serialized_start=2182
+  _globals['_CREATEPAYMENTINTENTRESPONSE']._serialized_end=2299
+  _globals['_UPDATEPAYMENTINTENTRESPONSE']._serialized_start=2301
+  _globals['_UPDATEPAYMENTINTENTRESPONSE']._serialized_end=2418
+  _globals['_CONFIRMPAYMENTINTENTRESPONSE']._serialized_start=2420
+  _globals['_CONFIRMPAYMENTINTENTRESPONSE']._serialized_end=2538
+  _globals['_AUTHENTICATEPAYMENTINTENTRESPONSE']._serialized_start=2540
+  _globals['_AUTHENTICATEPAYMENTINTENTRESPONSE']._serialized_end=2663
+  _globals['_CAPTUREPAYMENTINTENTRESPONSE']._serialized_start=2665
+  _globals['_CAPTUREPAYMENTINTENTRESPONSE']._serialized_end=2783
+  _globals['_CANCELPAYMENTINTENTRESPONSE']._serialized_start=2785
+  _globals['_CANCELPAYMENTINTENTRESPONSE']._serialized_end=2902
+  _globals['_CREATESETUPINTENTRESPONSE']._serialized_start=2904
+  _globals['_CREATESETUPINTENTRESPONSE']._serialized_end=3015
+  _globals['_CONFIRMSETUPINTENTRESPONSE']._serialized_start=3017
+  _globals['_CONFIRMSETUPINTENTRESPONSE']._serialized_end=3129
+  _globals['_AUTHENTICATESETUPINTENTRESPONSE']._serialized_start=3131
+  _globals['_AUTHENTICATESETUPINTENTRESPONSE']._serialized_end=3248
+  _globals['_CANCELSETUPINTENTRESPONSE']._serialized_start=3250
+  _globals['_CANCELSETUPINTENTRESPONSE']._serialized_end=3361
+  _globals['_REFUNDPAYMENTINTENTREQUEST']._serialized_start=3364
+  _globals['_REFUNDPAYMENTINTENTREQUEST']._serialized_end=3625
+  _globals['_REFUNDPAYMENTINTENTREQUEST_METADATAENTRY']._serialized_start=555
+  _globals['_REFUNDPAYMENTINTENTREQUEST_METADATAENTRY']._serialized_end=602
+  _globals['_REFUNDPAYMENTINTENTRESPONSE']._serialized_start=3627
+  _globals['_REFUNDPAYMENTINTENTRESPONSE']._serialized_end=3729
+  _globals['_PAYMENTINTENTCOMMANDSERVICE']._serialized_start=3732
+  _globals['_PAYMENTINTENTCOMMANDSERVICE']._serialized_end=5194
 # @@protoc_insertion_point(module_scope)

@@ -1,3 +1,4 @@
+from ledgermesh.payments.v1 import charge_pb2 as _charge_pb2
 from ledgermesh.payments.v1 import customer_pb2 as _customer_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
@@ -253,3 +254,32 @@ class CancelSetupIntentResponse(_message.Message):
     setup_intent: _customer_pb2.SetupIntent
     global_position: int
     def __init__(self, setup_intent: _Optional[_Union[_customer_pb2.SetupIntent, _Mapping]] = ..., global_position: _Optional[int] = ...) -> None: ...
+
+class RefundPaymentIntentRequest(_message.Message):
+    __slots__ = ("payment_intent_id", "amount", "reason", "metadata", "idempotency_key")
+    class MetadataEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    PAYMENT_INTENT_ID_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    payment_intent_id: str
+    amount: int
+    reason: str
+    metadata: _containers.ScalarMap[str, str]
+    idempotency_key: str
+    def __init__(self, payment_intent_id: _Optional[str] = ..., amount: _Optional[int] = ..., reason: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class RefundPaymentIntentResponse(_message.Message):
+    __slots__ = ("refund", "global_position")
+    REFUND_FIELD_NUMBER: _ClassVar[int]
+    GLOBAL_POSITION_FIELD_NUMBER: _ClassVar[int]
+    refund: _charge_pb2.Refund
+    global_position: int
+    def __init__(self, refund: _Optional[_Union[_charge_pb2.Refund, _Mapping]] = ..., global_position: _Optional[int] = ...) -> None: ...

@@ -65,6 +65,11 @@ class PaymentIntentCommandServiceStub:
                 request_serializer=ledgermesh_dot_payments_dot_v1_dot_payment__intent__service__pb2.CancelPaymentIntentRequest.SerializeToString,
                 response_deserializer=ledgermesh_dot_payments_dot_v1_dot_payment__intent__service__pb2.CancelPaymentIntentResponse.FromString,
                 _registered_method=True)
+        self.RefundPaymentIntent = channel.unary_unary(
+                '/ledgermesh.payments.v1.PaymentIntentCommandService/RefundPaymentIntent',
+                request_serializer=ledgermesh_dot_payments_dot_v1_dot_payment__intent__service__pb2.RefundPaymentIntentRequest.SerializeToString,
+                response_deserializer=ledgermesh_dot_payments_dot_v1_dot_payment__intent__service__pb2.RefundPaymentIntentResponse.FromString,
+                _registered_method=True)
         self.CreateSetupIntent = channel.unary_unary(
                 '/ledgermesh.payments.v1.PaymentIntentCommandService/CreateSetupIntent',
                 request_serializer=ledgermesh_dot_payments_dot_v1_dot_payment__intent__service__pb2.CreateSetupIntentRequest.SerializeToString,
@@ -133,6 +138,13 @@ class PaymentIntentCommandServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RefundPaymentIntent(self, request, context):
+        """RefundPaymentIntent refunds the PaymentIntent's charge, fully or partially.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def CreateSetupIntent(self, request, context):
         """CreateSetupIntent creates (and with confirm, confirms) a SetupIntent.
         """
@@ -193,6 +205,11 @@ def add_PaymentIntentCommandServiceServicer_to_server(servicer, server):
                     servicer.CancelPaymentIntent,
                     request_deserializer=ledgermesh_dot_payments_dot_v1_dot_payment__intent__service__pb2.CancelPaymentIntentRequest.FromString,
                     response_serializer=ledgermesh_dot_payments_dot_v1_dot_payment__intent__service__pb2.CancelPaymentIntentResponse.SerializeToString,
+            ),
+            'RefundPaymentIntent': grpc.unary_unary_rpc_method_handler(
+                    servicer.RefundPaymentIntent,
+                    request_deserializer=ledgermesh_dot_payments_dot_v1_dot_payment__intent__service__pb2.RefundPaymentIntentRequest.FromString,
+                    response_serializer=ledgermesh_dot_payments_dot_v1_dot_payment__intent__service__pb2.RefundPaymentIntentResponse.SerializeToString,
             ),
             'CreateSetupIntent': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateSetupIntent,
@@ -378,6 +395,33 @@ class PaymentIntentCommandService:
             '/ledgermesh.payments.v1.PaymentIntentCommandService/CancelPaymentIntent',
             ledgermesh_dot_payments_dot_v1_dot_payment__intent__service__pb2.CancelPaymentIntentRequest.SerializeToString,
             ledgermesh_dot_payments_dot_v1_dot_payment__intent__service__pb2.CancelPaymentIntentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RefundPaymentIntent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ledgermesh.payments.v1.PaymentIntentCommandService/RefundPaymentIntent',
+            ledgermesh_dot_payments_dot_v1_dot_payment__intent__service__pb2.RefundPaymentIntentRequest.SerializeToString,
+            ledgermesh_dot_payments_dot_v1_dot_payment__intent__service__pb2.RefundPaymentIntentResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -45,6 +45,8 @@ class PaymentIntentCommandServiceStub:
     """CapturePaymentIntent captures an authorized PaymentIntent, fully or partially."""
     CancelPaymentIntent: _grpc.UnaryUnaryMultiCallable[_payment_intent_service_pb2.CancelPaymentIntentRequest, _payment_intent_service_pb2.CancelPaymentIntentResponse]
     """CancelPaymentIntent cancels a PaymentIntent, releasing an authorization it holds."""
+    RefundPaymentIntent: _grpc.UnaryUnaryMultiCallable[_payment_intent_service_pb2.RefundPaymentIntentRequest, _payment_intent_service_pb2.RefundPaymentIntentResponse]
+    """RefundPaymentIntent refunds the PaymentIntent's charge, fully or partially."""
     CreateSetupIntent: _grpc.UnaryUnaryMultiCallable[_payment_intent_service_pb2.CreateSetupIntentRequest, _payment_intent_service_pb2.CreateSetupIntentResponse]
     """CreateSetupIntent creates (and with confirm, confirms) a SetupIntent."""
     ConfirmSetupIntent: _grpc.UnaryUnaryMultiCallable[_payment_intent_service_pb2.ConfirmSetupIntentRequest, _payment_intent_service_pb2.ConfirmSetupIntentResponse]
@@ -71,6 +73,8 @@ class PaymentIntentCommandServiceAsyncStub(PaymentIntentCommandServiceStub):
     """CapturePaymentIntent captures an authorized PaymentIntent, fully or partially."""
     CancelPaymentIntent: _aio.UnaryUnaryMultiCallable[_payment_intent_service_pb2.CancelPaymentIntentRequest, _payment_intent_service_pb2.CancelPaymentIntentResponse]  # type: ignore[assignment]
     """CancelPaymentIntent cancels a PaymentIntent, releasing an authorization it holds."""
+    RefundPaymentIntent: _aio.UnaryUnaryMultiCallable[_payment_intent_service_pb2.RefundPaymentIntentRequest, _payment_intent_service_pb2.RefundPaymentIntentResponse]  # type: ignore[assignment]
+    """RefundPaymentIntent refunds the PaymentIntent's charge, fully or partially."""
     CreateSetupIntent: _aio.UnaryUnaryMultiCallable[_payment_intent_service_pb2.CreateSetupIntentRequest, _payment_intent_service_pb2.CreateSetupIntentResponse]  # type: ignore[assignment]
     """CreateSetupIntent creates (and with confirm, confirms) a SetupIntent."""
     ConfirmSetupIntent: _aio.UnaryUnaryMultiCallable[_payment_intent_service_pb2.ConfirmSetupIntentRequest, _payment_intent_service_pb2.ConfirmSetupIntentResponse]  # type: ignore[assignment]
@@ -130,6 +134,14 @@ class PaymentIntentCommandServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_payment_intent_service_pb2.CancelPaymentIntentResponse, _abc.Awaitable[_payment_intent_service_pb2.CancelPaymentIntentResponse]]:
         """CancelPaymentIntent cancels a PaymentIntent, releasing an authorization it holds."""
+
+    @_abc_1.abstractmethod
+    def RefundPaymentIntent(
+        self,
+        request: _payment_intent_service_pb2.RefundPaymentIntentRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_payment_intent_service_pb2.RefundPaymentIntentResponse, _abc.Awaitable[_payment_intent_service_pb2.RefundPaymentIntentResponse]]:
+        """RefundPaymentIntent refunds the PaymentIntent's charge, fully or partially."""
 
     @_abc_1.abstractmethod
     def CreateSetupIntent(

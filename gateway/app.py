@@ -30,6 +30,7 @@ from gateway.routes import (
     payouts,
     refunds,
     reports,
+    tokens,
     webhook_endpoints,
 )
 from gateway.routes.common import authorization, new_request_id
@@ -108,7 +109,7 @@ def create_app(command_target: str, query_target: str, settings: Settings | None
         return {"status": "ok"}
 
     for module in (charges, refunds, disputes, balance, payouts, accounts, events, webhook_endpoints,
-                   dashboard, reports, customers, payment_methods, payment_intents):
+                   dashboard, reports, customers, payment_methods, payment_intents, tokens):
         app.include_router(module.router)
     return app
 

@@ -17,7 +17,7 @@ from command_svc.application.ports import EventStore
 from command_svc.application.postings import Clock, appends_for, unchanged, utcnow
 from command_svc.application.streams import Loaded, load
 from command_svc.domain import customers
-from command_svc.domain.card_network import CardNetwork
+from command_svc.domain.card_network import TEST_TOKENS, CardNetwork
 from command_svc.domain.customers import (
     CustomerChanges,
     CustomerState,
@@ -25,7 +25,7 @@ from command_svc.domain.customers import (
     PaymentMethodState,
     test_payment_method_token,
 )
-from command_svc.domain.errors import NotFoundError, PreconditionError
+from command_svc.domain.errors import NotFoundError, PreconditionError, ValidationError
 from eventlog.records import StreamAppend
 
 
@@ -53,6 +53,16 @@ class ResolvedPaymentMethod:
     new_events: Sequence[Any] = field(default_factory=tuple)
 
 
+# Ids that name a saved card: a legacy card source, a token from POST /v1/tokens, a payment method. All
+# three share the payment method's random part (card_X, tok_X and pm_X are the same card).
+SAVED_CARD_PREFIXES = ("card_", "tok_", "pm_")
+
+
+def payment_method_id_of(saved_card: str) -> str:
+    prefix, _, rest = saved_card.partition("_")
+    return "pm_" + rest if f"{prefix}_" in SAVED_CARD_PREFIXES else saved_card
+
+
 def _owned(loaded: Loaded[Any], tenant_id: str, object_id: str, prefix: str) -> bool:
     return bool(loaded.events) and loaded.events[0].tenant_id == tenant_id and object_id.startswith(prefix)
 
@@ -75,12 +85,22 @@ async def resolve_payment_method(store: EventStore, network: CardNetwork, tenant
             PaymentMethodState(payment_method_id=pm_id), network=network)
         return ResolvedPaymentMethod(customers.fold_payment_method(events), 0, appends_for(pm_id, "PaymentMethod", 0,
                                                                                         events), now, events)
+    payment_method_id = payment_method_id_of(payment_method_id)
     loaded = await load(store, payment_method_id, customers.fold_payment_method)
     if not _owned(loaded, tenant_id, payment_method_id, "pm_"):
         raise NotFoundError("RESOURCE_MISSING", f"No such PaymentMethod: '{payment_method_id}'",
                             field="payment_method")
     return ResolvedPaymentMethod(loaded.state, loaded.version,
                                  unchanged(payment_method_id, "PaymentMethod", loaded.version), loaded.created_at)
+
+
+async def load_saved_card(store: EventStore, tenant_id: str, saved_card: str) -> Loaded[PaymentMethodState]:
+    """The payment method behind card_X / tok_X / pm_X."""
+    pm_id = payment_method_id_of(saved_card)
+    loaded = await load(store, pm_id, customers.fold_payment_method)
+    if not _owned(loaded, tenant_id, pm_id, "pm_"):
+        raise ValidationError("SOURCE_INVALID", f"No such source: '{saved_card[:64]}'", field="source")
+    return loaded
 
 
 class CustomersApp:
@@ -160,9 +180,13 @@ class CustomersApp:
         """A payment method; `as_source` makes it a legacy card source too (card_...), the object
         POST /v1/customers/{id}/sources answers with, and a customer's first source its default."""
         now = self._clock()
+        token = str(command_fields.get("card_token", ""))
+        if token.startswith("tok_") and token not in TEST_TOKENS and command_fields.get("customer"):
+            # A token from POST /v1/tokens saved to a customer: its card becomes the customer's source.
+            return await self._save_token(tenant_id, token, str(command_fields["customer"]))
         pm_id = new_id("pm")
         if as_source:
-            command_fields = {**command_fields, "source_id": new_id("card")}
+            command_fields = {**command_fields, "source_id": "card_" + pm_id.removeprefix("pm_")}
         appends: list[StreamAppend] = []
         customer = str(command_fields.pop("customer", "") or "")
         command = customers.CreatePaymentMethod(payment_method_id=pm_id, account_id=tenant_id, customer=customer,
@@ -180,6 +204,25 @@ class CustomersApp:
                 appends.append(unchanged(customer, "Customer", loaded.version))
         return Decision([appends_for(pm_id, "PaymentMethod", 0, events), *appends],
                         PaymentMethodResult(customers.fold_payment_method(events), now))
+
+    async def _save_token(self, tenant_id: str, token: str, customer_id: str) -> Decision:
+        card = await load_saved_card(self._store, tenant_id, token)
+        customer = await load_customer(self._store, tenant_id, customer_id)
+        if card.state.customer:
+            raise PreconditionError("TOKEN_ALREADY_USED", f"You cannot use a Stripe token more than once: {token}.",
+                                    field="source")
+        events = customers.decide_payment_method(customers.AttachPaymentMethod(customer=customer.state), card.state,
+                                                 network=self._network)
+        state = card.state
+        for event in events:
+            state = customers.evolve_payment_method(state, event)
+        appends = [appends_for(state.payment_method_id, "PaymentMethod", card.version, events)]
+        if not customer.state.default_source:
+            appends.append(appends_for(customer_id, "Customer", customer.version, customers.decide_customer(
+                customers.UpdateCustomer(changes=CustomerChanges(default_source=state.source_id)), customer.state)))
+        else:
+            appends.append(unchanged(customer_id, "Customer", customer.version))
+        return Decision(appends, PaymentMethodResult(state, card.created_at or self._clock()))
 
     async def _on_payment_method(self, tenant_id: str, payment_method_id: str, command: PaymentMethodCommand,
                                  extra: Sequence[StreamAppend] = ()) -> Decision:

@@ -34,7 +34,7 @@ PAYMENT_METHOD = doc.stripe_object("payment_method", ("id", "object", "type"))
 _CARD_FIELDS = ("number", "exp_month", "exp_year", "cvc", "token")
 
 
-def _card(p: dict[str, Any]) -> cs.CardInput:
+def card_input(p: dict[str, Any]) -> cs.CardInput:
     raw = p.get("card")
     if raw is None or raw == "":
         raise StripeError(400, "invalid_request_error", "Missing required param: card.", code="parameter_missing",
@@ -70,7 +70,7 @@ def _billing(p: dict[str, Any]) -> customer_pb2.BillingDetails:
 async def create_payment_method(request: Request) -> dict[str, Any]:
     p = await form(request)
     response = await call(request, backends(request).customers.CreatePaymentMethod, cs.CreatePaymentMethodRequest(
-        type=text(p, "type") or str(require(p, "type")), card=_card(p), billing_details=_billing(p),
+        type=text(p, "type") or str(require(p, "type")), card=card_input(p), billing_details=_billing(p),
         metadata=string_map(p, "metadata"), idempotency_key=idempotency_key(request)))
     return shapes.payment_method(response.payment_method)
 

@@ -166,3 +166,33 @@ async def test_payment_methods_attach_detach_and_the_events_feed(system) -> None
                                   lambda page: wanted <= {e.type for e in page.data})
     attach = next(e for e in events.data if e.type == "payment_method.attached")
     assert attach.data.object.id == card.id and attach.data.object.object == "payment_method"
+
+
+async def test_tokens_customer_sources_and_charges_on_the_default_source(system) -> None:
+    merchant = await system.merchant()
+    client = sdk_client(system.system.gateway_port, merchant.secret_key)
+
+    token = await client.v1.tokens.create_async({"card": {"number": "4000056655665556", "exp_month": 3,
+                                                          "exp_year": 2032, "cvc": "314"}})
+    assert token.id.startswith("tok_") and token.card.last4 == "5556" and token.card.funding == "debit"
+    customer = await client.v1.customers.create_async({"email": "legacy@example.com"})
+    card = await client.v1.customers.payment_sources.create_async(customer.id, {"source": token.id})
+    assert card.object == "card" and card.id.startswith("card_") and card.customer == customer.id
+
+    charge = await client.v1.charges.create_async({"amount": 1234, "currency": "usd", "customer": customer.id})
+    assert charge.status == "succeeded" and charge.customer == customer.id
+    read = await until_readable(lambda: client.v1.customers.retrieve_async(customer.id),
+                                lambda c: c.default_source == card.id)
+    assert read.default_source == card.id
+    second = await client.v1.customers.payment_sources.create_async(customer.id, {"source": "tok_mastercard"})
+    on_second = await client.v1.charges.create_async({"amount": 500, "currency": "usd", "customer": customer.id,
+                                                      "source": second.id})
+    assert on_second.source.last4 == "4444"
+
+    with pytest.raises(stripe.InvalidRequestError) as reused:
+        await client.v1.customers.payment_sources.create_async(customer.id, {"source": token.id})
+    assert reused.value.http_status == 400
+    stranger = await client.v1.customers.create_async({"email": "other@example.com"})
+    with pytest.raises(stripe.InvalidRequestError):
+        await client.v1.charges.create_async({"amount": 500, "currency": "usd", "customer": stranger.id,
+                                              "source": second.id})

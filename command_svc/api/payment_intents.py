@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TypeVar
 
 import grpc
@@ -11,11 +12,14 @@ from ledgermesh.payments.v1 import payment_intent_service_pb2_grpc
 
 from command_svc.api import object_resources, resources
 from command_svc.api.base import CommandServicerBase
+from command_svc.api.context import audit_context
 from command_svc.application.payment_intents import PaymentIntentResult, PaymentIntentsApp, SetupIntentResult
 from command_svc.application.payments import ChargeResult
 from command_svc.application.pipeline import CommandRunner
+from command_svc.domain.errors import DomainError
 from command_svc.domain.payment_intents import UpdatePaymentIntent
 from eventlog.records import StoredEvent
+from support.auth import current_caller
 
 P = TypeVar("P", pb.CreatePaymentIntentResponse, pb.UpdatePaymentIntentResponse, pb.ConfirmPaymentIntentResponse,
             pb.AuthenticatePaymentIntentResponse, pb.CapturePaymentIntentResponse, pb.CancelPaymentIntentResponse)
@@ -121,6 +125,24 @@ class PaymentIntentServicer(CommandServicerBase, payment_intent_service_pb2_grpc
                                                   dict(request.metadata)),
             present=present, idempotency_key=request.idempotency_key)
 
+    async def ExpirePaymentIntents(self, request: pb.ExpirePaymentIntentsRequest,
+                                   context: grpc.aio.ServicerContext) -> pb.ExpirePaymentIntentsResponse:
+        caller = current_caller()
+        tenant = caller.account_id
+        canceled: list[str] = []
+        position = 0
+        for intent_id in await self.app.expirable(tenant, request.limit or 1000):
+            try:
+                response = await self.runner.run(
+                    tenant_id=tenant, operation="ExpirePaymentIntent", audit=audit_context(context, caller),
+                    decide=partial(self.app.expire, tenant, intent_id), present=_sweep_position)
+            except DomainError:
+                # Captured or canceled by a concurrent command since it was listed.
+                continue
+            canceled.append(intent_id)
+            position = max(position, response.global_position)
+        return pb.ExpirePaymentIntentsResponse(canceled_payment_intent_ids=canceled, global_position=position)
+
     async def CreateSetupIntent(self, request: pb.CreateSetupIntentRequest,
                                 context: grpc.aio.ServicerContext) -> pb.CreateSetupIntentResponse:
         fields = {"customer": request.customer, "payment_method": request.payment_method, "usage": request.usage,
@@ -151,3 +173,7 @@ class PaymentIntentServicer(CommandServicerBase, payment_intent_service_pb2_grpc
             context, operation="CancelSetupIntent", request=request, response_type=pb.CancelSetupIntentResponse,
             decide=lambda tenant: self.app.cancel_setup(tenant, request.setup_intent_id, request.cancellation_reason),
             present=_setup(pb.CancelSetupIntentResponse), idempotency_key=request.idempotency_key)
+
+
+def _sweep_position(_result: PaymentIntentResult, stored: list[StoredEvent]) -> pb.ExpirePaymentIntentsResponse:
+    return pb.ExpirePaymentIntentsResponse(global_position=object_resources.position_of(stored))

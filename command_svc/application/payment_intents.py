@@ -25,6 +25,7 @@ from command_svc.domain.card_network import Authentication, CardNetwork
 from command_svc.domain.errors import NotFoundError, PreconditionError
 from command_svc.domain.events import PaymentIntentEvent, SetupIntentEvent, SetupIntentSucceeded
 from command_svc.domain.payment_intents import IntentStatus, PaymentIntentState, SetupIntentState
+from command_svc.domain.payments import ChargeStatus
 from eventlog.records import StreamAppend
 
 
@@ -238,6 +239,37 @@ class PaymentIntentsApp:
                 "refunded.", field="payment_intent", metadata={"status": loaded.state.status.value})
         decision = await self._payments.refund(tenant_id, loaded.state.latest_charge, amount, reason, metadata)
         return _joined(decision, [unchanged(intent_id, "PaymentIntent", loaded.version)], decision.result)
+
+    async def expirable(self, tenant_id: str, limit: int) -> list[str]:
+        """Uncaptured intents whose authorization lapsed (or whose charge the charge sweeper expired)."""
+        now = self._clock()
+        lapsed: list[str] = []
+        for intent_id in await self._store.stream_ids(tenant_id, "PaymentIntent"):
+            state = (await load(self._store, intent_id, payment_intents.fold)).state
+            if state.status is not IntentStatus.REQUIRES_CAPTURE:
+                continue
+            charge = (await self._payments.load_charge(tenant_id, state.latest_charge)).state
+            if charge.status is ChargeStatus.EXPIRED or (charge.expires_at is not None and now >= charge.expires_at):
+                lapsed.append(intent_id)
+                if len(lapsed) >= limit:
+                    break
+        return lapsed
+
+    async def expire(self, tenant_id: str, intent_id: str) -> Decision:
+        """Cancel an uncaptured intent whose authorization lapsed, expiring its charge in the same commit."""
+        loaded = await self._load(tenant_id, intent_id)
+        created = loaded.created_at or self._clock()
+        cancel = payment_intents.CancelPaymentIntent(cancellation_reason=payment_intents.AUTOMATIC,
+                                                     released_amount=loaded.state.amount_capturable)
+        if loaded.state.status is not IntentStatus.REQUIRES_CAPTURE:
+            raise PreconditionError("PAYMENT_INTENT_UNEXPECTED_STATE", "Only an uncaptured intent expires.")
+        charge = await self._payments.load_charge(tenant_id, loaded.state.latest_charge)
+        events = payment_intents.decide(cancel, loaded.state)
+        appends = [appends_for(intent_id, "PaymentIntent", loaded.version, events)]
+        result = PaymentIntentResult(_evolved(loaded.state, events), created)
+        if charge.state.status is ChargeStatus.EXPIRED:
+            return Decision([*appends, unchanged(charge.state.charge_id, "Charge", charge.version)], result)
+        return _joined(await self._payments.expire(tenant_id, charge.state.charge_id), appends, result)
 
     # --- SetupIntents ---------------------------------------------------------------------------
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from command_svc.application.streams import load
+from command_svc.domain import payment_intents
 from command_svc.domain.errors import PreconditionError, ValidationError
 from command_svc.domain.payment_intents import IntentStatus
 from command_svc.domain.payments import ChargeStatus
@@ -181,3 +183,23 @@ async def test_setup_future_usage_saves_the_card_to_the_customer(side: CommandSi
 
     pm_events = [e.event_type for e in side.store.events if e.aggregate_id == paid.state.payment_method]
     assert pm_events == ["PaymentMethodCreated", "PaymentMethodAttached"]
+
+
+async def test_an_uncaptured_intent_expires_like_a_charge(side: CommandSide, objects: ObjectSide) -> None:
+    merchant = (await side.onboard()).state.account_id
+    held = await objects.intent(merchant, 6_000, payment_method="pm_card_visa", capture_method="manual", confirm=True)
+    fresh = await objects.intent(merchant, 1_000, payment_method="pm_card_visa", capture_method="manual", confirm=True)
+    assert await objects.intents.expirable(merchant, 10) == []
+
+    side.clock.advance(days=7, seconds=1)
+    # The charge sweeper may get to one charge first; its intent expires all the same.
+    await side.run(merchant, "ExpireAuthorization", lambda: side.payments.expire(merchant, fresh.state.latest_charge))
+    lapsed = await objects.intents.expirable(merchant, 10)
+    for intent_id in lapsed:
+        await side.run(merchant, "ExpirePaymentIntent", lambda i=intent_id: objects.intents.expire(merchant, i))
+
+    assert sorted(lapsed) == sorted([held.state.payment_intent_id, fresh.state.payment_intent_id])
+    for intent in (held, fresh):
+        state = (await load(side.store, intent.state.payment_intent_id, payment_intents.fold)).state
+        assert state.status is IntentStatus.CANCELED and state.cancellation_reason == "automatic"
+        assert (await side.charge_state(merchant, intent.state.latest_charge)).status is ChargeStatus.EXPIRED

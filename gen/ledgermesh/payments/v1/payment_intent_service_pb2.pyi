@@ -3,7 +3,7 @@ from ledgermesh.payments.v1 import customer_pb2 as _customer_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Mapping as _Mapping
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
@@ -283,3 +283,17 @@ class RefundPaymentIntentResponse(_message.Message):
     refund: _charge_pb2.Refund
     global_position: int
     def __init__(self, refund: _Optional[_Union[_charge_pb2.Refund, _Mapping]] = ..., global_position: _Optional[int] = ...) -> None: ...
+
+class ExpirePaymentIntentsRequest(_message.Message):
+    __slots__ = ("limit",)
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    limit: int
+    def __init__(self, limit: _Optional[int] = ...) -> None: ...
+
+class ExpirePaymentIntentsResponse(_message.Message):
+    __slots__ = ("canceled_payment_intent_ids", "global_position")
+    CANCELED_PAYMENT_INTENT_IDS_FIELD_NUMBER: _ClassVar[int]
+    GLOBAL_POSITION_FIELD_NUMBER: _ClassVar[int]
+    canceled_payment_intent_ids: _containers.RepeatedScalarFieldContainer[str]
+    global_position: int
+    def __init__(self, canceled_payment_intent_ids: _Optional[_Iterable[str]] = ..., global_position: _Optional[int] = ...) -> None: ...

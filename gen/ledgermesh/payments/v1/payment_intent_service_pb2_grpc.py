@@ -70,6 +70,11 @@ class PaymentIntentCommandServiceStub:
                 request_serializer=ledgermesh_dot_payments_dot_v1_dot_payment__intent__service__pb2.RefundPaymentIntentRequest.SerializeToString,
                 response_deserializer=ledgermesh_dot_payments_dot_v1_dot_payment__intent__service__pb2.RefundPaymentIntentResponse.FromString,
                 _registered_method=True)
+        self.ExpirePaymentIntents = channel.unary_unary(
+                '/ledgermesh.payments.v1.PaymentIntentCommandService/ExpirePaymentIntents',
+                request_serializer=ledgermesh_dot_payments_dot_v1_dot_payment__intent__service__pb2.ExpirePaymentIntentsRequest.SerializeToString,
+                response_deserializer=ledgermesh_dot_payments_dot_v1_dot_payment__intent__service__pb2.ExpirePaymentIntentsResponse.FromString,
+                _registered_method=True)
         self.CreateSetupIntent = channel.unary_unary(
                 '/ledgermesh.payments.v1.PaymentIntentCommandService/CreateSetupIntent',
                 request_serializer=ledgermesh_dot_payments_dot_v1_dot_payment__intent__service__pb2.CreateSetupIntentRequest.SerializeToString,
@@ -145,6 +150,14 @@ class PaymentIntentCommandServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ExpirePaymentIntents(self, request, context):
+        """ExpirePaymentIntents cancels (reason "automatic") the caller's uncaptured intents whose
+        authorization lapsed, releasing it, as uncaptured charges expire.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def CreateSetupIntent(self, request, context):
         """CreateSetupIntent creates (and with confirm, confirms) a SetupIntent.
         """
@@ -210,6 +223,11 @@ def add_PaymentIntentCommandServiceServicer_to_server(servicer, server):
                     servicer.RefundPaymentIntent,
                     request_deserializer=ledgermesh_dot_payments_dot_v1_dot_payment__intent__service__pb2.RefundPaymentIntentRequest.FromString,
                     response_serializer=ledgermesh_dot_payments_dot_v1_dot_payment__intent__service__pb2.RefundPaymentIntentResponse.SerializeToString,
+            ),
+            'ExpirePaymentIntents': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExpirePaymentIntents,
+                    request_deserializer=ledgermesh_dot_payments_dot_v1_dot_payment__intent__service__pb2.ExpirePaymentIntentsRequest.FromString,
+                    response_serializer=ledgermesh_dot_payments_dot_v1_dot_payment__intent__service__pb2.ExpirePaymentIntentsResponse.SerializeToString,
             ),
             'CreateSetupIntent': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateSetupIntent,
@@ -422,6 +440,33 @@ class PaymentIntentCommandService:
             '/ledgermesh.payments.v1.PaymentIntentCommandService/RefundPaymentIntent',
             ledgermesh_dot_payments_dot_v1_dot_payment__intent__service__pb2.RefundPaymentIntentRequest.SerializeToString,
             ledgermesh_dot_payments_dot_v1_dot_payment__intent__service__pb2.RefundPaymentIntentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExpirePaymentIntents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ledgermesh.payments.v1.PaymentIntentCommandService/ExpirePaymentIntents',
+            ledgermesh_dot_payments_dot_v1_dot_payment__intent__service__pb2.ExpirePaymentIntentsRequest.SerializeToString,
+            ledgermesh_dot_payments_dot_v1_dot_payment__intent__service__pb2.ExpirePaymentIntentsResponse.FromString,
             options,
             channel_credentials,
             insecure,

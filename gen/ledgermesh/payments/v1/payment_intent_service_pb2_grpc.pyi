@@ -47,6 +47,10 @@ class PaymentIntentCommandServiceStub:
     """CancelPaymentIntent cancels a PaymentIntent, releasing an authorization it holds."""
     RefundPaymentIntent: _grpc.UnaryUnaryMultiCallable[_payment_intent_service_pb2.RefundPaymentIntentRequest, _payment_intent_service_pb2.RefundPaymentIntentResponse]
     """RefundPaymentIntent refunds the PaymentIntent's charge, fully or partially."""
+    ExpirePaymentIntents: _grpc.UnaryUnaryMultiCallable[_payment_intent_service_pb2.ExpirePaymentIntentsRequest, _payment_intent_service_pb2.ExpirePaymentIntentsResponse]
+    """ExpirePaymentIntents cancels (reason "automatic") the caller's uncaptured intents whose
+    authorization lapsed, releasing it, as uncaptured charges expire.
+    """
     CreateSetupIntent: _grpc.UnaryUnaryMultiCallable[_payment_intent_service_pb2.CreateSetupIntentRequest, _payment_intent_service_pb2.CreateSetupIntentResponse]
     """CreateSetupIntent creates (and with confirm, confirms) a SetupIntent."""
     ConfirmSetupIntent: _grpc.UnaryUnaryMultiCallable[_payment_intent_service_pb2.ConfirmSetupIntentRequest, _payment_intent_service_pb2.ConfirmSetupIntentResponse]
@@ -75,6 +79,10 @@ class PaymentIntentCommandServiceAsyncStub(PaymentIntentCommandServiceStub):
     """CancelPaymentIntent cancels a PaymentIntent, releasing an authorization it holds."""
     RefundPaymentIntent: _aio.UnaryUnaryMultiCallable[_payment_intent_service_pb2.RefundPaymentIntentRequest, _payment_intent_service_pb2.RefundPaymentIntentResponse]  # type: ignore[assignment]
     """RefundPaymentIntent refunds the PaymentIntent's charge, fully or partially."""
+    ExpirePaymentIntents: _aio.UnaryUnaryMultiCallable[_payment_intent_service_pb2.ExpirePaymentIntentsRequest, _payment_intent_service_pb2.ExpirePaymentIntentsResponse]  # type: ignore[assignment]
+    """ExpirePaymentIntents cancels (reason "automatic") the caller's uncaptured intents whose
+    authorization lapsed, releasing it, as uncaptured charges expire.
+    """
     CreateSetupIntent: _aio.UnaryUnaryMultiCallable[_payment_intent_service_pb2.CreateSetupIntentRequest, _payment_intent_service_pb2.CreateSetupIntentResponse]  # type: ignore[assignment]
     """CreateSetupIntent creates (and with confirm, confirms) a SetupIntent."""
     ConfirmSetupIntent: _aio.UnaryUnaryMultiCallable[_payment_intent_service_pb2.ConfirmSetupIntentRequest, _payment_intent_service_pb2.ConfirmSetupIntentResponse]  # type: ignore[assignment]
@@ -142,6 +150,16 @@ class PaymentIntentCommandServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_payment_intent_service_pb2.RefundPaymentIntentResponse, _abc.Awaitable[_payment_intent_service_pb2.RefundPaymentIntentResponse]]:
         """RefundPaymentIntent refunds the PaymentIntent's charge, fully or partially."""
+
+    @_abc_1.abstractmethod
+    def ExpirePaymentIntents(
+        self,
+        request: _payment_intent_service_pb2.ExpirePaymentIntentsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_payment_intent_service_pb2.ExpirePaymentIntentsResponse, _abc.Awaitable[_payment_intent_service_pb2.ExpirePaymentIntentsResponse]]:
+        """ExpirePaymentIntents cancels (reason "automatic") the caller's uncaptured intents whose
+        authorization lapsed, releasing it, as uncaptured charges expire.
+        """
 
     @_abc_1.abstractmethod
     def CreateSetupIntent(

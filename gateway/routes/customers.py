@@ -145,3 +145,41 @@ async def create_source(request: Request, customer_id: str) -> dict[str, Any]:
     # The customer's first source becomes its default (decided with the source).
     added = await _add_source(request, customer_id, source, idempotency_key(request))
     return shapes.card_source(added.payment_method)
+
+
+@router.get("/v1/customers/{customer_id}/sources", response_model=None, responses=doc.responds(doc.list_of(CARD)),
+            openapi_extra=doc.list_query(("object", doc.STRING)))
+async def list_sources(request: Request, customer_id: str) -> dict[str, Any]:
+    p = query_params(request)
+    await call(request, backends(request).objects.GetCustomer, oq.GetCustomerRequest(customer_id=customer_id))
+    response = await call(request, backends(request).objects.ListPaymentMethods, oq.ListPaymentMethodsRequest(
+        page=page_from(p), customer=customer_id))
+    cards = [shapes.card_source(m) for m in response.payment_methods if m.source_id]
+    return list_object(f"/v1/customers/{customer_id}/sources", cards, response.has_more)
+
+
+@router.get("/v1/customers/{customer_id}/sources/{source_id}", response_model=None, responses=doc.responds(CARD))
+async def retrieve_source(request: Request, customer_id: str, source_id: str) -> dict[str, Any]:
+    card = await _card_of(request, customer_id, source_id)
+    return shapes.card_source(card)
+
+
+@router.delete("/v1/customers/{customer_id}/sources/{source_id}", response_model=None, responses=doc.responds(CARD))
+async def delete_source(request: Request, customer_id: str, source_id: str) -> dict[str, Any]:
+    await _card_of(request, customer_id, source_id)
+    response = await call(request, backends(request).customers.DetachPaymentMethod, cs.DetachPaymentMethodRequest(
+        payment_method_id=source_id, idempotency_key=idempotency_key(request)))
+    return {"id": source_id, "object": "card", "deleted": True, "customer": response.payment_method.customer or None}
+
+
+async def _card_of(request: Request, customer_id: str, source_id: str) -> customer_pb2.PaymentMethod:
+    """The customer's card source (card_X is payment method pm_X); another customer's is missing."""
+    missing = StripeError(404, "invalid_request_error", f"No such source: '{source_id[:64]}'",
+                          code="resource_missing", param="id")
+    if not source_id.startswith("card_"):
+        raise missing
+    response = await call(request, backends(request).objects.GetPaymentMethod, oq.GetPaymentMethodRequest(
+        payment_method_id="pm_" + source_id.removeprefix("card_")))
+    if response.payment_method.customer != customer_id or response.payment_method.source_id != source_id:
+        raise missing
+    return response.payment_method

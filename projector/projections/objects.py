@@ -260,9 +260,5 @@ def _setup_canceled(e: ProjectedEvent, p: pie.SetupIntentCanceled, k: Keys) -> l
 
 class ObjectsProjection(Projection):
     name = "objects"
-    key_patterns = (
-        PATTERNS.customer("*"), PATTERNS.payment_method("*"), PATTERNS.payment_intent("*"),
-        PATTERNS.setup_intent("*"), PATTERNS.account_customers("*"), PATTERNS.account_payment_intents("*"),
-        PATTERNS.account_setup_intents("*"),
-    )
+    key_patterns = (PATTERNS.objects_namespace("*"),)
     handlers = on

@@ -203,3 +203,22 @@ async def test_an_uncaptured_intent_expires_like_a_charge(side: CommandSide, obj
         state = (await load(side.store, intent.state.payment_intent_id, payment_intents.fold)).state
         assert state.status is IntentStatus.CANCELED and state.cancellation_reason == "automatic"
         assert (await side.charge_state(merchant, intent.state.latest_charge)).status is ChargeStatus.EXPIRED
+
+
+async def test_a_declined_card_fails_its_setup_and_a_setup_intent_can_be_canceled(
+        side: CommandSide, objects: ObjectSide) -> None:
+    merchant = (await side.onboard()).state.account_id
+    customer = (await objects.customer(merchant)).state.customer_id
+
+    failed = await objects.setup(merchant, customer=customer, payment_method="pm_card_chargeDeclined", confirm=True)
+
+    assert failed.state.status is IntentStatus.REQUIRES_PAYMENT_METHOD
+    assert failed.state.last_setup_error is not None
+    assert failed.state.last_setup_error.decline_code == "generic_decline"
+    assert not [e for e in side.store.events if e.event_type == "PaymentMethodAttached"]
+    canceled = await side.run(merchant, "CancelSetupIntent", lambda: objects.intents.cancel_setup(
+        merchant, failed.state.setup_intent_id, "abandoned"))
+    assert canceled.result.state.status is IntentStatus.CANCELED
+    with pytest.raises(PreconditionError):
+        await side.run(merchant, "ConfirmSetupIntent", lambda: objects.intents.confirm_setup(
+            merchant, failed.state.setup_intent_id, "pm_card_visa"))

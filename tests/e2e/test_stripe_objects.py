@@ -189,6 +189,12 @@ async def test_tokens_customer_sources_and_charges_on_the_default_source(system)
                                                       "source": second.id})
     assert on_second.source.last4 == "4444"
 
+    sources = await until_readable(lambda: client.v1.customers.payment_sources.list_async(customer.id),
+                                   lambda page: len(page.data) == 2)
+    assert {s.id for s in sources.data} == {card.id, second.id}
+    removed = await client.v1.customers.payment_sources.delete_async(customer.id, second.id)
+    assert removed.deleted is True
+
     with pytest.raises(stripe.InvalidRequestError) as reused:
         await client.v1.customers.payment_sources.create_async(customer.id, {"source": token.id})
     assert reused.value.http_status == 400

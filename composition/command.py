@@ -8,18 +8,29 @@ from datetime import timedelta
 import grpc
 from ledgermesh.accounts.v1 import account_service_pb2, account_service_pb2_grpc
 from ledgermesh.disputes.v1 import dispute_service_pb2, dispute_service_pb2_grpc
-from ledgermesh.payments.v1 import payment_service_pb2, payment_service_pb2_grpc
+from ledgermesh.payments.v1 import (
+    customer_service_pb2,
+    customer_service_pb2_grpc,
+    payment_intent_service_pb2,
+    payment_intent_service_pb2_grpc,
+    payment_service_pb2,
+    payment_service_pb2_grpc,
+)
 
 from command_svc.adapters.api_keys import PostgresKeyResolver
 from command_svc.adapters.charge_history import PostgresChargeHistory
 from command_svc.adapters.webhook_endpoints import WebhookEndpointTable
 from command_svc.adapters.webhook_urls import ResolvingUrlPolicy
 from command_svc.api.accounts import AccountServicer
+from command_svc.api.customers import CustomerServicer
 from command_svc.api.disputes import DisputeServicer
+from command_svc.api.payment_intents import PaymentIntentServicer
 from command_svc.api.payments import PaymentServicer
 from command_svc.application.accounts import AccountsApp
+from command_svc.application.customers import CustomersApp
 from command_svc.application.disputes import DisputesApp
 from command_svc.application.disputes import config_from as dispute_config_from
+from command_svc.application.payment_intents import PaymentIntentsApp
 from command_svc.application.payments import PaymentsApp
 from command_svc.application.pipeline import CommandRunner
 from command_svc.application.postings import ledger_streams
@@ -38,6 +49,8 @@ from support.metrics import count_appended
 PAYMENTS = payment_service_pb2.DESCRIPTOR.services_by_name["PaymentCommandService"].full_name
 DISPUTES = dispute_service_pb2.DESCRIPTOR.services_by_name["DisputeCommandService"].full_name
 ACCOUNTS = account_service_pb2.DESCRIPTOR.services_by_name["AccountCommandService"].full_name
+CUSTOMERS = customer_service_pb2.DESCRIPTOR.services_by_name["CustomerCommandService"].full_name
+INTENTS = payment_intent_service_pb2.DESCRIPTOR.services_by_name["PaymentIntentCommandService"].full_name
 
 
 class CountingPublisher(BackgroundPublisher):
@@ -65,10 +78,13 @@ async def start_command_server(infra: Infrastructure, fast_path: BackgroundPubli
     fees = FeeSchedule(s.fee_percent_bps, s.fee_fixed)
     # The process's one writer of ledger streams, whichever use case posts to them.
     ledgers = ledger_streams(infra.store)
-    payments = PaymentServicer(runner, PaymentsApp(infra.store, PostgresChargeHistory(infra.pool), network,
-                                                   ledgers=ledgers, default_fees=fees,
-                                                   settlement_delay_days=s.settlement_delay_days,
-                                                   dispute_config=dispute_config_from(s)))
+    payments_app = PaymentsApp(infra.store, PostgresChargeHistory(infra.pool), network, ledgers=ledgers,
+                               default_fees=fees, settlement_delay_days=s.settlement_delay_days,
+                               dispute_config=dispute_config_from(s))
+    payments = PaymentServicer(runner, payments_app)
+    # A PaymentIntent's payment is a charge: its use cases decide through the same PaymentsApp.
+    customers = CustomerServicer(runner, CustomersApp(infra.store, network))
+    intents = PaymentIntentServicer(runner, PaymentIntentsApp(infra.store, network, payments_app))
     webhooks = WebhookEndpointsApp(WebhookEndpointTable(infra.pool),
                                    ResolvingUrlPolicy(allow_private=s.webhooks_allow_private))
     accounts = AccountServicer(runner, AccountsApp(infra.store, ledgers=ledgers, default_fees=fees, settings=s),
@@ -79,9 +95,11 @@ async def start_command_server(infra: Infrastructure, fast_path: BackgroundPubli
         payment_service_pb2_grpc.add_PaymentCommandServiceServicer_to_server(payments, server)
         account_service_pb2_grpc.add_AccountCommandServiceServicer_to_server(accounts, server)
         dispute_service_pb2_grpc.add_DisputeCommandServiceServicer_to_server(disputes, server)
+        customer_service_pb2_grpc.add_CustomerCommandServiceServicer_to_server(customers, server)
+        payment_intent_service_pb2_grpc.add_PaymentIntentCommandServiceServicer_to_server(intents, server)
 
     public = frozenset({f"/{ACCOUNTS}/CreateAccount"}) if s.allow_signup else frozenset()
-    names = [PAYMENTS, ACCOUNTS, DISPUTES]
+    names = [PAYMENTS, ACCOUNTS, DISPUTES, CUSTOMERS, INTENTS]
     return await start_server(
         [AuthInterceptor(CachedResolver(PostgresKeyResolver(infra.pool)), public)], register, names,
         f"{s.host}:{s.command_port}", [postgres(infra.pool), nats(infra.nc, required=False)], grace_s=2.0,

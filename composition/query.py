@@ -2,27 +2,41 @@
 
 from __future__ import annotations
 
-from ledgermesh.query.v1 import query_service_pb2, query_service_pb2_grpc
+import grpc
+from ledgermesh.query.v1 import (
+    object_query_service_pb2,
+    object_query_service_pb2_grpc,
+    query_service_pb2,
+    query_service_pb2_grpc,
+)
 
 from composition.infrastructure import Infrastructure
 from query_svc.adapters.api_keys import RedisKeyResolver
 from query_svc.adapters.read_models import ReadModels
+from query_svc.api.objects import ObjectQueryServicer
 from query_svc.api.servicer import QueryServicer
 from support.auth import AuthInterceptor, CachedResolver
 from support.grpc_server import RunningGrpcServer, start_server
 from support.health import redis as redis_dependency
 
 SERVICE_NAME = query_service_pb2.DESCRIPTOR.services_by_name["QueryService"].full_name
+OBJECTS_SERVICE_NAME = object_query_service_pb2.DESCRIPTOR.services_by_name["ObjectQueryService"].full_name
 
 
 async def start_query_server(infra: Infrastructure) -> RunningGrpcServer:
     s = infra.settings
     read_models = ReadModels(infra.redis, s.redis_prefix, s.read_your_writes_timeout_ms)
     servicer = QueryServicer(read_models)
+    objects = ObjectQueryServicer(read_models)
+
+    def register(srv: grpc.aio.Server) -> None:
+        query_service_pb2_grpc.add_QueryServiceServicer_to_server(servicer, srv)
+        object_query_service_pb2_grpc.add_ObjectQueryServiceServicer_to_server(objects, srv)
+
     return await start_server(
         [AuthInterceptor(CachedResolver(RedisKeyResolver(read_models)))],
-        lambda srv: query_service_pb2_grpc.add_QueryServiceServicer_to_server(servicer, srv),
-        [SERVICE_NAME],
+        register,
+        [SERVICE_NAME, OBJECTS_SERVICE_NAME],
         f"{s.host}:{s.query_port}",
         [redis_dependency(infra.redis)], grace_s=1.0,
     )

@@ -42,15 +42,18 @@ from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 from ledgermesh.events.v1 import (
     account_events_pb2,
+    customer_events_pb2,
     dispute_events_pb2,
     envelope_pb2,
     ledger_events_pb2,
     payment_events_pb2,
+    payment_intent_events_pb2,
 )
 
-_EVENT_MODULES = (payment_events_pb2, dispute_events_pb2, account_events_pb2, ledger_events_pb2)
+_EVENT_MODULES = (payment_events_pb2, dispute_events_pb2, account_events_pb2, ledger_events_pb2,
+                  customer_events_pb2, payment_intent_events_pb2)
 # Messages of ledgermesh.events.v1 that are parts of events, not events.
-_EVENT_PARTS = frozenset({"Card"})
+_EVENT_PARTS = frozenset({"Card", "CustomerAddress"})
 
 E = TypeVar("E")
 

@@ -21,13 +21,17 @@ from gateway.routes import (
     accounts,
     balance,
     charges,
+    customers,
     dashboard,
     disputes,
     events,
+    payment_intents,
+    payment_methods,
     payouts,
     refunds,
     reports,
     search,
+    tokens,
     webhook_endpoints,
 )
 from gateway.routes.common import authorization, new_request_id
@@ -113,7 +117,7 @@ def create_app(command_target: str, query_target: str, settings: Settings | None
 
     # Search first: /v1/charges/search must not be taken for the charge with id "search".
     for module in (search, charges, refunds, disputes, balance, payouts, accounts, events, webhook_endpoints,
-                   dashboard, reports):
+                   dashboard, reports, customers, payment_methods, payment_intents, tokens):
         app.include_router(module.router)
     return app
 

@@ -73,6 +73,13 @@ REASON_CODES = {
     "AUTHORIZATION_EXPIRED": "charge_expired_for_capture",
     "REFUND_EXCEEDS_CAPTURED": "amount_too_large",
     "AMOUNT_EXCEEDS_AUTHORIZED": "amount_too_large",
+    "PAYMENT_INTENT_UNEXPECTED_STATE": "payment_intent_unexpected_state",
+    "SETUP_INTENT_UNEXPECTED_STATE": "setup_intent_unexpected_state",
+    "CARD_NUMBER_INVALID": "incorrect_number",
+    "EMAIL_INVALID": "email_invalid",
+    "PAYMENT_METHOD_NOT_ATTACHED": "payment_method_not_available",
+    "PAYMENT_METHOD_ALREADY_ATTACHED": "payment_method_unexpected_state",
+    "PAYMENT_METHOD_CUSTOMER_MISMATCH": "payment_method_unexpected_state",
 }
 
 

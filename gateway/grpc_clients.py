@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import grpc
 from ledgermesh.accounts.v1 import account_service_pb2_grpc
 from ledgermesh.disputes.v1 import dispute_service_pb2_grpc
-from ledgermesh.payments.v1 import payment_service_pb2_grpc
-from ledgermesh.query.v1 import query_service_pb2_grpc
+from ledgermesh.payments.v1 import customer_service_pb2_grpc, payment_intent_service_pb2_grpc, payment_service_pb2_grpc
+from ledgermesh.query.v1 import object_query_service_pb2_grpc, query_service_pb2_grpc
 
 # A restarted service is reached again within about a second (gRPC's default backoff grows to 120 s).
 CHANNEL_OPTIONS = (
@@ -39,6 +39,18 @@ class Backends:
     @property
     def accounts(self) -> account_service_pb2_grpc.AccountCommandServiceStub:
         return account_service_pb2_grpc.AccountCommandServiceStub(self.command_channel)
+
+    @property
+    def customers(self) -> customer_service_pb2_grpc.CustomerCommandServiceStub:
+        return customer_service_pb2_grpc.CustomerCommandServiceStub(self.command_channel)
+
+    @property
+    def intents(self) -> payment_intent_service_pb2_grpc.PaymentIntentCommandServiceStub:
+        return payment_intent_service_pb2_grpc.PaymentIntentCommandServiceStub(self.command_channel)
+
+    @property
+    def objects(self) -> object_query_service_pb2_grpc.ObjectQueryServiceStub:
+        return object_query_service_pb2_grpc.ObjectQueryServiceStub(self.query_channel)
 
     @property
     def query(self) -> query_service_pb2_grpc.QueryServiceStub:

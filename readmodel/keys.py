@@ -39,6 +39,35 @@ class Keys:
     def payout(self, payout_id: str) -> str:
         return f"{self.prefix}payout:{payout_id}"
 
+    # Customers, payment methods, PaymentIntents, SetupIntents (the objects projection), all under one
+    # namespace: a rebuild scans the keyspace once per pattern a projection owns.
+    def objects_namespace(self, rest: str) -> str:
+        return f"{self.prefix}obj:{rest}"
+
+    def customer(self, customer_id: str) -> str:
+        return self.objects_namespace(f"cus:{customer_id}")
+
+    def customer_payment_methods(self, customer_id: str) -> str:
+        return self.objects_namespace(f"cus:{customer_id}:pms")
+
+    def payment_method(self, payment_method_id: str) -> str:
+        return self.objects_namespace(f"pm:{payment_method_id}")
+
+    def payment_intent(self, payment_intent_id: str) -> str:
+        return self.objects_namespace(f"pi:{payment_intent_id}")
+
+    def setup_intent(self, setup_intent_id: str) -> str:
+        return self.objects_namespace(f"seti:{setup_intent_id}")
+
+    def account_customers(self, account_id: str) -> str:
+        return self.objects_namespace(f"acct:{account_id}:customers")
+
+    def account_payment_intents(self, account_id: str) -> str:
+        return self.objects_namespace(f"acct:{account_id}:pis")
+
+    def account_setup_intents(self, account_id: str) -> str:
+        return self.objects_namespace(f"acct:{account_id}:setis")
+
     # Balances and balance transactions (the balance projection).
     def balance(self, account_id: str) -> str:
         return f"{self.prefix}bal:{account_id}"
@@ -118,4 +147,5 @@ PATTERNS = Keys("")
 # The read models' projections, by name; each owns its keys and has its own consumer and checkpoint.
 PROJECTION_NAMES = (
     "charges", "accounts", "balance", "disputes", "analytics", "compliance", "settlement", "dashboard", "events",
+    "objects",
 )

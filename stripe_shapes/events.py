@@ -10,10 +10,12 @@ from google.protobuf import descriptor_pool, json_format, message_factory
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 from ledgermesh.events.v1 import account_events_pb2 as account_events
+from ledgermesh.events.v1 import customer_events_pb2 as customer_events
 from ledgermesh.events.v1 import dispute_events_pb2 as dispute_events
 from ledgermesh.events.v1 import envelope_pb2
 from ledgermesh.events.v1 import ledger_events_pb2 as ledger_events
 from ledgermesh.events.v1 import payment_events_pb2 as payment_events
+from ledgermesh.events.v1 import payment_intent_events_pb2 as intent_events
 
 from stripe_shapes.objects import API_VERSION, unix
 
@@ -36,10 +38,29 @@ STRIPE_EVENT_TYPES = {
         (account_events.KYCProcessCompleted, "account.updated"),
         (account_events.PayoutCreated, "payout.created"),
         (ledger_events.LedgerEntryPosted, "balance.available"),
+        (customer_events.CustomerCreated, "customer.created"),
+        (customer_events.CustomerUpdated, "customer.updated"),
+        (customer_events.CustomerDeleted, "customer.deleted"),
+        (customer_events.PaymentMethodUpdated, "payment_method.updated"),
+        (customer_events.PaymentMethodAttached, "payment_method.attached"),
+        (customer_events.PaymentMethodDetached, "payment_method.detached"),
+        (intent_events.PaymentIntentCreated, "payment_intent.created"),
+        (intent_events.PaymentIntentRequiresAction, "payment_intent.requires_action"),
+        (intent_events.PaymentIntentAuthorized, "payment_intent.amount_capturable_updated"),
+        (intent_events.PaymentIntentSucceeded, "payment_intent.succeeded"),
+        (intent_events.PaymentIntentPaymentFailed, "payment_intent.payment_failed"),
+        (intent_events.PaymentIntentCanceled, "payment_intent.canceled"),
+        (intent_events.SetupIntentCreated, "setup_intent.created"),
+        (intent_events.SetupIntentRequiresAction, "setup_intent.requires_action"),
+        (intent_events.SetupIntentSucceeded, "setup_intent.succeeded"),
+        (intent_events.SetupIntentFailed, "setup_intent.setup_failed"),
+        (intent_events.SetupIntentCanceled, "setup_intent.canceled"),
     )
 }
 
-_EVENT_OBJECTS = {"Charge": "charge", "Dispute": "dispute", "Account": "account", "Ledger": "balance"}
+_EVENT_OBJECTS = {"Charge": "charge", "Dispute": "dispute", "Account": "account", "Ledger": "balance",
+                  "Customer": "customer", "PaymentMethod": "payment_method", "PaymentIntent": "payment_intent",
+                  "SetupIntent": "setup_intent"}
 
 _INT64 = (FieldDescriptor.CPPTYPE_INT64, FieldDescriptor.CPPTYPE_UINT64)
 

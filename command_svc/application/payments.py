@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from command_svc.application.customers import SAVED_CARD_PREFIXES, load_customer, load_saved_card
 from command_svc.application.disputes import TEST_DISPUTE_REASON, OpenedDispute, open_dispute
 from command_svc.application.ids import new_id
 from command_svc.application.pipeline import Decision
@@ -23,12 +24,13 @@ from command_svc.application.postings import (
 )
 from command_svc.application.streams import HotStreams, Loaded, load
 from command_svc.domain import disputes, ledger, payments
-from command_svc.domain.card_network import CardNetwork
+from command_svc.domain.card_network import TEST_TOKENS, CardNetwork
 from command_svc.domain.disputes import DEFAULT_DISPUTE_CONFIG, DisputeConfig, DisputeState, DisputeStatus
 from command_svc.domain.errors import PreconditionError, ValidationError
 from command_svc.domain.events import LedgerEntryPosted, PaymentCaptured, RefundCreated
 from command_svc.domain.fraud import DEFAULT_FRAUD_RULES
 from command_svc.domain.money import FeeSchedule
+from eventlog.records import StreamAppend
 
 
 @dataclass(frozen=True)
@@ -102,8 +104,34 @@ class PaymentsApp:
     async def load_charge(self, tenant_id: str, charge_id: str) -> Loaded[payments.ChargeState]:
         return await load_charge(self._store, tenant_id, charge_id)
 
+    async def _saved_card(self, tenant_id: str, cmd_fields: dict[str, Any]) -> tuple[dict[str, Any], list[StreamAppend]]:
+        """A charge on a saved card (`source=card_...`, a token from POST /v1/tokens, or only
+        `customer=` for the customer's default source) is a charge on the card's network token; the
+        decision guards the payment method (and customer) it read."""
+        source = str(cmd_fields.get("source", "") or "")
+        customer = str(cmd_fields.get("customer", "") or "")
+        if source in TEST_TOKENS or (source and not source.startswith(SAVED_CARD_PREFIXES)):
+            return cmd_fields, []
+        if not source and not customer:
+            return cmd_fields, []
+        guards: list[StreamAppend] = []
+        if not source:
+            found = await load_customer(self._store, tenant_id, customer)
+            source = found.state.default_source
+            if not source:
+                raise PreconditionError("CUSTOMER_NO_SOURCE", f"Cannot charge a customer that has no active card: "
+                                        f"{customer}.", field="customer")
+            guards.append(unchanged(customer, "Customer", found.version))
+        card = await load_saved_card(self._store, tenant_id, source)
+        if customer and card.state.customer != customer:
+            raise ValidationError("SOURCE_INVALID", f"Customer {customer} does not have a linked source with ID "
+                                  f"{source}.", field="source")
+        guards.append(unchanged(card.state.payment_method_id, "PaymentMethod", card.version))
+        return {**cmd_fields, "source": card.state.network_token}, guards
+
     async def create_charge(self, tenant_id: str, cmd_fields: dict[str, Any]) -> Decision:
         now = self._clock()
+        cmd_fields, guards = await self._saved_card(tenant_id, cmd_fields)
         terms = await self.account_terms(tenant_id)
         card_charges = await self._card_charges_last_hour(tenant_id, str(cmd_fields.get("source", "")), now)
         command = payments.CreateCharge(
@@ -113,7 +141,7 @@ class PaymentsApp:
         )
         events = payments.decide(command, payments.initial_state(), network=self._network)
         state = payments.fold(events)
-        appends = [appends_for(command.charge_id, "Charge", 0, events)]
+        appends = [appends_for(command.charge_id, "Charge", 0, events), *guards]
         dispute = self._test_dispute(state, events, DisputeState(), now)
         if dispute is not None:
             appends.append(appends_for(dispute.dispute_id, "Dispute", 0, dispute.events))
@@ -191,6 +219,11 @@ class PaymentsApp:
 
     async def expire(self, tenant_id: str, charge_id: str) -> Decision:
         return await self._on_existing(tenant_id, charge_id, payments.ExpireAuthorization(now=self._clock()))
+
+    async def void(self, tenant_id: str, charge_id: str) -> Decision:
+        """Release an uncaptured authorization now (its PaymentIntent was canceled)."""
+        return await self._on_existing(tenant_id, charge_id, payments.ExpireAuthorization(now=self._clock(),
+                                                                                          void=True))
 
 
 __all__ = ["PaymentsApp", "ChargeResult", "AccountTerms", "LedgerEntryPosted", "appends_for", "Clock", "utcnow"]

@@ -9,7 +9,8 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import Enum
 from types import MappingProxyType
 from typing import Final, Protocol
 
@@ -35,6 +36,19 @@ class PaymentSource:
     counts_toward_velocity: bool = False
     # Stripe's tok_radarBlock: Radar blocks it whatever the rules say.
     always_blocked: bool = False
+    # When the issuer asks the cardholder to authenticate (3-D Secure) before it authorizes.
+    authentication: Authentication = field(default_factory=lambda: Authentication.NEVER)
+
+
+class Authentication(Enum):
+    """When a card's issuer asks for 3-D Secure, as Stripe's authentication test cards behave."""
+
+    NEVER = "never"
+    # Every payment, on or off session (off session it fails: nobody is there to authenticate).
+    ALWAYS = "always"
+    # On session, and off session unless the card was set up for future payments (Stripe's
+    # 4000002500003155, pm_card_authenticationRequiredOnSetup).
+    UNLESS_SET_UP = "unless_set_up"
 
 
 @dataclass(frozen=True)
@@ -93,6 +107,7 @@ class _TestCard:
     # One of the cards of Stripe's "Testing Stripe Radar" page (docs.stripe.com/radar/testing).
     radar_test: bool = False
     always_blocked: bool = False
+    authentication: Authentication = Authentication.NEVER
 
 
 _EXP_MONTH: Final = 12
@@ -140,6 +155,22 @@ TEST_TOKENS: Final[Mapping[str, _TestCard]] = MappingProxyType(
         ),
         "tok_createDispute": _TestCard(brand="visa", last4="0259", creates_dispute=True),
         "tok_bypassPending": _TestCard(brand="visa", last4="0077", bypass_pending=True),
+        # Stripe's authentication test cards (docs.stripe.com/testing#authentication-and-setup).
+        "tok_threeDSecure2Required": _TestCard(
+            brand="visa", last4="3220", authentication=Authentication.ALWAYS
+        ),
+        "tok_threeDSecureRequired": _TestCard(
+            brand="visa", last4="3063", authentication=Authentication.ALWAYS
+        ),
+        "tok_authenticationRequired": _TestCard(
+            brand="visa", last4="3184", authentication=Authentication.ALWAYS
+        ),
+        "tok_authenticationRequiredOnSetup": _TestCard(
+            brand="visa", last4="3155", authentication=Authentication.UNLESS_SET_UP
+        ),
+        "tok_authenticationRequiredChargeDeclinedInsufficientFunds": _TestCard(
+            brand="visa", last4="3178", decline=_INSUFFICIENT, authentication=Authentication.ALWAYS
+        ),
         "tok_us": _TestCard(brand="visa", last4="4242"),
         "tok_br": _TestCard(brand="visa", last4="0002", country="BR"),
         "tok_ca": _TestCard(brand="visa", last4="0000", country="CA"),
@@ -153,6 +184,58 @@ TEST_TOKENS: Final[Mapping[str, _TestCard]] = MappingProxyType(
         "tok_sg": _TestCard(brand="visa", last4="0000", country="SG"),
     }
 )
+
+# Stripe's test PaymentMethods (docs.stripe.com/testing): pm_card_<name> stands for tok_<name>.
+TEST_PAYMENT_METHODS: Final[Mapping[str, str]] = MappingProxyType(
+    {f"pm_card_{token.removeprefix('tok_')}": token for token in TEST_TOKENS}
+)
+
+# Stripe's test card numbers, accepted in test mode only to pick the test card they stand for; the
+# number itself is never stored nor echoed.
+TEST_CARD_NUMBERS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "4242424242424242": "tok_visa",
+        "4000056655665556": "tok_visa_debit",
+        "5555555555554444": "tok_mastercard",
+        "2223003122003222": "tok_mastercard",
+        "5200828282828210": "tok_mastercard_debit",
+        "5105105105105100": "tok_mastercard_prepaid",
+        "378282246310005": "tok_amex",
+        "371449635398431": "tok_amex",
+        "6011111111111117": "tok_discover",
+        "3566002020360505": "tok_jcb",
+        "6200000000000005": "tok_unionpay",
+        "4000000000000002": "tok_chargeDeclined",
+        "4000000000009995": "tok_chargeDeclinedInsufficientFunds",
+        "4100000000000019": "tok_radarBlock",
+        "4000000000000127": "tok_chargeDeclinedIncorrectCvc",
+        "4000000000000069": "tok_chargeDeclinedExpiredCard",
+        "4000000000000119": "tok_chargeDeclinedProcessingError",
+        "4000000000000259": "tok_createDispute",
+        "4000000000000077": "tok_bypassPending",
+        "4000000000009235": "tok_riskLevelElevated",
+        "4000000000004954": "tok_riskLevelHighest",
+        "4000000000003220": "tok_threeDSecure2Required",
+        "4000000000003063": "tok_threeDSecureRequired",
+        "4000002760003184": "tok_authenticationRequired",
+        "4000002500003155": "tok_authenticationRequiredOnSetup",
+        "4000008260003178": "tok_authenticationRequiredChargeDeclinedInsufficientFunds",
+    }
+)
+
+
+def test_card_token(number: str) -> str:
+    """The test token a Stripe test card number stands for; ValidationError for any other number."""
+    token = TEST_CARD_NUMBERS.get(number.replace(" ", "").replace("-", ""))
+    if token is None:
+        # Never echo the number.
+        raise ValidationError(
+            "CARD_NUMBER_INVALID",
+            "Your card number is incorrect; in test mode use one of Stripe's test card numbers.",
+            field="card[number]",
+        )
+    return token
+
 
 _CARD_NUMBER_LIKE = re.compile(r"^[0-9][0-9 \-]*[0-9]$")
 
@@ -204,6 +287,7 @@ class SimulatedCardNetwork:
             creates_dispute=test_card.creates_dispute,
             counts_toward_velocity=test_card.radar_test,
             always_blocked=test_card.always_blocked,
+            authentication=test_card.authentication,
         )
 
     def authorize(

@@ -248,6 +248,221 @@ class LedgerEntryPosted:
     settled_entry_ids: tuple[str, ...] = ()
 
 
+# --- Customer and PaymentMethod streams ----------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class CustomerAddress:
+    city: str = ""
+    country: str = ""
+    line1: str = ""
+    line2: str = ""
+    postal_code: str = ""
+    state: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CustomerCreated:
+    customer_id: str = ""
+    email: str = ""
+    name: str = ""
+    phone: str = ""
+    description: str = ""
+    address: CustomerAddress = field(default_factory=CustomerAddress)
+    address_set: bool = False
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    default_payment_method: str = ""
+    merchant_id: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CustomerUpdated:
+    customer_id: str = ""
+    email: str = ""
+    email_set: bool = False
+    name: str = ""
+    name_set: bool = False
+    phone: str = ""
+    phone_set: bool = False
+    description: str = ""
+    description_set: bool = False
+    address: CustomerAddress = field(default_factory=CustomerAddress)
+    address_set: bool = False
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    default_payment_method: str = ""
+    default_payment_method_set: bool = False
+    default_source: str = ""
+    default_source_set: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class CustomerDeleted:
+    customer_id: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PaymentMethodCreated:
+    payment_method_id: str = ""
+    type: str = ""
+    card: Card = field(default_factory=Card)
+    network_token: str = ""
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    billing_name: str = ""
+    billing_email: str = ""
+    billing_phone: str = ""
+    billing_address: CustomerAddress = field(default_factory=CustomerAddress)
+    billing_address_set: bool = False
+    merchant_id: str = ""
+    customer: str = ""
+    source_id: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PaymentMethodUpdated:
+    payment_method_id: str = ""
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    exp_month: int = 0
+    exp_year: int = 0
+    billing_name: str = ""
+    billing_name_set: bool = False
+    billing_email: str = ""
+    billing_email_set: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class PaymentMethodAttached:
+    payment_method_id: str = ""
+    customer: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PaymentMethodDetached:
+    payment_method_id: str = ""
+    customer: str = ""
+
+
+# --- PaymentIntent and SetupIntent streams ------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class PaymentIntentCreated:
+    payment_intent_id: str = ""
+    amount: int = 0
+    currency: str = ""
+    capture_method: str = ""
+    customer: str = ""
+    payment_method: str = ""
+    description: str = ""
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    statement_descriptor: str = ""
+    setup_future_usage: str = ""
+    receipt_email: str = ""
+    client_secret: str = ""
+    merchant_id: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PaymentIntentUpdated:
+    payment_intent_id: str = ""
+    amount: int = 0
+    amount_set: bool = False
+    customer: str = ""
+    customer_set: bool = False
+    payment_method: str = ""
+    payment_method_set: bool = False
+    description: str = ""
+    description_set: bool = False
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    statement_descriptor: str = ""
+    statement_descriptor_set: bool = False
+    setup_future_usage: str = ""
+    setup_future_usage_set: bool = False
+    status: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PaymentIntentRequiresAction:
+    payment_intent_id: str = ""
+    payment_method: str = ""
+    redirect_path: str = ""
+    return_url: str = ""
+    off_session: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class PaymentIntentAuthorized:
+    payment_intent_id: str = ""
+    charge_id: str = ""
+    payment_method: str = ""
+    amount_capturable: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class PaymentIntentSucceeded:
+    payment_intent_id: str = ""
+    charge_id: str = ""
+    payment_method: str = ""
+    amount_received: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class PaymentIntentPaymentFailed:
+    payment_intent_id: str = ""
+    charge_id: str = ""
+    payment_method: str = ""
+    error_type: str = ""
+    error_code: str = ""
+    decline_code: str = ""
+    message: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PaymentIntentCanceled:
+    payment_intent_id: str = ""
+    cancellation_reason: str = ""
+    released_amount: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetupIntentCreated:
+    setup_intent_id: str = ""
+    customer: str = ""
+    payment_method: str = ""
+    usage: str = ""
+    description: str = ""
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    client_secret: str = ""
+    merchant_id: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetupIntentRequiresAction:
+    setup_intent_id: str = ""
+    payment_method: str = ""
+    redirect_path: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetupIntentSucceeded:
+    setup_intent_id: str = ""
+    payment_method: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetupIntentFailed:
+    setup_intent_id: str = ""
+    payment_method: str = ""
+    error_code: str = ""
+    decline_code: str = ""
+    message: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetupIntentCanceled:
+    setup_intent_id: str = ""
+    cancellation_reason: str = ""
+
+
 ChargeEvent: TypeAlias = (
     ChargeRequested
     | FraudCheckCompleted
@@ -263,7 +478,36 @@ AccountEvent: TypeAlias = (
     AccountOnboarded | KYCProcessStarted | KYCProcessCompleted | PayoutCreated | ApiKeyIssued
 )
 LedgerEvent: TypeAlias = LedgerEntryPosted
-DomainEvent: TypeAlias = ChargeEvent | DisputeEvent | AccountEvent | LedgerEvent
+CustomerEvent: TypeAlias = CustomerCreated | CustomerUpdated | CustomerDeleted
+PaymentMethodEvent: TypeAlias = (
+    PaymentMethodCreated | PaymentMethodUpdated | PaymentMethodAttached | PaymentMethodDetached
+)
+PaymentIntentEvent: TypeAlias = (
+    PaymentIntentCreated
+    | PaymentIntentUpdated
+    | PaymentIntentRequiresAction
+    | PaymentIntentAuthorized
+    | PaymentIntentSucceeded
+    | PaymentIntentPaymentFailed
+    | PaymentIntentCanceled
+)
+SetupIntentEvent: TypeAlias = (
+    SetupIntentCreated
+    | SetupIntentRequiresAction
+    | SetupIntentSucceeded
+    | SetupIntentFailed
+    | SetupIntentCanceled
+)
+DomainEvent: TypeAlias = (
+    ChargeEvent
+    | DisputeEvent
+    | AccountEvent
+    | LedgerEvent
+    | CustomerEvent
+    | PaymentMethodEvent
+    | PaymentIntentEvent
+    | SetupIntentEvent
+)
 
 # Every domain event class by event type (its name): the registry the codec is built from.
 EVENT_TYPES: Final[Mapping[str, type[DomainEvent]]] = {cls.__name__: cls for cls in get_args(DomainEvent)}

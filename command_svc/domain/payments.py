@@ -184,6 +184,8 @@ class RefundCharge:
 @dataclass(frozen=True, kw_only=True)
 class ExpireAuthorization:
     now: datetime
+    # The PaymentIntent holding the authorization was canceled: release it now, before it lapses.
+    void: bool = False
 
 
 ChargeCommand: TypeAlias = (
@@ -462,7 +464,7 @@ def _expire(cmd: ExpireAuthorization, state: ChargeState) -> list[ChargeEvent]:
         raise PreconditionError(
             "CHARGE_NOT_EXPIRABLE", "Only an uncaptured authorization can expire."
         )
-    if state.expires_at is not None and cmd.now < state.expires_at:
+    if not cmd.void and state.expires_at is not None and cmd.now < state.expires_at:
         raise PreconditionError(
             "AUTHORIZATION_NOT_EXPIRED",
             "The authorization is still valid.",

@@ -49,7 +49,8 @@ async def create_charge(request: Request) -> dict[str, Any]:
     message = pay.CreateChargeRequest(
         amount=integer(p, "amount", required=True) or 0,
         currency=text(p, "currency") or str(require(p, "currency")),
-        source=text(p, "source") or str(require(p, "source")),
+        # A customer's charge without a source is on its default source.
+        source=text(p, "source") or ("" if text(p, "customer") else str(require(p, "source"))),
         description=text(p, "description"),
         metadata=string_map(p, "metadata"),
         customer=text(p, "customer"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
+from ledgermesh.payments.v1 import payment_intent_service_pb2 as pis
 from ledgermesh.payments.v1 import payment_service_pb2 as pay
 from ledgermesh.query.v1 import query_service_pb2 as q
 
@@ -30,10 +31,12 @@ REFUND = doc.stripe_object("refund", ("id", "amount", "charge", "currency", "sta
 
 
 @router.post("/v1/refunds", response_model=None, responses=doc.responds(REFUND),
-             openapi_extra=doc.form({"charge": doc.STRING, "amount": doc.INTEGER, "reason": doc.STRING,
-                                     "metadata": doc.METADATA}, ("charge",)))
+             openapi_extra=doc.form({"charge": doc.STRING, "payment_intent": doc.STRING, "amount": doc.INTEGER,
+                                     "reason": doc.STRING, "metadata": doc.METADATA}))
 async def create_refund(request: Request) -> dict[str, Any]:
     p = await form(request)
+    if text(p, "payment_intent") and not text(p, "charge"):
+        return await _refund_payment_intent(request, p)
     message = pay.CreateRefundRequest(
         charge_id=text(p, "charge") or str(require(p, "charge")), reason=text(p, "reason"),
         metadata=string_map(p, "metadata"), idempotency_key=idempotency_key(request),
@@ -43,6 +46,20 @@ async def create_refund(request: Request) -> dict[str, Any]:
         message.amount = amount
     response = await call(request, backends(request).payments.CreateRefund, message)
     return await expansion.expand(request, objects.refund(response.refund), p)
+
+
+async def _refund_payment_intent(request: Request, p: dict[str, Any]) -> dict[str, Any]:
+    """Stripe's `payment_intent=`: the intent's charge is refunded (the command side reads the intent)."""
+    message = pis.RefundPaymentIntentRequest(
+        payment_intent_id=text(p, "payment_intent"), reason=text(p, "reason"), metadata=string_map(p, "metadata"),
+        idempotency_key=idempotency_key(request))
+    amount = integer(p, "amount")
+    if amount is not None:
+        message.amount = amount
+    response = await call(request, backends(request).intents.RefundPaymentIntent, message)
+    refund = objects.refund(response.refund)
+    refund["payment_intent"] = message.payment_intent_id
+    return await expansion.expand(request, refund, p)
 
 
 @router.get("/v1/refunds/{refund_id}", response_model=None, responses=doc.responds(REFUND),

@@ -12,6 +12,7 @@ from projector.projections.compliance import ComplianceProjection
 from projector.projections.dashboard import DashboardProjection
 from projector.projections.disputes import DisputesProjection
 from projector.projections.events import EventsProjection
+from projector.projections.objects import ObjectsProjection
 from projector.projections.settlement import SettlementProjection
 
 
@@ -19,7 +20,7 @@ def all_projections() -> list[Projection]:
     return [
         ChargesProjection(), AccountsProjection(), BalanceProjection(), DisputesProjection(),
         AnalyticsProjection(), ComplianceProjection(), SettlementProjection(), DashboardProjection(),
-        EventsProjection(),
+        EventsProjection(), ObjectsProjection(),
     ]
 
 

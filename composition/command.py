@@ -10,7 +10,6 @@ from ledgermesh.accounts.v1 import account_service_pb2, account_service_pb2_grpc
 from ledgermesh.disputes.v1 import dispute_service_pb2, dispute_service_pb2_grpc
 from ledgermesh.payments.v1 import payment_service_pb2, payment_service_pb2_grpc
 
-from command_svc.adapters.api_keys import PostgresKeyResolver
 from command_svc.adapters.charge_history import PostgresChargeHistory
 from command_svc.adapters.webhook_endpoints import WebhookEndpointTable
 from command_svc.adapters.webhook_urls import ResolvingUrlPolicy
@@ -30,10 +29,11 @@ from composition.infrastructure import Infrastructure
 from eventlog.bus import BackgroundPublisher
 from eventlog.idempotency import IdempotencyKeys
 from eventlog.records import StoredEvent
-from support.auth import AuthInterceptor, CachedResolver
+from support.auth import AuthInterceptor
 from support.grpc_server import RunningGrpcServer, start_server
 from support.health import nats, postgres
 from support.metrics import count_appended
+from support.rate_limit import account_limits
 
 PAYMENTS = payment_service_pb2.DESCRIPTOR.services_by_name["PaymentCommandService"].full_name
 DISPUTES = dispute_service_pb2.DESCRIPTOR.services_by_name["DisputeCommandService"].full_name
@@ -76,6 +76,6 @@ async def start_command_server(infra: Infrastructure, fast_path: BackgroundPubli
     public = frozenset({f"/{ACCOUNTS}/CreateAccount"}) if s.allow_signup else frozenset()
     names = [PAYMENTS, ACCOUNTS, DISPUTES]
     return await start_server(
-        [AuthInterceptor(CachedResolver(PostgresKeyResolver(infra.pool)), public)], register, names,
+        [AuthInterceptor(infra.keys, public, account_limits(s))], register, names,
         f"{s.host}:{s.command_port}", [postgres(infra.pool), nats(infra.nc)], grace_s=2.0,
     )

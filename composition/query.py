@@ -5,12 +5,12 @@ from __future__ import annotations
 from ledgermesh.query.v1 import query_service_pb2, query_service_pb2_grpc
 
 from composition.infrastructure import Infrastructure
-from query_svc.adapters.api_keys import RedisKeyResolver
 from query_svc.adapters.read_models import ReadModels
 from query_svc.api.servicer import QueryServicer
-from support.auth import AuthInterceptor, CachedResolver
+from support.auth import AuthInterceptor
 from support.grpc_server import RunningGrpcServer, start_server
 from support.health import redis as redis_dependency
+from support.rate_limit import account_limits
 
 SERVICE_NAME = query_service_pb2.DESCRIPTOR.services_by_name["QueryService"].full_name
 
@@ -20,7 +20,7 @@ async def start_query_server(infra: Infrastructure) -> RunningGrpcServer:
     read_models = ReadModels(infra.redis, s.redis_prefix, s.read_your_writes_timeout_ms)
     servicer = QueryServicer(read_models)
     return await start_server(
-        [AuthInterceptor(CachedResolver(RedisKeyResolver(read_models)))],
+        [AuthInterceptor(infra.keys, limits=account_limits(s))],
         lambda srv: query_service_pb2_grpc.add_QueryServiceServicer_to_server(servicer, srv),
         [SERVICE_NAME],
         f"{s.host}:{s.query_port}",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -29,20 +28,20 @@ from gateway.routes import (
     reports,
     webhook_endpoints,
 )
-from gateway.routes.common import authorization, new_request_id
+from gateway.routes.common import new_request_id
 from support.settings import Settings
 
 
-def _rate_key(request: Request) -> str:
-    auth = authorization(request)
-    if auth:
-        return "key:" + hashlib.sha256(auth.encode()).hexdigest()[:32]
-    return "ip:" + (request.client.host if request.client else "")
+def _client_address(request: Request) -> str:
+    return request.client.host if request.client else ""
 
 
 def create_app(command_target: str, query_target: str, settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    buckets = TokenBuckets(settings.gateway_rate_per_second, settings.gateway_rate_burst)
+    # Unauthenticated attempts (no key, unknown or revoked key) per client address: a flood of random
+    # keys is refused here before it costs a lookup. Authenticated calls are limited per account by the
+    # gRPC services, after authentication.
+    failed_auth = TokenBuckets(settings.gateway_rate_per_second, settings.gateway_rate_burst)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -72,13 +71,15 @@ def create_app(command_target: str, query_target: str, settings: Settings | None
             response: Response = StripeError(413, "invalid_request_error", "Request body too large.",
                                              code="request_too_large").response()
         elif request.url.path.startswith(("/v1/", "/dashboard/", "/reports/")) and (
-                wait := buckets.take(_rate_key(request))):
+                wait := failed_auth.wait(_client_address(request))):
             response = rate_limited(retry_after_header(wait)).response()
         else:
             try:
                 response = await call_next(request)
             except StripeError as exc:
                 response = exc.response()
+            if response.status_code == 401:
+                failed_auth.take(_client_address(request))
         response.headers["Request-Id"] = request.state.request_id
         return response
 

@@ -90,7 +90,8 @@ def from_rpc_error(error: grpc.aio.AioRpcError) -> StripeError:
     param = (info.metadata.get("field") or info.metadata.get("param")) if info else None
     for row_code, row_reason, status, err_type, err_code in ERROR_TABLE:
         if row_code == code and (row_reason is None or row_reason == reason):
-            headers = {"Retry-After": "1"} if status == 429 else None
+            headers = {"Retry-After": (info.metadata.get("retry_after") if info else None) or "1"} \
+                if status == 429 else None
             return StripeError(
                 status=status, type=err_type, message=error.details() or code.name,
                 code=REASON_CODES.get(reason or "", err_code), param=param or None, headers=headers,

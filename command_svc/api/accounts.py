@@ -16,6 +16,7 @@ from command_svc.application.pipeline import CommandRunner
 from command_svc.application.webhooks import WebhookEndpointsApp
 from command_svc.domain.errors import DomainError
 from eventlog.records import StoredEvent
+from support.auth import caller_if_any
 from support.errors import abort
 
 
@@ -32,6 +33,13 @@ class AccountServicer(WebhookEndpointMethods, CommandServicerBase,
                                             secret_key=result.secret_key,
                                             global_position=resources.position_of(stored))
 
+        caller = caller_if_any()
+        if (request.HasField("fee_percent_bps") or request.HasField("fee_fixed")) and not (
+                caller and caller.is_operator):
+            # A merchant picking its own fees is a money failure: only the platform sets a fee schedule.
+            await abort(context, grpc.StatusCode.PERMISSION_DENIED, "PLATFORM_ONLY",
+                        "Only the platform may set an account's fees. Having the 'platform' permission would "
+                        "allow this request to continue.", {"permission": "platform", "field": "fee_percent_bps"})
         decision = None
         try:
             decision = await self.app.onboard(
@@ -48,7 +56,7 @@ class AccountServicer(WebhookEndpointMethods, CommandServicerBase,
 
             # A new account is its own tenant; there is no caller to scope an idempotency key to.
             return await self.runner.run(
-                tenant_id=account_id, operation="CreateAccount", audit=audit_context(context, None), decide=decide,
+                tenant_id=account_id, operation="CreateAccount", audit=audit_context(context, caller), decide=decide,
                 present=present,
             )
         except DomainError as exc:

@@ -15,7 +15,7 @@ from command_svc.domain.errors import NotFoundError
 from command_svc.domain.events import LedgerEntryPosted, PayoutCreated
 from command_svc.domain.money import FeeSchedule, normalize_currency
 from eventlog.records import NewApiKey
-from support.api_keys import display_prefix, hash_key, new_secret_key
+from support.api_keys import KeyKind, display_prefix, hash_key, new_key_id, new_secret_key
 from support.settings import Settings
 
 
@@ -62,7 +62,7 @@ class AccountsApp:
                                           default_currency=default_currency or "usd", now=now,
                                           business_name=business_name, fees=fees, metadata=metadata)
         secret = new_secret_key()
-        key = NewApiKey(hash_key(secret), account_id, display_prefix(secret))
+        key = NewApiKey(hash_key(secret), account_id, display_prefix(secret), new_key_id(), KeyKind.SECRET.value)
         for command in (onboard, accounts.IssueApiKey(key_hash=key.key_hash, key_prefix=key.key_prefix)):
             decided = accounts.decide(command, state)
             for event in decided:

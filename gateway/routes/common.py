@@ -65,6 +65,10 @@ def call_metadata(request: Request) -> list[tuple[str, str]]:
     auth = authorization(request)
     if auth:
         metadata.append(("authorization", auth))
+    # Stripe Connect: the platform's key acting on one of its accounts (refused for merchant keys).
+    stripe_account = request.headers.get("stripe-account")
+    if stripe_account:
+        metadata.append(("stripe-account", stripe_account.strip()))
     client = request.headers.get("x-forwarded-for", request.client.host if request.client else "")
     if client:
         metadata.append(("x-client-ip", client.split(",")[0].strip()))

@@ -21,6 +21,7 @@ from ledgermesh.accounts.v1 import account_service_pb2_grpc
 from composition.dev_account import saved_operator_key
 from composition.devstack import client_host, settings_from_stack_file
 from composition.subcommand import Subcommand
+from support.errors import error_info
 from support.settings import Settings
 
 
@@ -45,7 +46,8 @@ async def verify_account(target: str, account_id: str, operator_key: str, timeou
                                 metadata=metadata, timeout=timeout_s)
         except grpc.aio.AioRpcError as exc:
             # Already running is fine: the outcome is what the operator records now.
-            if exc.code() is not grpc.StatusCode.FAILED_PRECONDITION or "already started" not in (exc.details() or ""):
+            info = error_info(exc)
+            if info is None or info.reason != "KYC_ALREADY_STARTED":
                 raise
         response = await stub.CompleteKyc(
             pb.CompleteKycRequest(account_id=account_id, verification_status="verified", risk_level="low"),

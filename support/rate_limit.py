@@ -75,8 +75,8 @@ class AccountLimits:
 
     def __init__(self, reads_per_second: float, writes_per_second: float, burst_seconds: float = 1.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self._reads = TokenBuckets(reads_per_second, max(1, int(reads_per_second * burst_seconds)), clock)
-        self._writes = TokenBuckets(writes_per_second, max(1, int(writes_per_second * burst_seconds)), clock)
+        self._reads = TokenBuckets(reads_per_second, max(1, round(reads_per_second * burst_seconds)), clock)
+        self._writes = TokenBuckets(writes_per_second, max(1, round(writes_per_second * burst_seconds)), clock)
 
     def take(self, account: str, *, write: bool) -> float:
         return (self._writes if write else self._reads).take(account)
@@ -92,4 +92,5 @@ class AccountLimits:
 def account_limits(settings: Settings) -> AccountLimits | None:
     if settings.account_reads_per_second <= 0 and settings.account_writes_per_second <= 0:
         return None
-    return AccountLimits(settings.account_reads_per_second, settings.account_writes_per_second)
+    return AccountLimits(settings.account_reads_per_second, settings.account_writes_per_second,
+                         settings.account_burst_seconds)

@@ -90,6 +90,8 @@ class Settings:
     # Per-account limits after authentication (Stripe: 100 read + 100 write per second); 0: none.
     account_reads_per_second: float = 100.0
     account_writes_per_second: float = 100.0
+    # Burst allowed above the sustained rate, in seconds of it.
+    account_burst_seconds: float = 1.0
     # Webhooks may target loopback/private addresses (development and tests only).
     webhooks_allow_private: bool = False
     # Comma-separated retry delays in seconds; the default spans about 3 days.
@@ -166,6 +168,7 @@ class Settings:
             auth_cache_seconds=_float(e, "LEDGERMESH_AUTH_CACHE_SECONDS", 1.0),
             account_reads_per_second=_float(e, "LEDGERMESH_ACCOUNT_READS_PER_SECOND", 100.0),
             account_writes_per_second=_float(e, "LEDGERMESH_ACCOUNT_WRITES_PER_SECOND", 100.0),
+            account_burst_seconds=_float(e, "LEDGERMESH_ACCOUNT_BURST_SECONDS", 1.0),
             webhooks_allow_private=_bool(e, "LEDGERMESH_WEBHOOKS_ALLOW_PRIVATE", False),
             webhook_retry_schedule=e.get(
                 "LEDGERMESH_WEBHOOK_RETRY_SCHEDULE", "60,300,1800,7200,21600,43200,86400,86400"

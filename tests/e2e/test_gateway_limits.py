@@ -1,5 +1,5 @@
-"""The gateway's own refusals, in Stripe's error shape: oversized bodies, rate limits, unknown URLs,
-missing keys; and the seed's dashboard and settlement report endpoints."""
+"""The gateway's own refusals, in Stripe's error shape: oversized bodies, unknown URLs,
+missing keys (rate limits: test_rate_limits.py); and the seed's dashboard and settlement report endpoints."""
 
 from __future__ import annotations
 
@@ -21,18 +21,6 @@ from tests.conftest import eventually
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     return settings.with_(gateway_rate_per_second=1.0, gateway_rate_burst=5, gateway_max_body_bytes=4096)
-
-
-async def test_a_key_over_its_rate_gets_429_with_retry_after_and_other_keys_do_not(system) -> None:
-    busy, calm = await system.merchant(), await system.merchant()
-    statuses = [(await system.http.get("/v1/charges", headers=busy.headers)).status_code for _ in range(6)]
-    assert statuses[:5] == [200] * 5
-    limited = await system.http.get("/v1/charges", headers=busy.headers)
-    assert limited.status_code == 429
-    assert int(limited.headers["Retry-After"]) >= 1
-    assert limited.json()["error"]["type"] == "invalid_request_error"
-    assert limited.json()["error"]["code"] == "rate_limit"
-    assert (await system.http.get("/v1/charges", headers=calm.headers)).status_code == 200
 
 
 async def test_an_oversized_body_is_413(system) -> None:

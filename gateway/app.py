@@ -11,6 +11,7 @@ import uvicorn
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from ledgermesh.query.v1 import query_service_pb2 as q
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway.errors import StripeError, rate_limited
@@ -28,8 +29,18 @@ from gateway.routes import (
     reports,
     webhook_endpoints,
 )
-from gateway.routes.common import new_request_id
+from gateway.routes.common import backends, call, new_request_id
 from support.settings import Settings
+
+
+async def operator_only(request: Request) -> Response | None:
+    """The platform's figures are the operator's: a scrape of the public port's /metrics needs the
+    operator key, checked by the query service's own rule for platform-wide status."""
+    try:
+        await call(request, backends(request).query.GetProjectionStatus, q.GetProjectionStatusRequest(), timeout=2)
+    except StripeError as exc:
+        return exc.response()
+    return None
 
 
 def _client_address(request: Request) -> str:

@@ -30,6 +30,7 @@ from gateway.routes import (
     webhook_endpoints,
 )
 from gateway.routes.common import backends, call, new_request_id
+from gateway.sessions import Sessions
 from support.settings import Settings
 
 
@@ -64,9 +65,10 @@ def create_app(command_target: str, query_target: str, settings: Settings | None
 
     app = FastAPI(title="LedgerMesh API", version="2024-06-20", lifespan=lifespan,
                   description="Stripe-compatible REST over LedgerMesh's gRPC services. Authenticate with "
-                              "`Authorization: Bearer sk_test_...`; the dashboard page and its event stream "
-                              "also accept `?key=sk_test_...` because browsers' EventSource cannot send headers.")
+                              "`Authorization: Bearer sk_test_...`; the platform adds `Stripe-Account: acct_...` "
+                              "to act on an account. The dashboard page signs in to a session cookie.")
     app.state.settings = settings
+    app.state.sessions = Sessions()
     # Set when the server shuts down: endless responses (the dashboard's event stream) end on it, since
     # uvicorn waits for every open response before it stops.
     app.state.closing = asyncio.Event()

@@ -57,6 +57,8 @@ METHOD_RULES: Mapping[str, Rule] = MappingProxyType({
     _A + "StartKyc": _need("accounts", WRITE),
     # The verification provider's outcome, recorded by the platform; never by the merchant.
     _A + "CompleteKyc": PLATFORM,
+    # The holder's identity goes to the platform's verification provider, which decides.
+    _A + "SubmitIdentity": _need("accounts", WRITE),
     _A + "CreatePayout": _need("payouts", WRITE),
     _A + "SettleFunds": PLATFORM,
     _A + "CreateWebhookEndpoint": _need("webhook_endpoints", WRITE),

@@ -12,6 +12,7 @@ from fastapi import Request
 from gateway.errors import StripeError, from_rpc_error
 from gateway.forms import FormError, parse_nested
 from gateway.grpc_clients import Backends
+from gateway.sessions import COOKIE
 
 T = TypeVar("T")
 
@@ -36,7 +37,7 @@ async def form(request: Request) -> dict[str, Any]:
 
 def query_params(request: Request) -> dict[str, Any]:
     try:
-        return parse_nested((k, v) for k, v in request.query_params.multi_items() if k != "key")
+        return parse_nested(request.query_params.multi_items())
     except FormError as exc:
         raise StripeError(400, "invalid_request_error", str(exc), param=exc.param) from exc
 
@@ -50,13 +51,15 @@ def idempotency_key(request: Request) -> str:
 
 
 def authorization(request: Request) -> str | None:
-    """The caller's key: the Authorization header, or `?key=sk_test_...` for the dashboard page,
-    whose EventSource cannot send headers."""
+    """The caller's key: the Authorization header, or for the dashboard (whose EventSource cannot send
+    headers) the key behind its session cookie (gateway/sessions.py). Never a key in a URL."""
     header = request.headers.get("authorization")
     if header:
         return header
-    # Only the dashboard: keys in URLs end up in logs and history, so the API proper never takes them.
-    key = request.query_params.get("key") if request.url.path.startswith("/dashboard") else None
+    sessions = getattr(request.app.state, "sessions", None)
+    if sessions is None or not request.url.path.startswith("/dashboard"):
+        return None
+    key = sessions.key_for(request.cookies.get(COOKIE))
     return f"Bearer {key}" if key else None
 
 

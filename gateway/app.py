@@ -14,9 +14,10 @@ from fastapi.responses import JSONResponse
 from ledgermesh.query.v1 import query_service_pb2 as q
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from gateway.errors import StripeError, rate_limited
+from gateway.errors import StripeError
 from gateway.grpc_clients import Backends
-from gateway.rate_limit import TokenBuckets, retry_after_header
+from gateway.rate_limit import TokenBuckets
+from gateway.refusals import FastRefusals
 from gateway.routes import (
     accounts,
     balance,
@@ -44,16 +45,8 @@ async def operator_only(request: Request) -> Response | None:
     return None
 
 
-def _client_address(request: Request) -> str:
-    return request.client.host if request.client else ""
-
-
 def create_app(command_target: str, query_target: str, settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    # Unauthenticated attempts (no key, unknown or revoked key) per client address: a flood of random
-    # keys is refused here before it costs a lookup. Authenticated calls are limited per account by the
-    # gRPC services, after authentication.
-    failed_auth = TokenBuckets(settings.gateway_rate_per_second, settings.gateway_rate_burst)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -83,16 +76,11 @@ def create_app(command_target: str, query_target: str, settings: Settings | None
         if length > settings.gateway_max_body_bytes:
             response: Response = StripeError(413, "invalid_request_error", "Request body too large.",
                                              code="request_too_large").response()
-        elif request.url.path.startswith(("/v1/", "/dashboard/", "/reports/")) and (
-                wait := failed_auth.wait(_client_address(request))):
-            response = rate_limited(retry_after_header(wait)).response()
         else:
             try:
                 response = await call_next(request)
             except StripeError as exc:
                 response = exc.response()
-            if response.status_code == 401:
-                failed_auth.take(_client_address(request))
         response.headers["Request-Id"] = request.state.request_id
         return response
 
@@ -122,6 +110,11 @@ def create_app(command_target: str, query_target: str, settings: Settings | None
                    dashboard, reports):
         app.include_router(module.router)
     return app
+
+
+def with_fast_refusals(app: FastAPI, settings: Settings) -> FastRefusals:
+    """The app behind its outermost layer (gateway/refusals.py): what uvicorn serves."""
+    return FastRefusals(app, TokenBuckets(settings.gateway_rate_per_second, settings.gateway_rate_burst))
 
 
 class GatewayServer(uvicorn.Server):

@@ -3,6 +3,6 @@
 
 from __future__ import annotations
 
-from support.rate_limit import TokenBuckets, retry_after_header
+from support.rate_limit import RecentlyLimited, TokenBuckets, retry_after_header
 
-__all__ = ["TokenBuckets", "retry_after_header"]
+__all__ = ["RecentlyLimited", "TokenBuckets", "retry_after_header"]

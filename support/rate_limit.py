@@ -86,7 +86,9 @@ class AccountLimits:
         return status_with_reason(
             grpc.StatusCode.RESOURCE_EXHAUSTED, "RATE_LIMITED",
             "Too many requests hit the API too quickly for this account.",
-            {"retry_after": str(retry_after_header(wait_seconds))})
+            {"retry_after": str(retry_after_header(wait_seconds)),
+             # The exact wait, so a gateway can refuse the same caller locally until then, cheaply.
+             "retry_after_ms": str(max(1, math.ceil(wait_seconds * 1000)))})
 
 
 def account_limits(settings: Settings) -> AccountLimits | None:
@@ -94,3 +96,32 @@ def account_limits(settings: Settings) -> AccountLimits | None:
         return None
     return AccountLimits(settings.account_reads_per_second, settings.account_writes_per_second,
                          settings.account_burst_seconds)
+
+
+class RecentlyLimited:
+    """Callers a service just refused for their account's rate, until the wait it named: a gateway
+    answers their next calls 429 itself, so one account's flood costs no gRPC call. Only callers the
+    service authenticated get in (refusals of unknown keys are 401, never 429)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic, max_entries: int = 100_000) -> None:
+        self._clock = clock
+        self._max = max_entries
+        self._until: dict[str, float] = {}
+
+    def wait(self, caller: str) -> float:
+        until = self._until.get(caller)
+        if until is None:
+            return 0.0
+        left = until - self._clock()
+        if left <= 0:
+            del self._until[caller]
+            return 0.0
+        return left
+
+    def refused(self, caller: str, wait_seconds: float) -> None:
+        if len(self._until) >= self._max:
+            now = self._clock()
+            self._until = {k: u for k, u in self._until.items() if u > now}
+            if len(self._until) >= self._max:
+                self._until.clear()
+        self._until[caller] = self._clock() + wait_seconds

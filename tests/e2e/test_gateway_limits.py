@@ -96,7 +96,8 @@ async def test_an_open_dashboard_stream_gets_events_and_does_not_hold_up_shutdow
             first_event = asyncio.get_running_loop().create_future()
 
             async def read_stream() -> None:
-                async with http.stream("GET", f"/dashboard/stream?timeframe=today&key={key}") as stream:
+                async with http.stream("GET", "/dashboard/stream?timeframe=today",
+                                       headers={"Authorization": f"Bearer {key}"}) as stream:
                     assert stream.headers["content-type"].startswith("text/event-stream")
                     async for line in stream.aiter_lines():
                         if line.startswith("data: ") and not first_event.done():

@@ -257,6 +257,8 @@ class Servers:
             query_metrics_port=0,
             webhooks_allow_private=True, webhook_retry_schedule="0.2,0.5,1",
             read_your_writes_timeout_ms=3000, log_level="WARNING",
+            # A test-mode platform: self sign-up open; per-account limits off unless a scenario measures them.
+            allow_signup=True, account_reads_per_second=0.0, account_writes_per_second=0.0,
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import socket
 import sys
@@ -28,6 +29,9 @@ _REPEAT_SIGNAL_GRACE_S = 1.0
 
 def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
+    if not os.environ.get("LEDGERMESH_ALLOW_SIGNUP"):
+        # The development stack is a test-mode platform: self sign-up on unless set otherwise.
+        settings = settings.with_(allow_signup=True)
     configure_logging(settings.log_level)
     try:
         return run_service(_up(settings))

@@ -17,7 +17,6 @@ from ledgermesh.payments.v1 import (
     payment_service_pb2_grpc,
 )
 
-from command_svc.adapters.api_keys import PostgresKeyResolver
 from command_svc.adapters.charge_history import PostgresChargeHistory
 from command_svc.adapters.webhook_endpoints import WebhookEndpointTable
 from command_svc.adapters.webhook_urls import ResolvingUrlPolicy
@@ -41,10 +40,11 @@ from composition.infrastructure import Infrastructure
 from eventlog.bus import BackgroundPublisher
 from eventlog.idempotency import IdempotencyKeys
 from eventlog.records import StoredEvent
-from support.auth import AuthInterceptor, CachedResolver
+from support.auth import AuthInterceptor
 from support.grpc_server import RunningGrpcServer, start_server
 from support.health import nats, postgres
 from support.metrics import count_appended
+from support.rate_limit import account_limits
 
 PAYMENTS = payment_service_pb2.DESCRIPTOR.services_by_name["PaymentCommandService"].full_name
 DISPUTES = dispute_service_pb2.DESCRIPTOR.services_by_name["DisputeCommandService"].full_name
@@ -101,6 +101,6 @@ async def start_command_server(infra: Infrastructure, fast_path: BackgroundPubli
     public = frozenset({f"/{ACCOUNTS}/CreateAccount"}) if s.allow_signup else frozenset()
     names = [PAYMENTS, ACCOUNTS, DISPUTES, CUSTOMERS, INTENTS]
     return await start_server(
-        [AuthInterceptor(CachedResolver(PostgresKeyResolver(infra.pool)), public)], register, names,
+        [AuthInterceptor(infra.keys, public, account_limits(s))], register, names,
         f"{s.host}:{s.command_port}", [postgres(infra.pool), nats(infra.nc, required=False)], grace_s=2.0,
     )

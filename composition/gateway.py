@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import uvicorn
 
-from gateway.app import GatewayServer, create_app
+from gateway.app import GatewayServer, create_app, operator_only, with_fast_refusals
 from support.metrics import install_http_metrics
 from support.settings import Settings
 from support.telemetry import instrument_gateway
@@ -27,9 +27,9 @@ class RunningGateway:
 async def start_gateway(settings: Settings, command_target: str, query_target: str) -> RunningGateway:
     """REST on settings.gateway_port (0 picks a free one), calling the gRPC services at the targets."""
     app = create_app(command_target, query_target, settings)
-    install_http_metrics(app)
+    install_http_metrics(app, operator_only)
     instrument_gateway(app)
-    config = uvicorn.Config(app, host=settings.host, port=settings.gateway_port, log_level="warning",
+    config = uvicorn.Config(with_fast_refusals(app, settings), host=settings.host, port=settings.gateway_port, log_level="warning",
                             lifespan="on", access_log=False)
     server = GatewayServer(config)
     task = asyncio.create_task(server.serve())

@@ -18,6 +18,7 @@ from eventlog.bus import connect, ensure_stream
 from eventlog.integrity import Signer
 from eventlog.migrations import migrate
 from eventlog.store import EventStore
+from support.key_store import CachedKeys, PostgresKeys, RevocationFollower
 from support.settings import Settings
 
 
@@ -68,9 +69,18 @@ class Infrastructure:
     redis: Redis
     signer: Signer
     store: EventStore = field(init=False)
+    # The process's one cache of API keys (PostgreSQL is the truth), emptied on revocation.
+    keys: CachedKeys = field(init=False)
+    revocations: RevocationFollower | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.store = EventStore(self.pool, self.signer)
+        self.keys = CachedKeys(PostgresKeys(self.pool), self.settings.auth_cache_seconds)
+
+    async def follow_revocations(self) -> None:
+        """Start listening for revoked keys (once per process), before any server takes calls."""
+        if self.revocations is None and self.settings.database_url:
+            self.revocations = await RevocationFollower.start(self.settings.database_url, self.keys)
 
     @classmethod
     async def open(cls, settings: Settings) -> Infrastructure:
@@ -82,9 +92,13 @@ class Infrastructure:
             settings.stream_replicas,
         )
         redis = Redis.from_url(settings.redis_url, decode_responses=True)
-        return cls(settings, pool, nc, redis, load_signer(settings))
+        infra = cls(settings, pool, nc, redis, load_signer(settings))
+        await infra.follow_revocations()
+        return infra
 
     async def close(self) -> None:
+        if self.revocations is not None:
+            await self.revocations.stop()
         await self.nc.close()
         await self.redis.aclose()
         await self.pool.close()

@@ -11,13 +11,13 @@ from ledgermesh.query.v1 import (
 )
 
 from composition.infrastructure import Infrastructure
-from query_svc.adapters.api_keys import RedisKeyResolver
 from query_svc.adapters.read_models import ReadModels
 from query_svc.api.objects import ObjectQueryServicer
 from query_svc.api.servicer import QueryServicer
-from support.auth import AuthInterceptor, CachedResolver
+from support.auth import AuthInterceptor
 from support.grpc_server import RunningGrpcServer, start_server
 from support.health import redis as redis_dependency
+from support.rate_limit import account_limits
 
 SERVICE_NAME = query_service_pb2.DESCRIPTOR.services_by_name["QueryService"].full_name
 OBJECTS_SERVICE_NAME = object_query_service_pb2.DESCRIPTOR.services_by_name["ObjectQueryService"].full_name
@@ -34,7 +34,7 @@ async def start_query_server(infra: Infrastructure) -> RunningGrpcServer:
         object_query_service_pb2_grpc.add_ObjectQueryServiceServicer_to_server(objects, srv)
 
     return await start_server(
-        [AuthInterceptor(CachedResolver(RedisKeyResolver(read_models)))],
+        [AuthInterceptor(infra.keys, limits=account_limits(s))],
         register,
         [SERVICE_NAME, OBJECTS_SERVICE_NAME],
         f"{s.host}:{s.query_port}",

@@ -58,6 +58,8 @@ def envelope_metadata(event: StoredEvent) -> envelope_pb2.EventMetadata:
         previous_event_hash=event.previous_event_hash or "",
         signature=event.signature,
         traceparent=m.get("traceparent", ""),
+        key_kind=m.get("key_kind", ""),
+        acting_platform=m.get("acting_platform", ""),
     )
 
 

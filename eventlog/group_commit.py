@@ -28,6 +28,7 @@ from typing import Any
 
 import psycopg
 from opentelemetry import trace
+from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from eventlog.errors import IdempotencyKeyInUse, WrongExpectedVersion
@@ -68,7 +69,8 @@ INSERT_EVENTS = (
     " AS r(p bigint, i uuid, t text, a text, at text, et text, ev int, av int, d jsonb, m jsonb, c uuid, cz uuid,"
     " u text, ip inet, h text, ph text, s text)"
 )
-_API_KEY = "INSERT INTO api_keys (key_hash, account_id, key_prefix) VALUES (%s, %s, %s)"
+_API_KEY = ("INSERT INTO api_keys (key_hash, account_id, key_prefix, id, kind, permissions)"
+            " VALUES (%s, %s, %s, %s, %s, %s)")
 _RESPONSE = ("UPDATE idempotency_keys SET state = 'done', response = %s, locked_until = NULL"
              " WHERE tenant_id = %s AND key = %s")
 # Responses of claims made under a lease, saved only while the key is still held under it: one
@@ -233,7 +235,8 @@ class GroupCommit:
                     raise _ResponseFailed(str(exc)) from exc
         if any(stored):
             await conn.execute(INSERT_EVENTS, _insert_params(state.passed, stored, created_at))
-        api_keys = [(k.key_hash, k.account_id, k.key_prefix) for p in state.passed for k in p.commit.api_keys]
+        api_keys = [(k.key_hash, k.account_id, k.key_prefix, k.key_id, k.kind,
+                     Jsonb(dict(k.permissions))) for p in state.passed for k in p.commit.api_keys]
         leased = [r for r in responses if r[3]]
         unleased = [r[:3] for r in responses if not r[3]]
         async with conn.cursor() as cur:

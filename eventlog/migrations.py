@@ -196,6 +196,35 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         );
         """,
     ),
+    (
+        7,
+        "api key kinds, permissions and revocation",
+        # Keys get a public id (events and logs name it, never the key), a kind (secret, restricted,
+        # publishable, operator) and per-resource permissions. Revoking (or deleting) a key notifies every
+        # process, whose caches drop it at once (support/key_store.py).
+        """
+        ALTER TABLE api_keys
+            ADD COLUMN id text,
+            ADD COLUMN kind text NOT NULL DEFAULT 'secret'
+                CHECK (kind IN ('secret', 'restricted', 'publishable', 'operator')),
+            ADD COLUMN permissions jsonb NOT NULL DEFAULT '{}';
+        UPDATE api_keys SET id = 'key_' || substr(md5(key_hash || random()::text), 1, 24) WHERE id IS NULL;
+        ALTER TABLE api_keys ALTER COLUMN id SET NOT NULL;
+        CREATE UNIQUE INDEX idx_api_keys_id ON api_keys (id);
+        CREATE INDEX idx_api_keys_account ON api_keys (account_id, created_at);
+
+        CREATE FUNCTION notify_api_key_revoked() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP = 'DELETE' OR NEW.revoked_at IS DISTINCT FROM OLD.revoked_at
+                    OR NEW.kind IS DISTINCT FROM OLD.kind OR NEW.permissions IS DISTINCT FROM OLD.permissions THEN
+                PERFORM pg_notify('ledgermesh_api_keys', OLD.key_hash);
+            END IF;
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER api_keys_revoked AFTER UPDATE OR DELETE ON api_keys
+            FOR EACH ROW EXECUTE FUNCTION notify_api_key_revoked();
+        """,
+    ),
 )
 
 

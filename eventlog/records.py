@@ -48,8 +48,13 @@ class AuditContext:
     request_id: str = ""
     trace_id: str = ""
     traceparent: str = ""
+    # The acting API key's id (key_...), never the key.
     user_id: str = ""
     ip_address: str | None = None
+    # The acting key's kind (secret, restricted, publishable, operator) and, when the platform acted on
+    # the account through Stripe-Account, the platform.
+    key_kind: str = ""
+    acting_platform: str = ""
     jurisdiction: str = "US"
     regulation: str = "PCI-DSS"
     data_classification: str = "DATA_CLASSIFICATION_FINANCIAL"
@@ -63,6 +68,8 @@ class AuditContext:
             "trace_id": self.trace_id,
             "traceparent": self.traceparent,
             "user_id": self.user_id,
+            "key_kind": self.key_kind,
+            "acting_platform": self.acting_platform,
             "ip_address": self.ip_address or "",
             "jurisdiction": self.jurisdiction,
             "regulation": self.regulation,
@@ -78,6 +85,10 @@ class NewApiKey:
     key_hash: str
     account_id: str
     key_prefix: str
+    key_id: str = ""
+    kind: str = "secret"
+    # resource -> "read" | "write", for restricted keys.
+    permissions: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

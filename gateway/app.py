@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -12,11 +11,13 @@ import uvicorn
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from ledgermesh.query.v1 import query_service_pb2 as q
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from gateway.errors import StripeError, rate_limited
+from gateway.errors import StripeError
 from gateway.grpc_clients import Backends
-from gateway.rate_limit import TokenBuckets, retry_after_header
+from gateway.rate_limit import TokenBuckets
+from gateway.refusals import FastRefusals
 from gateway.routes import (
     accounts,
     balance,
@@ -34,21 +35,24 @@ from gateway.routes import (
     tokens,
     webhook_endpoints,
 )
-from gateway.routes.common import authorization, new_request_id
+from gateway.routes.common import authorization, backends, call, new_request_id
+from gateway.sessions import Sessions
 from stripe_shapes.objects import API_VERSION
 from support.settings import Settings
 
 
-def _rate_key(request: Request) -> str:
-    auth = authorization(request)
-    if auth:
-        return "key:" + hashlib.sha256(auth.encode()).hexdigest()[:32]
-    return "ip:" + (request.client.host if request.client else "")
+async def operator_only(request: Request) -> Response | None:
+    """The platform's figures are the operator's: a scrape of the public port's /metrics needs the
+    operator key, checked by the query service's own rule for platform-wide status."""
+    try:
+        await call(request, backends(request).query.GetProjectionStatus, q.GetProjectionStatusRequest(), timeout=2)
+    except StripeError as exc:
+        return exc.response()
+    return None
 
 
 def create_app(command_target: str, query_target: str, settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    buckets = TokenBuckets(settings.gateway_rate_per_second, settings.gateway_rate_burst)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -60,9 +64,10 @@ def create_app(command_target: str, query_target: str, settings: Settings | None
 
     app = FastAPI(title="LedgerMesh API", version="2024-06-20", lifespan=lifespan,
                   description="Stripe-compatible REST over LedgerMesh's gRPC services. Authenticate with "
-                              "`Authorization: Bearer sk_test_...`; the dashboard page and its event stream "
-                              "also accept `?key=sk_test_...` because browsers' EventSource cannot send headers.")
+                              "`Authorization: Bearer sk_test_...`; the platform adds `Stripe-Account: acct_...` "
+                              "to act on an account. The dashboard page signs in to a session cookie.")
     app.state.settings = settings
+    app.state.sessions = Sessions()
     # Set when the server shuts down: endless responses (the dashboard's event stream) end on it, since
     # uvicorn waits for every open response before it stops.
     app.state.closing = asyncio.Event()
@@ -77,9 +82,6 @@ def create_app(command_target: str, query_target: str, settings: Settings | None
         if length > settings.gateway_max_body_bytes:
             response: Response = StripeError(413, "invalid_request_error", "Request body too large.",
                                              code="request_too_large").response()
-        elif request.url.path.startswith(("/v1/", "/dashboard/", "/reports/")) and (
-                wait := buckets.take(_rate_key(request))):
-            response = rate_limited(retry_after_header(wait)).response()
         else:
             try:
                 response = await call_next(request)
@@ -120,6 +122,11 @@ def create_app(command_target: str, query_target: str, settings: Settings | None
                    dashboard, reports, customers, payment_methods, payment_intents, tokens):
         app.include_router(module.router)
     return app
+
+
+def with_fast_refusals(app: FastAPI, settings: Settings) -> FastRefusals:
+    """The app behind its outermost layer (gateway/refusals.py): what uvicorn serves."""
+    return FastRefusals(app, TokenBuckets(settings.gateway_rate_per_second, settings.gateway_rate_burst))
 
 
 class GatewayServer(uvicorn.Server):

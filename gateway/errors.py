@@ -91,6 +91,10 @@ def card_declined(charge_id: str, failure_code: str, decline_code: str, message:
                        charge=charge_id)
 
 
+# Internal: the exact wait of a service's rate-limit refusal, read (and removed) by the gateway's guard.
+RETRY_AFTER_MS = "X-Ledgermesh-Retry-After-Ms"
+
+
 def rate_limited(retry_after_seconds: int) -> StripeError:
     return StripeError(429, "invalid_request_error", "Too many requests hit the API too quickly.",
                        code="rate_limit", headers={"Retry-After": str(retry_after_seconds)})
@@ -111,7 +115,11 @@ def from_rpc_error(error: grpc.aio.AioRpcError) -> StripeError:
         return StripeError(500, "api_error", "An unexpected error occurred.")
     for row_code, row_reason, status, err_type, err_code in ERROR_TABLE:
         if row_code == code and (row_reason is None or row_reason == reason):
-            headers = {"Retry-After": "1"} if status == 429 else None
+            headers = None
+            if status == 429:
+                headers = {"Retry-After": (info.metadata.get("retry_after") if info else None) or "1"}
+                if info and info.metadata.get("retry_after_ms"):
+                    headers[RETRY_AFTER_MS] = info.metadata["retry_after_ms"]
             return StripeError(
                 status=status, type=err_type, message=error.details() or code.name,
                 code=REASON_CODES.get(reason or "", err_code), param=param or None, headers=headers,

@@ -26,9 +26,13 @@ def account_from_hash(h: Hash) -> account_pb2.Account:
     status = h.get("verification_status", "")
     verified = status == VERIFIED
     due = [] if verified else (json_value(h, "required_documents") or [])
+    # Requirements the provider could not verify are past due (Stripe: requirements.past_due); a
+    # rejection naming none is the platform's (rejected.other).
+    failed = status == REJECTED and bool(due)
     requirements = account_pb2.Requirements(
-        currently_due=due, eventually_due=due,
-        disabled_reason="" if verified else _DISABLED_REASONS.get(status, "requirements.past_due"),
+        currently_due=due, eventually_due=due, past_due=due if failed else [],
+        disabled_reason="" if verified else "requirements.past_due" if failed
+        else _DISABLED_REASONS.get(status, "requirements.past_due"),
     )
     deadline = timestamp_from_text(h.get("kyc_due_date"))
     if deadline is not None and not verified:

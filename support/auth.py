@@ -1,27 +1,49 @@
-"""The one server interceptor per process that turns an API key (support/api_keys.py) into a tenant.
+"""The one server interceptor per process that turns an API key into a Caller and enforces who may do
+what (support/access_rules.py), before any servicer runs.
 
-gRPC callers send `authorization: Bearer sk_test_...`; the gateway forwards the merchant's header
-unchanged, so direct gRPC clients and REST callers obey the same rules."""
+gRPC callers send `authorization: Bearer sk_test_...`, and the platform `stripe-account: acct_...` to act
+on an account; the gateway forwards both headers unchanged, so direct gRPC clients and REST callers
+obey the same rules. Keys come from PostgreSQL (support/key_store.py)."""
 
 from __future__ import annotations
 
 import base64
 import contextvars
-import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any, Protocol
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import grpc
+import psycopg
+import psycopg_pool
 
-from support.api_keys import display_prefix, hash_key
+from support.access_rules import Rule, is_write, rule_for
+from support.api_keys import KeyKind, display_prefix, hash_key
 from support.errors import status_with_reason
+from support.key_store import ApiKeyRecord, KeyLookup
+from support.permissions import Access, grants
+from support.rate_limit import AccountLimits
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Caller:
+    """Who is calling: the key (by id, never the secret), its kind and grants, the account acted on,
+    and the acting platform when the operator used Stripe-Account."""
+
     account_id: str
     key_prefix: str
+    key_id: str = ""
+    kind: KeyKind = KeyKind.SECRET
+    permissions: Mapping[str, Access] = field(default_factory=dict)
+    # The operator key's platform when it acts on `account_id` through Stripe-Account; "" otherwise.
+    platform: str = ""
+
+    @property
+    def is_operator(self) -> bool:
+        return self.kind is KeyKind.OPERATOR
 
 
 _caller: contextvars.ContextVar[Caller | None] = contextvars.ContextVar("ledgermesh_caller", default=None)
@@ -34,42 +56,30 @@ def current_caller() -> Caller:
     return caller
 
 
-class KeyResolver(Protocol):
-    async def account_for(self, key_hash: str) -> str | None: ...
+def caller_if_any() -> Caller | None:
+    """The caller of a method that also admits anonymous calls (self sign-up)."""
+    return _caller.get()
 
 
-class CachedResolver:
-    """Caches positive answers briefly; keys are rarely revoked and every call needs one."""
-
-    def __init__(self, inner: KeyResolver, ttl_seconds: float = 30.0) -> None:
-        self._inner = inner
-        self._ttl = ttl_seconds
-        self._cache: dict[str, tuple[str, float]] = {}
-
-    async def account_for(self, key_hash: str) -> str | None:
-        hit = self._cache.get(key_hash)
-        now = time.monotonic()
-        if hit and hit[1] > now:
-            return hit[0]
-        account = await self._inner.account_for(key_hash)
-        if account:
-            self._cache[key_hash] = (account, now + self._ttl)
-        return account
+def _metadata_value(metadata: tuple[tuple[str, Any], ...] | None, name: str) -> str | None:
+    for key, value in metadata or ():
+        if key == name:
+            return value.decode() if isinstance(value, bytes) else str(value)
+    return None
 
 
 def _bearer(metadata: tuple[tuple[str, Any], ...] | None) -> str | None:
-    for key, value in metadata or ():
-        if key == "authorization":
-            text = value.decode() if isinstance(value, bytes) else str(value)
-            scheme, _, token = text.partition(" ")
-            if scheme.lower() == "bearer":
-                return token.strip()
-            if scheme.lower() == "basic":
-                # `curl -u sk_test_...:` as Stripe accepts it: the key is the user name.
-                try:
-                    return base64.b64decode(token.strip()).decode().split(":", 1)[0] or None
-                except (ValueError, UnicodeDecodeError):
-                    return None
+    text = _metadata_value(metadata, "authorization")
+    if text is None:
+        return None
+    scheme, _, token = text.partition(" ")
+    if scheme.lower() == "bearer":
+        return token.strip() or None
+    if scheme.lower() == "basic":
+        # `curl -u sk_test_...:` as Stripe accepts it: the key is the user name.
+        try:
+            return base64.b64decode(token.strip()).decode().split(":", 1)[0] or None
+        except (ValueError, UnicodeDecodeError):
             return None
     return None
 
@@ -110,10 +120,50 @@ def _with_caller(handler: grpc.RpcMethodHandler, caller: Caller) -> grpc.RpcMeth
     return handler
 
 
+def _denied(reason: str, message: str, **metadata: str) -> grpc.Status:
+    return status_with_reason(grpc.StatusCode.PERMISSION_DENIED, reason, message, metadata)
+
+
+def authorize(record: ApiKeyRecord, rule: Rule, stripe_account: str | None, secret: str) -> Caller | grpc.Status:
+    """The caller this key may act as for a method with `rule`, or the status refusing it."""
+    shown = f"{display_prefix(secret)}****"
+    if record.kind is KeyKind.OPERATOR:
+        account = stripe_account or ""
+        if rule.account_scoped and not account:
+            return status_with_reason(
+                grpc.StatusCode.INVALID_ARGUMENT, "STRIPE_ACCOUNT_REQUIRED",
+                "The platform acts on an account: send the 'Stripe-Account: acct_...' header.",
+                {"field": "stripe_account"})
+        return Caller(account_id=account, key_prefix=display_prefix(secret), key_id=record.key_id,
+                      kind=record.kind, permissions=record.permissions,
+                      platform=record.account_id if account else "")
+    if stripe_account and stripe_account != record.account_id:
+        return _denied("ACCOUNT_ACCESS_DENIED",
+                       f"The provided key '{shown}' does not have access to account '{stripe_account}' "
+                       "(or that account does not exist). Application access may have been revoked.",
+                       account=stripe_account)
+    if rule.platform_only:
+        return _denied("PLATFORM_ONLY",
+                       f"The provided key '{shown}' cannot do this: only the platform may. Having the "
+                       "'platform' permission would allow this request to continue.", permission="platform")
+    needed = rule.permission
+    allowed = grants(record.kind, record.permissions, needed) if needed else record.kind is KeyKind.SECRET
+    if not allowed:
+        name = rule.describe()
+        return _denied("PERMISSION_MISSING",
+                       f"The provided key '{shown}' does not have the required permissions for this endpoint "
+                       f"on account '{record.account_id}'. Having the '{name}' permission would allow this "
+                       "request to continue.", permission=name)
+    return Caller(account_id=record.account_id, key_prefix=display_prefix(secret), key_id=record.key_id,
+                  kind=record.kind, permissions=record.permissions)
+
+
 class AuthInterceptor(grpc.aio.ServerInterceptor):
-    def __init__(self, resolver: KeyResolver, public_methods: frozenset[str] = frozenset()) -> None:
-        self._resolver = resolver
+    def __init__(self, keys: KeyLookup, public_methods: frozenset[str] = frozenset(),
+                 limits: AccountLimits | None = None) -> None:
+        self._keys = keys
         self._public = public_methods
+        self._limits = limits
 
     async def intercept_service(
         self,
@@ -124,7 +174,8 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
         method = handler_call_details.method
         if handler is None or method.startswith(("/grpc.health.", "/grpc.reflection.")):
             return handler
-        secret = _bearer(handler_call_details.invocation_metadata)
+        metadata = handler_call_details.invocation_metadata
+        secret = _bearer(metadata)
         if not secret:
             if method in self._public:
                 return handler
@@ -132,10 +183,27 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
                 grpc.StatusCode.UNAUTHENTICATED, "API_KEY_MISSING",
                 "You did not provide an API key. Send 'authorization: Bearer sk_test_...'.",
             ))
-        account = await self._resolver.account_for(hash_key(secret))
-        if account is None:
+        try:
+            record = await self._keys.lookup(hash_key(secret))
+        except (psycopg.Error, psycopg_pool.PoolTimeout, OSError) as exc:
+            log.warning("api key lookup failed: %s", type(exc).__name__)
+            return _refusing(handler, status_with_reason(
+                grpc.StatusCode.UNAVAILABLE, "AUTH_UNAVAILABLE",
+                "Authentication is unavailable for a moment; retry shortly."))
+        if record is None:
             return _refusing(handler, status_with_reason(
                 grpc.StatusCode.UNAUTHENTICATED, "API_KEY_INVALID",
                 f"Invalid API Key provided: {display_prefix(secret)}****",
             ))
-        return _with_caller(handler, Caller(account_id=account, key_prefix=display_prefix(secret)))
+        rule = rule_for(method)
+        if method in self._public and record.kind is not KeyKind.OPERATOR:
+            # Self sign-up is open: a merchant's key does not make it the platform's call.
+            return handler
+        decided = authorize(record, rule, _metadata_value(metadata, "stripe-account"), secret)
+        if isinstance(decided, grpc.Status):
+            return _refusing(handler, decided)
+        if self._limits is not None:
+            wait = self._limits.take(decided.account_id or decided.key_id, write=is_write(method, rule))
+            if wait:
+                return _refusing(handler, self._limits.refusal(wait))
+        return _with_caller(handler, decided)

@@ -192,10 +192,13 @@ class HttpMetricsMiddleware:
             METRICS.http_seconds.labels(scope["method"], route).observe(time.perf_counter() - started)
 
 
-def install_http_metrics(app: Any) -> None:
-    """GET /metrics on the gateway's own port, and request metrics for every route."""
+def install_http_metrics(app: Any, authorize: Callable[[Any], Awaitable[Response | None]] | None = None) -> None:
+    """GET /metrics on the gateway's own port, and request metrics for every route. On a public port
+    `authorize` guards the scrape: it returns the refusal, or None to let the caller see the figures."""
 
     async def metrics_endpoint(request: Any) -> Response:
+        if authorize is not None and (refusal := await authorize(request)) is not None:
+            return refusal
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
     app.add_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)

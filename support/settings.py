@@ -66,9 +66,10 @@ class Settings:
     # Where `ledgermesh serve gateway` finds the gRPC services (docker-compose: "command:50051").
     command_target: str = "127.0.0.1:50051"
     query_target: str = "127.0.0.1:50052"
-    # Gateway rate limit per API key (token bucket): sustained requests per second and burst size.
-    gateway_rate_per_second: float = 100.0
-    gateway_rate_burst: int = 200
+    # Gateway limit of unauthenticated attempts (no key, unknown or revoked key) per client address
+    # (token bucket): sustained attempts per second and burst size.
+    gateway_rate_per_second: float = 10.0
+    gateway_rate_burst: int = 50
     # Largest accepted request body; bigger ones get 413.
     gateway_max_body_bytes: int = 256 * 1024
     # Ed25519 private key seed (64 hex chars) that signs event hashes; generated into data_dir if unset.
@@ -90,8 +91,16 @@ class Settings:
     idempotency_lease_stale_ms: int = 3000
     # Bounded wait of a read-your-writes query.
     read_your_writes_timeout_ms: int = 1000
-    # Allow self sign-up (CreateAccount without a key), as a test-mode platform does.
-    allow_signup: bool = True
+    # Allow self sign-up (CreateAccount without a key), as a test-mode platform does; off unless set
+    # (`make run`'s development stack turns it on). Otherwise the operator creates accounts.
+    allow_signup: bool = False
+    # How long a process trusts its cached answer about an API key; revocation empties it at once.
+    auth_cache_seconds: float = 1.0
+    # Per-account limits after authentication (Stripe: 100 read + 100 write per second); 0: none.
+    account_reads_per_second: float = 100.0
+    account_writes_per_second: float = 100.0
+    # Burst allowed above the sustained rate, in seconds of it.
+    account_burst_seconds: float = 1.0
     # Webhooks may target loopback/private addresses (development and tests only).
     webhooks_allow_private: bool = False
     # Comma-separated retry delays in seconds; the default spans about 3 days.
@@ -154,8 +163,8 @@ class Settings:
             query_metrics_port=_int(e, "LEDGERMESH_QUERY_METRICS_PORT", 9462),
             command_target=e.get("LEDGERMESH_COMMAND_TARGET", "127.0.0.1:50051"),
             query_target=e.get("LEDGERMESH_QUERY_TARGET", "127.0.0.1:50052"),
-            gateway_rate_per_second=_float(e, "LEDGERMESH_GATEWAY_RATE_PER_SECOND", 100.0),
-            gateway_rate_burst=_int(e, "LEDGERMESH_GATEWAY_RATE_BURST", 200),
+            gateway_rate_per_second=_float(e, "LEDGERMESH_GATEWAY_RATE_PER_SECOND", 10.0),
+            gateway_rate_burst=_int(e, "LEDGERMESH_GATEWAY_RATE_BURST", 50),
             gateway_max_body_bytes=_int(e, "LEDGERMESH_GATEWAY_MAX_BODY_BYTES", 256 * 1024),
             signing_key_hex=e.get("LEDGERMESH_SIGNING_KEY") or None,
             fee_percent_bps=_int(e, "LEDGERMESH_FEE_PERCENT_BPS", 290),
@@ -168,7 +177,11 @@ class Settings:
             db_connect_timeout_s=_int(e, "LEDGERMESH_DB_CONNECT_TIMEOUT_S", 2),
             db_idle_in_transaction_timeout_ms=_int(e, "LEDGERMESH_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", 10000),
             idempotency_lease_stale_ms=_int(e, "LEDGERMESH_IDEMPOTENCY_LEASE_STALE_MS", 3000),
-            allow_signup=_bool(e, "LEDGERMESH_ALLOW_SIGNUP", True),
+            allow_signup=_bool(e, "LEDGERMESH_ALLOW_SIGNUP", False),
+            auth_cache_seconds=_float(e, "LEDGERMESH_AUTH_CACHE_SECONDS", 1.0),
+            account_reads_per_second=_float(e, "LEDGERMESH_ACCOUNT_READS_PER_SECOND", 100.0),
+            account_writes_per_second=_float(e, "LEDGERMESH_ACCOUNT_WRITES_PER_SECOND", 100.0),
+            account_burst_seconds=_float(e, "LEDGERMESH_ACCOUNT_BURST_SECONDS", 1.0),
             webhooks_allow_private=_bool(e, "LEDGERMESH_WEBHOOKS_ALLOW_PRIVATE", False),
             webhook_retry_schedule=e.get(
                 "LEDGERMESH_WEBHOOK_RETRY_SCHEDULE", "60,300,1800,7200,21600,43200,86400,86400"

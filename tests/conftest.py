@@ -82,6 +82,8 @@ def settings(server_urls: dict[str, str], tmp_path: Path) -> Settings:
         webhooks_allow_private=True,
         webhook_retry_schedule="0.2,0.5,1",
         read_your_writes_timeout_ms=3000,
+        # A test-mode platform: self sign-up open (tests/e2e/test_access.py checks it closed).
+        allow_signup=True,
     )
 
 

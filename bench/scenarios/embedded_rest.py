@@ -61,7 +61,8 @@ async def run(ctx: RunContext) -> dict[str, float]:
     statuses: collections.Counter[int] = collections.Counter()
     async with isolated(ctx.servers) as isolated_settings:
         # The per-key rate limit above the offered load: limiting is a separate, configurable concern.
-        settings = isolated_settings.with_(gateway_rate_per_second=100_000.0, gateway_rate_burst=100_000)
+        settings = isolated_settings.with_(gateway_rate_per_second=100_000.0, gateway_rate_burst=100_000,
+                                              account_reads_per_second=0.0, account_writes_per_second=0.0)
         async with services(settings, "all") as started:
             async with httpx.AsyncClient(base_url=f"http://{started['all'].target}", timeout=30) as http:
                 merchants = await _merchants(http)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import grpc
 from ledgermesh.accounts.v1 import account_pb2, account_service_pb2_grpc
 from ledgermesh.accounts.v1 import account_service_pb2 as pb
@@ -12,10 +14,12 @@ from command_svc.api.context import audit_context
 from command_svc.api.errors import abort_for
 from command_svc.api.webhook_endpoints import WebhookEndpointMethods
 from command_svc.application.accounts import AccountResult, AccountsApp, PayoutResult, SettleResult
-from command_svc.application.pipeline import CommandRunner
+from command_svc.application.pipeline import CommandRunner, Decision
 from command_svc.application.webhooks import WebhookEndpointsApp
+from command_svc.domain import verification
 from command_svc.domain.errors import DomainError
 from eventlog.records import StoredEvent
+from support.auth import caller_if_any
 from support.errors import abort
 
 
@@ -32,6 +36,13 @@ class AccountServicer(WebhookEndpointMethods, CommandServicerBase,
                                             secret_key=result.secret_key,
                                             global_position=resources.position_of(stored))
 
+        caller = caller_if_any()
+        if (request.HasField("fee_percent_bps") or request.HasField("fee_fixed")) and not (
+                caller and caller.is_operator):
+            # A merchant picking its own fees is a money failure: only the platform sets a fee schedule.
+            await abort(context, grpc.StatusCode.PERMISSION_DENIED, "PLATFORM_ONLY",
+                        "Only the platform may set an account's fees. Having the 'platform' permission would "
+                        "allow this request to continue.", {"permission": "platform", "field": "fee_percent_bps"})
         decision = None
         try:
             decision = await self.app.onboard(
@@ -48,7 +59,7 @@ class AccountServicer(WebhookEndpointMethods, CommandServicerBase,
 
             # A new account is its own tenant; there is no caller to scope an idempotency key to.
             return await self.runner.run(
-                tenant_id=account_id, operation="CreateAccount", audit=audit_context(context, None), decide=decide,
+                tenant_id=account_id, operation="CreateAccount", audit=audit_context(context, caller), decide=decide,
                 present=present,
             )
         except DomainError as exc:
@@ -77,6 +88,17 @@ class AccountServicer(WebhookEndpointMethods, CommandServicerBase,
             present=self._present_account(pb.CompleteKycResponse), idempotency_key=request.idempotency_key,
         )
 
+    async def SubmitIdentity(self, request: pb.SubmitIdentityRequest,
+                             context: grpc.aio.ServicerContext) -> pb.SubmitIdentityResponse:
+        async def decide(tenant: str) -> Decision:
+            return await self.app.submit_identity(tenant, request.account_id, _identity(request))
+
+        return await self.execute(
+            context, operation="SubmitIdentity", request=request, response_type=pb.SubmitIdentityResponse,
+            decide=decide, present=self._present_account(pb.SubmitIdentityResponse),
+            idempotency_key=request.idempotency_key,
+        )
+
     async def CreatePayout(self, request: pb.CreatePayoutRequest, context: grpc.aio.ServicerContext) -> pb.CreatePayoutResponse:
         def present(result: PayoutResult, stored: list[StoredEvent]) -> pb.CreatePayoutResponse:
             return pb.CreatePayoutResponse(payout=resources.payout(result.payout, result.created_at, stored),
@@ -103,3 +125,23 @@ class AccountServicer(WebhookEndpointMethods, CommandServicerBase,
 
     async def _unimplemented(self, context: grpc.aio.ServicerContext, what: str) -> None:
         await abort(context, grpc.StatusCode.UNIMPLEMENTED, "NOT_IMPLEMENTED", f"{what} is not available yet")
+
+
+def _address(a: pb.IdentityAddress) -> verification.Address:
+    return verification.Address(line1=a.line1, line2=a.line2, city=a.city, state=a.state,
+                                postal_code=a.postal_code, country=a.country)
+
+
+def _identity(request: pb.SubmitIdentityRequest) -> verification.Identity:
+    kind = verification.business_type(request.business_type)
+    tos = request.tos_acceptance
+    common = {"tos_date": datetime.fromtimestamp(tos.date, UTC) if tos.date > 0 else None, "tos_ip": tos.ip}
+    if kind is verification.BusinessType.INDIVIDUAL:
+        person = request.individual
+        return verification.Identity(
+            business_type=kind, first_name=person.first_name, last_name=person.last_name,
+            dob=verification.parse_dob(person.dob_day, person.dob_month, person.dob_year),
+            id_number=person.id_number, ssn_last_4=person.ssn_last_4, address=_address(person.address), **common)
+    company = request.company
+    return verification.Identity(business_type=kind, company_name=company.name, tax_id=company.tax_id,
+                                 address=_address(company.address), **common)

@@ -41,6 +41,8 @@ def audit_context(context: grpc.aio.ServicerContext, caller: Caller | None) -> A
         request_id=request_id,
         trace_id=trace_id,
         traceparent=traceparent,
-        user_id=caller.key_prefix if caller else "",
+        user_id=caller.key_id if caller else "",
+        key_kind=caller.kind.value if caller else "",
+        acting_platform=caller.platform if caller else "",
         ip_address=_peer_ip(context, md.get("x-client-ip")),
     )

@@ -10,12 +10,12 @@ from command_svc.application.pipeline import Decision
 from command_svc.application.ports import EventStore
 from command_svc.application.postings import Clock, appends_for, ledger_appends, on_hot_streams, utcnow
 from command_svc.application.streams import HotStreams, Loaded, load
-from command_svc.domain import accounts, ledger
-from command_svc.domain.errors import NotFoundError
+from command_svc.domain import accounts, ledger, verification
+from command_svc.domain.errors import NotFoundError, PreconditionError
 from command_svc.domain.events import LedgerEntryPosted, PayoutCreated
 from command_svc.domain.money import FeeSchedule, normalize_currency
 from eventlog.records import NewApiKey
-from support.api_keys import display_prefix, hash_key, new_secret_key
+from support.api_keys import KeyKind, display_prefix, hash_key, new_key_id, new_secret_key
 from support.settings import Settings
 
 
@@ -39,12 +39,15 @@ class SettleResult:
 
 class AccountsApp:
     def __init__(self, store: EventStore, *, ledgers: HotStreams[ledger.LedgerState], default_fees: FeeSchedule,
-                 settings: Settings, clock: Clock = utcnow) -> None:
+                 settings: Settings, clock: Clock = utcnow,
+                 verifier: verification.VerificationProvider | None = None) -> None:
         self._store = store
         self._fees = default_fees
         self._settings = settings
         self._clock = clock
         self._ledgers = ledgers
+        # Test mode: Stripe's documented test values decide (command_svc/domain/verification.py).
+        self._verifier = verifier or verification.SimulatedVerificationProvider()
         # Payouts race on the account stream too (PayoutCreated): its single writer sequences them.
         self._accounts = HotStreams(store, "Account", accounts.evolve, accounts.initial_state)
 
@@ -62,7 +65,7 @@ class AccountsApp:
                                           default_currency=default_currency or "usd", now=now,
                                           business_name=business_name, fees=fees, metadata=metadata)
         secret = new_secret_key()
-        key = NewApiKey(hash_key(secret), account_id, display_prefix(secret))
+        key = NewApiKey(hash_key(secret), account_id, display_prefix(secret), new_key_id(), KeyKind.SECRET.value)
         for command in (onboard, accounts.IssueApiKey(key_hash=key.key_hash, key_prefix=key.key_prefix)):
             decided = accounts.decide(command, state)
             for event in decided:
@@ -100,6 +103,31 @@ class AccountsApp:
         return await self._on_account(tenant_id, account_id, accounts.CompleteKyc(
             now=self._clock(), verification_status=status, approved_capabilities=tuple(capabilities),
             risk_level=risk_level or "low"))
+
+    async def submit_identity(self, tenant_id: str, account_id: str, identity: verification.Identity) -> Decision:
+        """The holder's identity to the verification provider; its outcome recorded as KYC events."""
+        loaded = await self._account(tenant_id, account_id)
+        verification.validate_identity(identity)
+        if loaded.state.kyc_status is accounts.KycStatus.VERIFIED:
+            raise PreconditionError("KYC_ALREADY_VERIFIED", "The account is already verified.")
+        outcome = self._verifier.verify(identity)
+        now = self._clock()
+        commands: list[accounts.AccountCommand] = []
+        if loaded.state.kyc_status is not accounts.KycStatus.PENDING:
+            commands.append(accounts.StartKyc(now=now, verification_level="basic",
+                                              required_documents=verification.requirements_due(
+                                                  verification.Identity(business_type=identity.business_type))))
+        commands.append(accounts.CompleteKyc(
+            now=now, verification_status="verified" if outcome.verified else "rejected",
+            risk_level="low" if outcome.verified else "high", failed_requirements=outcome.failed_requirements))
+        state, events = loaded.state, []
+        for command in commands:
+            decided = accounts.decide(command, state)
+            for event in decided:
+                state = accounts.evolve(state, event)
+            events += decided
+        return Decision([appends_for(tenant_id, "Account", loaded.version, events)],
+                        AccountResult(state, loaded.created_at or now))
 
     async def payout(self, tenant_id: str, *, amount: int, currency: str, destination: str, description: str,
                      metadata: dict[str, str]) -> Decision:

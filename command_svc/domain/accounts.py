@@ -150,6 +150,8 @@ class CompleteKyc:
     # Empty on a verified account: DEFAULT_CAPABILITIES. Always empty on a rejection.
     approved_capabilities: tuple[str, ...] = ()
     risk_level: str = "low"
+    # A provider's rejection: the requirements it could not verify.
+    failed_requirements: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -332,6 +334,7 @@ def _complete_kyc(cmd: CompleteKyc, state: AccountState) -> KYCProcessCompleted:
         verification_status=cmd.verification_status,
         approved_capabilities=capabilities,
         risk_level=cmd.risk_level,
+        failed_requirements=() if verified else cmd.failed_requirements,
     )
 
 
@@ -378,7 +381,8 @@ def evolve(state: AccountState, event: AccountEvent) -> AccountState:
                 kyc_status=KycStatus(event.verification_status),
                 capabilities=event.approved_capabilities,
                 risk_level=event.risk_level,
-                required_documents=(),
+                # A provider's rejection leaves what it could not verify due again.
+                required_documents=event.failed_requirements,
             )
         case PayoutCreated():
             return replace(state, payout_ids=state.payout_ids | {event.payout_id})

@@ -205,6 +205,8 @@ class KYCProcessCompleted:
     verification_status: str = ""
     approved_capabilities: tuple[str, ...] = ()
     risk_level: str = ""
+    # Rejected by the verification provider: the requirements it could not verify, due again.
+    failed_requirements: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

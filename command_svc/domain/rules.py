@@ -7,6 +7,8 @@ import re
 from collections.abc import Mapping
 from typing import Final
 
+from iso3166 import countries_by_alpha2
+
 from command_svc.domain.errors import ValidationError
 
 MAX_METADATA_KEYS: Final = 50
@@ -68,9 +70,9 @@ def validate_email(email: str, *, field: str = "email") -> str:
 
 
 def normalize_country(country: str, *, field: str = "country") -> str:
-    """Upper-case ISO 3166-1 alpha-2 code, or "" when unknown."""
+    """Upper-case ISO 3166-1 alpha-2 code of an assigned country (not ZZ, not XX), or "" when empty."""
     normalized = country.strip().upper()
-    if normalized and not _COUNTRY.match(normalized):
+    if normalized and (not _COUNTRY.match(normalized) or normalized not in countries_by_alpha2):
         raise ValidationError(
             "COUNTRY_INVALID", "Country must be an ISO 3166-1 alpha-2 code.", field=field
         )

@@ -53,6 +53,75 @@ async def create_account(request: Request) -> dict[str, Any]:
     return objects.account(response.account, response.secret_key)
 
 
+_IDENTITY_PARAMS = {"business_type", "individual", "company", "tos_acceptance", "expand"}
+_ADDRESS = {"type": "object", "properties": {n: doc.STRING for n in ("line1", "line2", "city", "state",
+                                                                     "postal_code", "country")}}
+
+
+def _hash(p: dict[str, Any], name: str) -> dict[str, Any]:
+    raw = p.get(name) or {}
+    if not isinstance(raw, dict):
+        raise StripeError(400, "invalid_request_error", f"Invalid {name}: must be a hash", param=name)
+    return raw
+
+
+def _address(p: dict[str, Any], owner: str) -> acc.IdentityAddress:
+    a = _hash(p, "address")
+    try:
+        return acc.IdentityAddress(**{n: text(a, n) for n in ("line1", "line2", "city", "state", "postal_code",
+                                                             "country")})
+    except StripeError as exc:
+        raise StripeError(400, "invalid_request_error", exc.message, param=f"{owner}[address]") from exc
+
+
+def _small_int(p: dict[str, Any], name: str, param: str) -> int:
+    value = integer(p, name)
+    if value is not None and not 0 <= value < _INT32:
+        raise StripeError(400, "invalid_request_error", f"Invalid integer: {value}", param=param)
+    return value or 0
+
+
+@router.post("/v1/accounts/{account_id}", response_model=None, responses=doc.responds(ACCOUNT),
+             openapi_extra=doc.form({
+                 "business_type": {"type": "string", "enum": ["individual", "company"]},
+                 "individual": {"type": "object", "properties": {
+                     "first_name": doc.STRING, "last_name": doc.STRING, "id_number": doc.STRING,
+                     "ssn_last_4": doc.STRING, "email": doc.STRING, "phone": doc.STRING, "address": _ADDRESS,
+                     "dob": {"type": "object", "properties": {"day": doc.STRING, "month": doc.STRING,
+                                                              "year": doc.STRING}}}},
+                 "company": {"type": "object", "properties": {"name": doc.STRING, "tax_id": doc.STRING,
+                                                              "phone": doc.STRING, "address": _ADDRESS}},
+                 "tos_acceptance": {"type": "object", "properties": {"date": doc.STRING, "ip": doc.STRING,
+                                                                     "user_agent": doc.STRING}}}))
+async def update_account(request: Request, account_id: str) -> dict[str, Any]:
+    """Identity verification the way Stripe does it: the holder's identity and acceptance of the terms,
+    decided by the platform's verification provider. Returns the account with its requirements."""
+    p = await form(request)
+    unknown = sorted(set(p) - _IDENTITY_PARAMS)
+    if unknown:
+        raise StripeError(400, "invalid_request_error", f"Received unknown parameter: {unknown[0]}",
+                          code="parameter_unknown", param=unknown[0])
+    person, company, tos = _hash(p, "individual"), _hash(p, "company"), _hash(p, "tos_acceptance")
+    dob = _hash(person, "dob")
+    message = acc.SubmitIdentityRequest(
+        account_id=account_id, business_type=text(p, "business_type") or ("company" if company else "individual"),
+        individual=acc.IndividualIdentity(
+            first_name=text(person, "first_name"), last_name=text(person, "last_name"),
+            dob_day=_small_int(dob, "day", "individual[dob][day]"),
+            dob_month=_small_int(dob, "month", "individual[dob][month]"),
+            dob_year=_small_int(dob, "year", "individual[dob][year]"),
+            id_number=text(person, "id_number"), ssn_last_4=text(person, "ssn_last_4"),
+            address=_address(person, "individual"), email=text(person, "email"), phone=text(person, "phone")),
+        company=acc.CompanyIdentity(name=text(company, "name"), tax_id=text(company, "tax_id"),
+                                    address=_address(company, "company"), phone=text(company, "phone")),
+        tos_acceptance=acc.TosAcceptance(date=integer(tos, "date") or 0, ip=text(tos, "ip"),
+                                         user_agent=text(tos, "user_agent")),
+        idempotency_key=idempotency_key(request),
+    )
+    response = await call(request, backends(request).accounts.SubmitIdentity, message)
+    return objects.account(response.account)
+
+
 @router.get("/v1/accounts/{account_id}", response_model=None, responses=doc.responds(ACCOUNT),
             openapi_extra=doc.query())
 async def retrieve_account(request: Request, account_id: str) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from fastapi import Request
 from gateway.errors import StripeError, from_rpc_error
 from gateway.forms import FormError, FormLimits, FormParser, parse
 from gateway.grpc_clients import Backends
+from gateway.sessions import COOKIE
 
 T = TypeVar("T")
 
@@ -49,8 +50,6 @@ def query_params(request: Request) -> dict[str, Any]:
         params = parse(request.scope.get("query_string", b""), _limits(request))
     except FormError as exc:
         raise _refused(exc) from exc
-    if request.url.path.startswith("/dashboard"):
-        params.pop("key", None)  # the dashboard's EventSource key; see authorization()
     params_known(params, declared_query(request))
     return params
 
@@ -100,13 +99,15 @@ def idempotency_key(request: Request) -> str:
 
 
 def authorization(request: Request) -> str | None:
-    """The caller's key: the Authorization header, or `?key=sk_test_...` for the dashboard page,
-    whose EventSource cannot send headers."""
+    """The caller's key: the Authorization header, or for the dashboard (whose EventSource cannot send
+    headers) the key behind its session cookie (gateway/sessions.py). Never a key in a URL."""
     header = request.headers.get("authorization")
     if header:
         return header
-    # Only the dashboard: keys in URLs end up in logs and history, so the API proper never takes them.
-    key = request.query_params.get("key") if request.url.path.startswith("/dashboard") else None
+    sessions = getattr(request.app.state, "sessions", None)
+    if sessions is None or not request.url.path.startswith("/dashboard"):
+        return None
+    key = sessions.key_for(request.cookies.get(COOKIE))
     return f"Bearer {key}" if key else None
 
 
@@ -115,6 +116,10 @@ def call_metadata(request: Request) -> list[tuple[str, str]]:
     auth = authorization(request)
     if auth:
         metadata.append(("authorization", auth))
+    # Stripe Connect: the platform's key acting on one of its accounts (refused for merchant keys).
+    stripe_account = request.headers.get("stripe-account")
+    if stripe_account:
+        metadata.append(("stripe-account", stripe_account.strip()))
     client = request.headers.get("x-forwarded-for", request.client.host if request.client else "")
     if client:
         metadata.append(("x-client-ip", client.split(",")[0].strip()))

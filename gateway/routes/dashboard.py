@@ -1,13 +1,14 @@
 """The seed's dashboard: GET /dashboard/payments (JSON), the page at /dashboard, and its live feed
 at /dashboard/stream (Server-Sent Events fed by QueryService.WatchDashboard).
 
-Browsers' EventSource cannot send an Authorization header, so these routes also accept the key as
-`?key=sk_test_...` (see common.authorization). Such URLs end up in browser history and server logs;
-that is acceptable for test-mode keys on a local dashboard, not for live keys."""
+The page signs in: a form posts the key once to /dashboard/session, which answers with an HttpOnly,
+SameSite=Strict session cookie (gateway/sessions.py); the page and its EventSource (which cannot send
+an Authorization header) then use the session. No key is ever put in a URL."""
 
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator
@@ -15,13 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import grpc
-from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, StreamingResponse
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, StreamingResponse
 from ledgermesh.query.v1 import query_service_pb2 as q
 
 from gateway import openapi as doc
 from gateway.errors import StripeError, from_rpc_error
-from gateway.routes.common import backends, call, call_metadata, query_params, text
+from gateway.routes.common import backends, call, call_metadata, form, query_params, text
+from gateway.sessions import COOKIE, DEFAULT_TTL_SECONDS, Sessions, same_origin
 from stripe_shapes import objects
 
 log = logging.getLogger(__name__)
@@ -71,9 +73,57 @@ async def dashboard_payments(request: Request) -> dict[str, Any]:
     return dashboard_object(response.dashboard)
 
 
-@router.get("/dashboard", include_in_schema=False)
-async def dashboard_page() -> FileResponse:
-    return FileResponse(STATIC / "dashboard.html", media_type="text/html")
+def _signed_in(request: Request) -> bool:
+    sessions: Sessions = request.app.state.sessions
+    return sessions.key_for(request.cookies.get(COOKIE)) is not None
+
+
+def _sign_in_page(status: int = 200, error: str = "") -> HTMLResponse:
+    page = (STATIC / "signin.html").read_text()
+    message = f'<p id="signin-error" role="alert">{html.escape(error)}</p>' if error else ""
+    return HTMLResponse(page.replace("<!--error-->", message), status_code=status,
+                        headers={"Cache-Control": "no-store"})
+
+
+@router.get("/dashboard", include_in_schema=False, response_model=None)
+async def dashboard_page(request: Request) -> FileResponse | HTMLResponse:
+    if not _signed_in(request):
+        return _sign_in_page()
+    return FileResponse(STATIC / "dashboard.html", media_type="text/html", headers={"Cache-Control": "no-store"})
+
+
+@router.post("/dashboard/session", include_in_schema=False, response_model=None)
+async def sign_in(request: Request) -> Response:
+    """Exchange a key (form field `key`, posted by the sign-in page) for a session cookie."""
+    if not same_origin(request.headers.get("origin"), request.headers.get("host")):
+        return _sign_in_page(403, "Sign in from this dashboard's own page.")
+    key = text(await form(request), "key").strip()
+    if not key:
+        return _sign_in_page(400, "Enter an API key.")
+    try:
+        await backends(request).query.GetDashboard(
+            q.GetDashboardRequest(timeframe="today"), timeout=5,
+            metadata=[("x-request-id", request.state.request_id), ("authorization", f"Bearer {key}")])
+    except grpc.aio.AioRpcError as exc:
+        refusal = from_rpc_error(exc)
+        return _sign_in_page(refusal.status if refusal.status in (401, 403, 429) else 503, refusal.message)
+    sessions: Sessions = request.app.state.sessions
+    sessions.close(request.cookies.get(COOKIE))
+    response = RedirectResponse("/dashboard", status_code=303)
+    response.set_cookie(COOKIE, sessions.open(key), httponly=True, samesite="strict", path="/dashboard",
+                        secure=request.url.scheme == "https", max_age=DEFAULT_TTL_SECONDS)
+    return response
+
+
+@router.post("/dashboard/session/end", include_in_schema=False, response_model=None)
+async def sign_out(request: Request) -> Response:
+    if not same_origin(request.headers.get("origin"), request.headers.get("host")):
+        return _sign_in_page(403, "Sign out from this dashboard's own page.")
+    sessions: Sessions = request.app.state.sessions
+    sessions.close(request.cookies.get(COOKIE))
+    response = RedirectResponse("/dashboard", status_code=303)
+    response.delete_cookie(COOKIE, path="/dashboard")
+    return response
 
 
 @router.get("/dashboard/static/{name}", include_in_schema=False)
@@ -129,7 +179,7 @@ async def _updates(request: Request, timeframe: str) -> AsyncGenerator[q.Dashboa
             responses={200: {"description": "Server-Sent Events: one `dashboard` event per change",
                              "content": {"text/event-stream": {"schema": {"type": "string"}}}},
                        **doc.error_responses()},
-            openapi_extra=doc.query(("timeframe", {"type": "string", "enum": ["today"]}), ("key", doc.STRING)))
+            openapi_extra=doc.query(("timeframe", {"type": "string", "enum": ["today"]})))
 async def dashboard_stream(request: Request) -> StreamingResponse:
     timeframe = _timeframe(request)
     # Fail before the stream starts when the key is bad, so the client gets a proper 401.

@@ -1,7 +1,6 @@
 // LedgerMesh dashboard: one EventSource on /dashboard/stream; every event replaces the view.
 (function () {
   "use strict";
-  const key = new URLSearchParams(window.location.search).get("key") || "";
   const $ = (id) => document.getElementById(id);
 
   function money(amounts) {
@@ -48,12 +47,8 @@
     }));
   }
 
-  if (!key) {
-    $("needs-key").hidden = false;
-    setConnection("error", "no key");
-    return;
-  }
-  const source = new EventSource("/dashboard/stream?timeframe=today&key=" + encodeURIComponent(key));
+  // Signed in: the session cookie (HttpOnly, same origin) authenticates the stream; no key in any URL.
+  const source = new EventSource("/dashboard/stream?timeframe=today");
   source.addEventListener("open", () => setConnection("live", "live"));
   source.addEventListener("dashboard", (e) => { setConnection("live", "live"); render(JSON.parse(e.data)); });
   source.addEventListener("error", () => setConnection("error", "reconnecting…"));

@@ -49,7 +49,8 @@ def _kyc_started(e: ProjectedEvent, p: accounts.KYCProcessStarted, k: Keys) -> l
 def _kyc_completed(e: ProjectedEvent, p: accounts.KYCProcessCompleted, k: Keys) -> list[Op]:
     return [hset(k.account(required(p.account_id, "account_id")), {
         "verification_status": p.verification_status, "capabilities": json.dumps(list(p.approved_capabilities)),
-        "risk_level": p.risk_level, "required_documents": "[]",
+        # A provider's rejection leaves what it could not verify due again.
+        "risk_level": p.risk_level, "required_documents": json.dumps(list(p.failed_requirements)),
     }), *_stamp(e, k)]
 
 

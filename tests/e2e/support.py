@@ -15,7 +15,9 @@ from ledgermesh.disputes.v1 import dispute_service_pb2_grpc
 from ledgermesh.payments.v1 import payment_service_pb2 as pay
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from composition.keys import issue_key
 from composition.system import BACKEND, start_system
+from support.api_keys import KeyKind
 from support.settings import Settings
 from support.telemetry import setup_tracing
 from tests.conftest import eventually
@@ -32,8 +34,9 @@ async def system_without_gateway(settings: Settings, cleanup: None) -> AsyncIter
     command = grpc.aio.insecure_channel(f"127.0.0.1:{running.command_port}")
     query = grpc.aio.insecure_channel(f"127.0.0.1:{running.query_port}")
     http = httpx.AsyncClient(base_url="http://127.0.0.1:9", timeout=1)
+    operator = await issue_key(running.infra.pool, KeyKind.OPERATOR)
     try:
-        yield Client(running, command, query, http, spans)
+        yield Client(running, command, query, http, spans, operator.secret)
     finally:
         await http.aclose()
         await command.close()
@@ -107,10 +110,11 @@ async def verified_merchant(system: Client, **fields: Any) -> Merchant:
     """A merchant that passed KYC, so it may take payouts."""
     created = await system.accounts.CreateAccount(acc.CreateAccountRequest(
         email="owner@example.com", business_name="Payout Shop", **fields))
-    merchant = Merchant(created.account.id, created.secret_key)
+    merchant = Merchant(created.account.id, created.secret_key, system.operator_key)
     await system.accounts.StartKyc(acc.StartKycRequest(account_id=merchant.account_id), metadata=merchant.metadata)
+    # The verification provider's outcome, recorded by the platform.
     await system.accounts.CompleteKyc(acc.CompleteKycRequest(
-        account_id=merchant.account_id, verification_status="verified"), metadata=merchant.metadata)
+        account_id=merchant.account_id, verification_status="verified"), metadata=merchant.platform)
     return merchant
 
 

@@ -50,12 +50,12 @@ async def test_given_an_open_dispute_when_lost_then_the_balance_is_debited_amoun
     paid = await charge(system, merchant, 20_000, "tok_bypassPending")
     before = await ledger_balance(system, merchant.account_id)
     opened = await disputes(system).CreateDispute(dsp.CreateDisputeRequest(charge_id=paid.id, reason="fraudulent"),
-                                                  metadata=merchant.metadata)
+                                                  metadata=merchant.platform)
     assert opened.dispute.status == dispute_pb2.DISPUTE_STATUS_NEEDS_RESPONSE
     assert opened.dispute.amount == 20_000 and opened.dispute.dispute_fee == DISPUTE_FEE
 
     lost = await disputes(system).ResolveDispute(dsp.ResolveDisputeRequest(dispute_id=opened.dispute.id, won=False),
-                                                 metadata=merchant.metadata)
+                                                 metadata=merchant.platform)
 
     assert lost.dispute.status == dispute_pb2.DISPUTE_STATUS_LOST
     after = await ledger_balance(system, merchant.account_id)
@@ -68,7 +68,7 @@ async def test_given_an_open_dispute_when_won_then_the_reserved_funds_return(sys
     paid = await charge(system, merchant, 20_000, "tok_bypassPending")
     before = await ledger_balance(system, merchant.account_id)
     opened = await disputes(system).CreateDispute(dsp.CreateDisputeRequest(charge_id=paid.id, reason="duplicate"),
-                                                  metadata=merchant.metadata)
+                                                  metadata=merchant.platform)
     assert (await ledger_balance(system, merchant.account_id)).available == before.available - 20_000 - DISPUTE_FEE
     staged = await disputes(system).SubmitEvidence(dsp.SubmitEvidenceRequest(
         dispute_id=opened.dispute.id, evidence={"uncategorized_text": "shipped, signed for"},
@@ -77,7 +77,7 @@ async def test_given_an_open_dispute_when_won_then_the_reserved_funds_return(sys
     assert staged.dispute.submission_count == 1 and list(staged.dispute.evidence_files) == ["file_receipt1"]
 
     won = await disputes(system).ResolveDispute(dsp.ResolveDisputeRequest(dispute_id=opened.dispute.id, won=True),
-                                                metadata=merchant.metadata)
+                                                metadata=merchant.platform)
 
     assert won.dispute.status == dispute_pb2.DISPUTE_STATUS_WON
     assert await ledger_balance(system, merchant.account_id) == before
@@ -87,7 +87,7 @@ async def test_given_a_merchant_when_closing_an_open_dispute_then_it_is_lost(sys
     merchant = await system.merchant()
     paid = await charge(system, merchant, 3_000, "tok_bypassPending")
     opened = await disputes(system).CreateDispute(dsp.CreateDisputeRequest(charge_id=paid.id, reason="general"),
-                                                  metadata=merchant.metadata)
+                                                  metadata=merchant.platform)
 
     closed = await disputes(system).CloseDispute(dsp.CloseDisputeRequest(dispute_id=opened.dispute.id),
                                                  metadata=merchant.metadata)
@@ -116,7 +116,7 @@ async def test_given_a_disputed_charge_when_disputing_again_then_already_exists(
 
     with pytest.raises(grpc.aio.AioRpcError) as refused:
         await disputes(system).CreateDispute(dsp.CreateDisputeRequest(charge_id=disputed.id, reason="fraudulent"),
-                                             metadata=merchant.metadata)
+                                             metadata=merchant.platform)
 
     assert refused.value.code() == grpc.StatusCode.ALREADY_EXISTS
     assert await count_events(system, "event_type = 'DisputeCreated'") == 1
@@ -129,7 +129,7 @@ async def test_given_another_merchants_charge_when_disputing_then_not_found(syst
 
     with pytest.raises(grpc.aio.AioRpcError) as refused:
         await disputes(system).CreateDispute(dsp.CreateDisputeRequest(charge_id=paid.id, reason="fraudulent"),
-                                             metadata=stranger.metadata)
+                                             metadata=stranger.platform)
 
     assert refused.value.code() == grpc.StatusCode.NOT_FOUND
 
@@ -142,7 +142,7 @@ async def test_given_a_refund_and_a_dispute_racing_on_one_charge_then_only_one_o
         outcomes = await asyncio.gather(
             system.payments.CreateRefund(pay.CreateRefundRequest(charge_id=paid.id), metadata=merchant.metadata),
             disputes(system).CreateDispute(dsp.CreateDisputeRequest(charge_id=paid.id, reason="fraudulent"),
-                                           metadata=merchant.metadata),
+                                           metadata=merchant.platform),
             return_exceptions=True,
         )
 

@@ -21,9 +21,9 @@ class Scrape:
         return any(s.name == name for s in self.samples)
 
 
-async def _scrape(url: str) -> Scrape:
+async def _scrape(url: str, headers: dict[str, str] | None = None) -> Scrape:
     async with httpx.AsyncClient(timeout=5) as client:
-        response = await client.get(url)
+        response = await client.get(url, headers=headers)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/plain")
     return Scrape(response.text)
@@ -32,9 +32,10 @@ async def _scrape(url: str) -> Scrape:
 async def test_counters_move_when_a_charge_is_made(system) -> None:
     process_endpoint = f"http://127.0.0.1:{system.system.metrics_port}/metrics"
     gateway_endpoint = f"http://127.0.0.1:{system.system.gateway_port}/metrics"
+    operator = {"Authorization": f"Bearer {system.operator_key}"}
     merchant = await system.merchant()
     before = await _scrape(process_endpoint)
-    gateway_before = await _scrape(gateway_endpoint)
+    gateway_before = await _scrape(gateway_endpoint, operator)
 
     created = await system.http.post("/v1/charges", headers=merchant.headers,
                                      data={"amount": "1500", "currency": "usd", "source": "tok_visa"})
@@ -77,7 +78,7 @@ async def test_counters_move_when_a_charge_is_made(system) -> None:
 
     await eventually(pending_sampled, message="projection pending gauge never sampled")
 
-    gateway_after = await _scrape(gateway_endpoint)
+    gateway_after = await _scrape(gateway_endpoint, operator)
     for status in ("200", "400"):
         labels = {"method": "POST", "route": "/v1/charges", "status": status}
         moved_by = (gateway_after.value("ledgermesh_http_requests_total", **labels)
@@ -85,3 +86,15 @@ async def test_counters_move_when_a_charge_is_made(system) -> None:
         assert moved_by == 1, status
     # Labelled by route template, so ids do not multiply the series.
     assert gateway_after.value("ledgermesh_http_requests_total", method="GET", route="/v1/charges/{charge_id}") >= 1
+
+
+async def test_the_gateways_public_metrics_need_the_operator_key(system) -> None:
+    merchant = await system.merchant()
+    endpoint = f"http://127.0.0.1:{system.system.gateway_port}/metrics"
+    async with httpx.AsyncClient(timeout=5) as client:
+        anonymous = await client.get(endpoint)
+        as_merchant = await client.get(endpoint, headers=merchant.headers)
+        as_operator = await client.get(endpoint, headers={"Authorization": f"Bearer {system.operator_key}"})
+    assert anonymous.status_code == 401 and anonymous.json()["error"]["type"] == "invalid_request_error"
+    assert as_merchant.status_code == 403 and "platform" in as_merchant.json()["error"]["message"]
+    assert as_operator.status_code == 200 and "ledgermesh_http_requests_total" in as_operator.text

@@ -31,7 +31,7 @@ SKIPPED_PATHS = {"/dashboard/stream"}
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     # Rate limiting off: 429 is documented, but would hide what the other requests would have found.
-    return settings.with_(gateway_rate_per_second=0.0)
+    return settings.with_(gateway_rate_per_second=0.0, account_reads_per_second=0.0, account_writes_per_second=0.0)
 
 
 def run_schemathesis(base_url: str, headers: dict[str, str]) -> list[str]:

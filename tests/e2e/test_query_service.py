@@ -167,7 +167,7 @@ async def test_disputes_audit_trail_and_open_dispute_list(system: Client) -> Non
     merchant = await system.merchant()
     paid = await _charge(system, merchant, 9_000)
     opened = await disputes(system).CreateDispute(dsp.CreateDisputeRequest(charge_id=paid.charge.id, reason="fraudulent"),
-                                                  metadata=merchant.metadata)
+                                                  metadata=merchant.platform)
     got = await system.queries.GetDispute(q.GetDisputeRequest(dispute_id=opened.dispute.id,
                                                               min_position=opened.global_position),
                                           metadata=merchant.metadata)
@@ -186,7 +186,7 @@ async def test_disputes_audit_trail_and_open_dispute_list(system: Client) -> Non
     assert dict(review.dispute.evidence) == {"product_description": "r-1"} and review.dispute.submission_count == 1
 
     lost = await disputes(system).ResolveDispute(dsp.ResolveDisputeRequest(dispute_id=opened.dispute.id, won=False),
-                                                 metadata=merchant.metadata)
+                                                 metadata=merchant.platform)
     done = await system.queries.GetDispute(q.GetDisputeRequest(dispute_id=opened.dispute.id,
                                                                min_position=lost.global_position),
                                            metadata=merchant.metadata)
@@ -312,7 +312,7 @@ async def test_projection_status_lists_every_projection(system: Client) -> None:
 
     async def caught_up() -> q.GetProjectionStatusResponse | None:
         # The charge is readable once its own events are applied; the rest of its transaction may follow.
-        status = await system.queries.GetProjectionStatus(q.GetProjectionStatusRequest(), metadata=merchant.metadata)
+        status = await system.queries.GetProjectionStatus(q.GetProjectionStatusRequest(), metadata=system.operator)
         return status if all(p.position >= created.global_position for p in status.projections) else None
 
     status = await eventually(caught_up)

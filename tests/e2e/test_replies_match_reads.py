@@ -106,7 +106,7 @@ async def test_a_disputed_charge_and_its_dispute_are_answered_as_they_are_read(s
         submit=True), metadata=merchant.metadata)
     assert _fields(submitted.dispute) == _fields(await read_dispute(submitted.global_position))
     resolved = await disputes(system).ResolveDispute(dsp.ResolveDisputeRequest(dispute_id=dispute_id, won=True),
-                                                     metadata=merchant.metadata)
+                                                     metadata=merchant.platform)
     assert _fields(resolved.dispute) == _fields(await read_dispute(resolved.global_position))
     assert dict(submitted.dispute.evidence) == {"product_description": "a shirt"}
     assert list(submitted.dispute.evidence_files) == ["file_receipt", "file_label"]
@@ -128,7 +128,7 @@ async def test_an_account_through_kyc_and_its_payout_are_answered_as_they_are_re
     assert _fields(started.account) == _fields(await read_account(started.global_position))
     completed = await system.accounts.CompleteKyc(acc.CompleteKycRequest(
         account_id=merchant.account_id, verification_status="verified", risk_level="medium"),
-        metadata=merchant.metadata)
+        metadata=merchant.platform)
     assert _fields(completed.account) == _fields(await read_account(completed.global_position))
     assert started.account.requirements.currently_due and not completed.account.requirements.currently_due
 

@@ -30,6 +30,7 @@ from tests.e2e.test_metrics import Scrape
 class Services:
     ports: dict[str, int]
     log_dir: Path
+    operator_key: str = ""
 
     def logs(self) -> str:
         return "".join(f"\n--- {log.name} ---\n{log.read_text()[-3000:]}" for log in sorted(self.log_dir.glob("*.log")))
@@ -55,6 +56,8 @@ def services(settings: Settings, cleanup: None, tmp_path: Path) -> Iterator[Serv
         "LEDGERMESH_COMMAND_TARGET": f"127.0.0.1:{ports['command']}",
         "LEDGERMESH_QUERY_TARGET": f"127.0.0.1:{ports['query']}",
         "LEDGERMESH_RYW_TIMEOUT_MS": "3000",
+        # A test-mode platform: self sign-up open.
+        "LEDGERMESH_ALLOW_SIGNUP": "1",
     }
     env.pop("OTEL_EXPORTER_OTLP_ENDPOINT", None)
     processes: dict[str, subprocess.Popen[bytes]] = {}
@@ -66,7 +69,10 @@ def services(settings: Settings, cleanup: None, tmp_path: Path) -> Iterator[Serv
                                                    env=env, stdout=log, stderr=subprocess.STDOUT)
             if name == "command":
                 _wait_listening(processes[name], ports["command"], tmp_path / "command.log")
-        yield Services(ports, tmp_path)
+        # The platform's key, for the gateway's operator-only /metrics.
+        operator = subprocess.run([sys.executable, "-m", "composition.cli", "keys", "create", "--operator"], cwd=REPO,
+                                  env=env, capture_output=True, text=True, check=True).stdout.strip()
+        yield Services(ports, tmp_path, operator)
     finally:
         for process in processes.values():
             process.send_signal(signal.SIGTERM)
@@ -91,9 +97,9 @@ def _wait_listening(process: subprocess.Popen[bytes], port: int, log: Path, time
     raise AssertionError(f"nothing listened on {port} within {timeout}s")
 
 
-async def _scrape(client: httpx.AsyncClient, url: str) -> Scrape | None:
+async def _scrape(client: httpx.AsyncClient, url: str, headers: dict[str, str] | None = None) -> Scrape | None:
     try:
-        response = await client.get(url)
+        response = await client.get(url, headers=headers)
     except httpx.TransportError:
         return None
     return Scrape(response.text) if response.status_code == 200 else None
@@ -129,7 +135,7 @@ async def test_each_service_runs_alone_and_exposes_its_metrics(services: Service
                 "command": await _scrape(http, f"http://127.0.0.1:{p['command_metrics']}/metrics"),
                 "query": await _scrape(http, f"http://127.0.0.1:{p['query_metrics']}/metrics"),
                 "projector": await _scrape(http, f"http://127.0.0.1:{p['projector_metrics']}/metrics"),
-                "gateway": await _scrape(http, "/metrics"),
+                "gateway": await _scrape(http, "/metrics", {"Authorization": f"Bearer {services.operator_key}"}),
             }
             if any(s is None for s in scrapes.values()):
                 return None

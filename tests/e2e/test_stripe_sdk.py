@@ -52,7 +52,7 @@ async def test_charge_capture_partial_refund_dispute_evidence_won(system) -> Non
     # When the cardholder disputes the rest (the card network opens the dispute over gRPC)
     network = dispute_service_pb2_grpc.DisputeCommandServiceStub(system.command)
     opened = await network.CreateDispute(dsp.CreateDisputeRequest(charge_id=charge.id, reason="fraudulent"),
-                                         metadata=merchant.metadata)
+                                         metadata=merchant.platform)
     dispute = await until_readable(lambda: disputes.retrieve_async(opened.dispute.id))
     assert dispute.id.startswith("dp_") and dispute.status == "needs_response" and dispute.charge == charge.id
 
@@ -64,7 +64,7 @@ async def test_charge_capture_partial_refund_dispute_evidence_won(system) -> Non
     assert submitted.status == "under_review"
     assert submitted.evidence.customer_name == "Jane Doe"
     await network.ResolveDispute(dsp.ResolveDisputeRequest(dispute_id=dispute.id, won=True),
-                                 metadata=merchant.metadata)
+                                 metadata=merchant.platform)
 
     # Then the dispute reads as won, and the account's events and balance transactions tell it
     won = await until_readable(lambda: disputes.retrieve_async(dispute.id), lambda d: d.status == "won")
@@ -131,7 +131,9 @@ async def test_account_kyc_then_payout(system) -> None:
                                    metadata=headers)
     await system.accounts.CompleteKyc(acc.CompleteKycRequest(account_id=account.id, verification_status="verified",
                                                              approved_capabilities=["card_payments", "payouts"],
-                                                             risk_level="low"), metadata=headers)
+                                                             risk_level="low"),
+                                      metadata=[("authorization", f"Bearer {system.operator_key}"),
+                                                ("stripe-account", account.id)])
     verified = await until_readable(lambda: client.v1.accounts.retrieve_async(account.id),
                                     lambda a: a.payouts_enabled)
     assert verified.requirements.currently_due == [] and verified.requirements.disabled_reason is None
@@ -274,7 +276,7 @@ async def test_closing_a_dispute_accepts_it_as_lost(system) -> None:
     charge = await client.v1.charges.create_async({"amount": 5000, "currency": "usd", "source": "tok_visa"})
     network = dispute_service_pb2_grpc.DisputeCommandServiceStub(system.command)
     opened = await network.CreateDispute(dsp.CreateDisputeRequest(charge_id=charge.id, reason="product_not_received"),
-                                         metadata=merchant.metadata)
+                                         metadata=merchant.platform)
 
     closed = await client.v1.disputes.close_async(opened.dispute.id)
 

@@ -86,6 +86,92 @@ class CompleteKycResponse(_message.Message):
     global_position: int
     def __init__(self, account: _Optional[_Union[_account_pb2.Account, _Mapping]] = ..., global_position: _Optional[int] = ...) -> None: ...
 
+class IdentityAddress(_message.Message):
+    __slots__ = ("line1", "line2", "city", "state", "postal_code", "country")
+    LINE1_FIELD_NUMBER: _ClassVar[int]
+    LINE2_FIELD_NUMBER: _ClassVar[int]
+    CITY_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    POSTAL_CODE_FIELD_NUMBER: _ClassVar[int]
+    COUNTRY_FIELD_NUMBER: _ClassVar[int]
+    line1: str
+    line2: str
+    city: str
+    state: str
+    postal_code: str
+    country: str
+    def __init__(self, line1: _Optional[str] = ..., line2: _Optional[str] = ..., city: _Optional[str] = ..., state: _Optional[str] = ..., postal_code: _Optional[str] = ..., country: _Optional[str] = ...) -> None: ...
+
+class IndividualIdentity(_message.Message):
+    __slots__ = ("first_name", "last_name", "dob_day", "dob_month", "dob_year", "id_number", "ssn_last_4", "address", "email", "phone")
+    FIRST_NAME_FIELD_NUMBER: _ClassVar[int]
+    LAST_NAME_FIELD_NUMBER: _ClassVar[int]
+    DOB_DAY_FIELD_NUMBER: _ClassVar[int]
+    DOB_MONTH_FIELD_NUMBER: _ClassVar[int]
+    DOB_YEAR_FIELD_NUMBER: _ClassVar[int]
+    ID_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    SSN_LAST_4_FIELD_NUMBER: _ClassVar[int]
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    PHONE_FIELD_NUMBER: _ClassVar[int]
+    first_name: str
+    last_name: str
+    dob_day: int
+    dob_month: int
+    dob_year: int
+    id_number: str
+    ssn_last_4: str
+    address: IdentityAddress
+    email: str
+    phone: str
+    def __init__(self, first_name: _Optional[str] = ..., last_name: _Optional[str] = ..., dob_day: _Optional[int] = ..., dob_month: _Optional[int] = ..., dob_year: _Optional[int] = ..., id_number: _Optional[str] = ..., ssn_last_4: _Optional[str] = ..., address: _Optional[_Union[IdentityAddress, _Mapping]] = ..., email: _Optional[str] = ..., phone: _Optional[str] = ...) -> None: ...
+
+class CompanyIdentity(_message.Message):
+    __slots__ = ("name", "tax_id", "address", "phone")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    TAX_ID_FIELD_NUMBER: _ClassVar[int]
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    PHONE_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    tax_id: str
+    address: IdentityAddress
+    phone: str
+    def __init__(self, name: _Optional[str] = ..., tax_id: _Optional[str] = ..., address: _Optional[_Union[IdentityAddress, _Mapping]] = ..., phone: _Optional[str] = ...) -> None: ...
+
+class TosAcceptance(_message.Message):
+    __slots__ = ("date", "ip", "user_agent")
+    DATE_FIELD_NUMBER: _ClassVar[int]
+    IP_FIELD_NUMBER: _ClassVar[int]
+    USER_AGENT_FIELD_NUMBER: _ClassVar[int]
+    date: int
+    ip: str
+    user_agent: str
+    def __init__(self, date: _Optional[int] = ..., ip: _Optional[str] = ..., user_agent: _Optional[str] = ...) -> None: ...
+
+class SubmitIdentityRequest(_message.Message):
+    __slots__ = ("account_id", "business_type", "individual", "company", "tos_acceptance", "idempotency_key")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    BUSINESS_TYPE_FIELD_NUMBER: _ClassVar[int]
+    INDIVIDUAL_FIELD_NUMBER: _ClassVar[int]
+    COMPANY_FIELD_NUMBER: _ClassVar[int]
+    TOS_ACCEPTANCE_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    business_type: str
+    individual: IndividualIdentity
+    company: CompanyIdentity
+    tos_acceptance: TosAcceptance
+    idempotency_key: str
+    def __init__(self, account_id: _Optional[str] = ..., business_type: _Optional[str] = ..., individual: _Optional[_Union[IndividualIdentity, _Mapping]] = ..., company: _Optional[_Union[CompanyIdentity, _Mapping]] = ..., tos_acceptance: _Optional[_Union[TosAcceptance, _Mapping]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class SubmitIdentityResponse(_message.Message):
+    __slots__ = ("account", "global_position")
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    GLOBAL_POSITION_FIELD_NUMBER: _ClassVar[int]
+    account: _account_pb2.Account
+    global_position: int
+    def __init__(self, account: _Optional[_Union[_account_pb2.Account, _Mapping]] = ..., global_position: _Optional[int] = ...) -> None: ...
+
 class CreatePayoutRequest(_message.Message):
     __slots__ = ("amount", "currency", "destination", "description", "metadata", "idempotency_key")
     class MetadataEntry(_message.Message):

@@ -50,6 +50,11 @@ class AccountCommandServiceStub:
                 request_serializer=ledgermesh_dot_accounts_dot_v1_dot_account__service__pb2.CompleteKycRequest.SerializeToString,
                 response_deserializer=ledgermesh_dot_accounts_dot_v1_dot_account__service__pb2.CompleteKycResponse.FromString,
                 _registered_method=True)
+        self.SubmitIdentity = channel.unary_unary(
+                '/ledgermesh.accounts.v1.AccountCommandService/SubmitIdentity',
+                request_serializer=ledgermesh_dot_accounts_dot_v1_dot_account__service__pb2.SubmitIdentityRequest.SerializeToString,
+                response_deserializer=ledgermesh_dot_accounts_dot_v1_dot_account__service__pb2.SubmitIdentityResponse.FromString,
+                _registered_method=True)
         self.CreatePayout = channel.unary_unary(
                 '/ledgermesh.accounts.v1.AccountCommandService/CreatePayout',
                 request_serializer=ledgermesh_dot_accounts_dot_v1_dot_account__service__pb2.CreatePayoutRequest.SerializeToString,
@@ -108,6 +113,14 @@ class AccountCommandServiceServicer:
 
     def CompleteKyc(self, request, context):
         """CompleteKyc records the verification outcome.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SubmitIdentity(self, request, context):
+        """Submits the account holder's identity (Stripe's POST /v1/accounts/{id}); the platform's verification
+        provider decides, and the outcome is recorded as KYCProcessStarted / KYCProcessCompleted.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -180,6 +193,11 @@ def add_AccountCommandServiceServicer_to_server(servicer, server):
                     servicer.CompleteKyc,
                     request_deserializer=ledgermesh_dot_accounts_dot_v1_dot_account__service__pb2.CompleteKycRequest.FromString,
                     response_serializer=ledgermesh_dot_accounts_dot_v1_dot_account__service__pb2.CompleteKycResponse.SerializeToString,
+            ),
+            'SubmitIdentity': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitIdentity,
+                    request_deserializer=ledgermesh_dot_accounts_dot_v1_dot_account__service__pb2.SubmitIdentityRequest.FromString,
+                    response_serializer=ledgermesh_dot_accounts_dot_v1_dot_account__service__pb2.SubmitIdentityResponse.SerializeToString,
             ),
             'CreatePayout': grpc.unary_unary_rpc_method_handler(
                     servicer.CreatePayout,
@@ -299,6 +317,33 @@ class AccountCommandService:
             '/ledgermesh.accounts.v1.AccountCommandService/CompleteKyc',
             ledgermesh_dot_accounts_dot_v1_dot_account__service__pb2.CompleteKycRequest.SerializeToString,
             ledgermesh_dot_accounts_dot_v1_dot_account__service__pb2.CompleteKycResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubmitIdentity(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ledgermesh.accounts.v1.AccountCommandService/SubmitIdentity',
+            ledgermesh_dot_accounts_dot_v1_dot_account__service__pb2.SubmitIdentityRequest.SerializeToString,
+            ledgermesh_dot_accounts_dot_v1_dot_account__service__pb2.SubmitIdentityResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -41,6 +41,10 @@ class AccountCommandServiceStub:
     """StartKyc begins identity verification."""
     CompleteKyc: _grpc.UnaryUnaryMultiCallable[_account_service_pb2.CompleteKycRequest, _account_service_pb2.CompleteKycResponse]
     """CompleteKyc records the verification outcome."""
+    SubmitIdentity: _grpc.UnaryUnaryMultiCallable[_account_service_pb2.SubmitIdentityRequest, _account_service_pb2.SubmitIdentityResponse]
+    """Submits the account holder's identity (Stripe's POST /v1/accounts/{id}); the platform's verification
+    provider decides, and the outcome is recorded as KYCProcessStarted / KYCProcessCompleted.
+    """
     CreatePayout: _grpc.UnaryUnaryMultiCallable[_account_service_pb2.CreatePayoutRequest, _account_service_pb2.CreatePayoutResponse]
     """CreatePayout pays available funds out; never overdraws."""
     SettleFunds: _grpc.UnaryUnaryMultiCallable[_account_service_pb2.SettleFundsRequest, _account_service_pb2.SettleFundsResponse]
@@ -71,6 +75,10 @@ class AccountCommandServiceAsyncStub(AccountCommandServiceStub):
     """StartKyc begins identity verification."""
     CompleteKyc: _aio.UnaryUnaryMultiCallable[_account_service_pb2.CompleteKycRequest, _account_service_pb2.CompleteKycResponse]  # type: ignore[assignment]
     """CompleteKyc records the verification outcome."""
+    SubmitIdentity: _aio.UnaryUnaryMultiCallable[_account_service_pb2.SubmitIdentityRequest, _account_service_pb2.SubmitIdentityResponse]  # type: ignore[assignment]
+    """Submits the account holder's identity (Stripe's POST /v1/accounts/{id}); the platform's verification
+    provider decides, and the outcome is recorded as KYCProcessStarted / KYCProcessCompleted.
+    """
     CreatePayout: _aio.UnaryUnaryMultiCallable[_account_service_pb2.CreatePayoutRequest, _account_service_pb2.CreatePayoutResponse]  # type: ignore[assignment]
     """CreatePayout pays available funds out; never overdraws."""
     SettleFunds: _aio.UnaryUnaryMultiCallable[_account_service_pb2.SettleFundsRequest, _account_service_pb2.SettleFundsResponse]  # type: ignore[assignment]
@@ -116,6 +124,16 @@ class AccountCommandServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_account_service_pb2.CompleteKycResponse, _abc.Awaitable[_account_service_pb2.CompleteKycResponse]]:
         """CompleteKyc records the verification outcome."""
+
+    @_abc_1.abstractmethod
+    def SubmitIdentity(
+        self,
+        request: _account_service_pb2.SubmitIdentityRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_account_service_pb2.SubmitIdentityResponse, _abc.Awaitable[_account_service_pb2.SubmitIdentityResponse]]:
+        """Submits the account holder's identity (Stripe's POST /v1/accounts/{id}); the platform's verification
+        provider decides, and the outcome is recorded as KYCProcessStarted / KYCProcessCompleted.
+        """
 
     @_abc_1.abstractmethod
     def CreatePayout(

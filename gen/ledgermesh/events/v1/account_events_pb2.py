@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)ledgermesh/events/v1/account_events.proto\x12\x14ledgermesh.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9c\x02\n\x10\x41\x63\x63ountOnboarded\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\x0f\n\x07\x63ountry\x18\x03 \x01(\t\x12\x18\n\x10\x64\x65\x66\x61ult_currency\x18\x04 \x01(\t\x12\x15\n\rbusiness_name\x18\x05 \x01(\t\x12\x17\n\x0f\x66\x65\x65_percent_bps\x18\x06 \x01(\x05\x12\x11\n\tfee_fixed\x18\x07 \x01(\x03\x12\x46\n\x08metadata\x18\x08 \x03(\x0b\x32\x34.ledgermesh.events.v1.AccountOnboarded.MetadataEntry\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x8d\x01\n\x11KYCProcessStarted\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x1a\n\x12verification_level\x18\x02 \x01(\t\x12\x1a\n\x12required_documents\x18\x03 \x03(\t\x12,\n\x08\x64ue_date\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"y\n\x13KYCProcessCompleted\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x1b\n\x13verification_status\x18\x02 \x01(\t\x12\x1d\n\x15\x61pproved_capabilities\x18\x03 \x03(\t\x12\x12\n\nrisk_level\x18\x04 \x01(\t\"\xde\x02\n\rPayoutCreated\x12\x11\n\tpayout_id\x18\x01 \x01(\t\x12\x12\n\naccount_id\x18\x02 \x01(\t\x12\x15\n\rpayout_amount\x18\x03 \x01(\x03\x12\x10\n\x08\x63urrency\x18\x04 \x01(\t\x12\x1b\n\x13\x64\x65stination_account\x18\x05 \x01(\t\x12\x35\n\x11\x65stimated_arrival\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0b\x64\x65scription\x18\x07 \x01(\t\x12\x43\n\x08metadata\x18\x08 \x03(\x0b\x32\x31.ledgermesh.events.v1.PayoutCreated.MetadataEntry\x12\x1e\n\x16\x62\x61lance_transaction_id\x18\t \x01(\t\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"H\n\x0c\x41piKeyIssued\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x10\n\x08key_hash\x18\x02 \x01(\t\x12\x12\n\nkey_prefix\x18\x03 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)ledgermesh/events/v1/account_events.proto\x12\x14ledgermesh.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9c\x02\n\x10\x41\x63\x63ountOnboarded\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\x0f\n\x07\x63ountry\x18\x03 \x01(\t\x12\x18\n\x10\x64\x65\x66\x61ult_currency\x18\x04 \x01(\t\x12\x15\n\rbusiness_name\x18\x05 \x01(\t\x12\x17\n\x0f\x66\x65\x65_percent_bps\x18\x06 \x01(\x05\x12\x11\n\tfee_fixed\x18\x07 \x01(\x03\x12\x46\n\x08metadata\x18\x08 \x03(\x0b\x32\x34.ledgermesh.events.v1.AccountOnboarded.MetadataEntry\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x8d\x01\n\x11KYCProcessStarted\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x1a\n\x12verification_level\x18\x02 \x01(\t\x12\x1a\n\x12required_documents\x18\x03 \x03(\t\x12,\n\x08\x64ue_date\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x96\x01\n\x13KYCProcessCompleted\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x1b\n\x13verification_status\x18\x02 \x01(\t\x12\x1d\n\x15\x61pproved_capabilities\x18\x03 \x03(\t\x12\x12\n\nrisk_level\x18\x04 \x01(\t\x12\x1b\n\x13\x66\x61iled_requirements\x18\x05 \x03(\t\"\xde\x02\n\rPayoutCreated\x12\x11\n\tpayout_id\x18\x01 \x01(\t\x12\x12\n\naccount_id\x18\x02 \x01(\t\x12\x15\n\rpayout_amount\x18\x03 \x01(\x03\x12\x10\n\x08\x63urrency\x18\x04 \x01(\t\x12\x1b\n\x13\x64\x65stination_account\x18\x05 \x01(\t\x12\x35\n\x11\x65stimated_arrival\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0b\x64\x65scription\x18\x07 \x01(\t\x12\x43\n\x08metadata\x18\x08 \x03(\x0b\x32\x31.ledgermesh.events.v1.PayoutCreated.MetadataEntry\x12\x1e\n\x16\x62\x61lance_transaction_id\x18\t \x01(\t\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"H\n\x0c\x41piKeyIssued\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x10\n\x08key_hash\x18\x02 \x01(\t\x12\x12\n\nkey_prefix\x18\x03 \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -42,12 +42,12 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ACCOUNTONBOARDED_METADATAENTRY']._serialized_end=385
   _globals['_KYCPROCESSSTARTED']._serialized_start=388
   _globals['_KYCPROCESSSTARTED']._serialized_end=529
-  _globals['_KYCPROCESSCOMPLETED']._serialized_start=531
-  _globals['_KYCPROCESSCOMPLETED']._serialized_end=652
-  _globals['_PAYOUTCREATED']._serialized_start=655
-  _globals['_PAYOUTCREATED']._serialized_end=1005
+  _globals['_KYCPROCESSCOMPLETED']._serialized_start=532
+  _globals['_KYCPROCESSCOMPLETED']._serialized_end=682
+  _globals['_PAYOUTCREATED']._serialized_start=685
+  _globals['_PAYOUTCREATED']._serialized_end=1035
   _globals['_PAYOUTCREATED_METADATAENTRY']._serialized_start=338
   _globals['_PAYOUTCREATED_METADATAENTRY']._serialized_end=385
-  _globals['_APIKEYISSUED']._serialized_start=1007
-  _globals['_APIKEYISSUED']._serialized_end=1079
+  _globals['_APIKEYISSUED']._serialized_start=1037
+  _globals['_APIKEYISSUED']._serialized_end=1109
 # @@protoc_insertion_point(module_scope)

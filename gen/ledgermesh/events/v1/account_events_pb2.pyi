@@ -49,16 +49,18 @@ class KYCProcessStarted(_message.Message):
     def __init__(self, account_id: _Optional[str] = ..., verification_level: _Optional[str] = ..., required_documents: _Optional[_Iterable[str]] = ..., due_date: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class KYCProcessCompleted(_message.Message):
-    __slots__ = ("account_id", "verification_status", "approved_capabilities", "risk_level")
+    __slots__ = ("account_id", "verification_status", "approved_capabilities", "risk_level", "failed_requirements")
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     VERIFICATION_STATUS_FIELD_NUMBER: _ClassVar[int]
     APPROVED_CAPABILITIES_FIELD_NUMBER: _ClassVar[int]
     RISK_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    FAILED_REQUIREMENTS_FIELD_NUMBER: _ClassVar[int]
     account_id: str
     verification_status: str
     approved_capabilities: _containers.RepeatedScalarFieldContainer[str]
     risk_level: str
-    def __init__(self, account_id: _Optional[str] = ..., verification_status: _Optional[str] = ..., approved_capabilities: _Optional[_Iterable[str]] = ..., risk_level: _Optional[str] = ...) -> None: ...
+    failed_requirements: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, account_id: _Optional[str] = ..., verification_status: _Optional[str] = ..., approved_capabilities: _Optional[_Iterable[str]] = ..., risk_level: _Optional[str] = ..., failed_requirements: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class PayoutCreated(_message.Message):
     __slots__ = ("payout_id", "account_id", "payout_amount", "currency", "destination_account", "estimated_arrival", "description", "metadata", "balance_transaction_id")

@@ -52,7 +52,7 @@ class EventEnvelope(_message.Message):
     def __init__(self, event_id: _Optional[str] = ..., event_type: _Optional[str] = ..., aggregate_type: _Optional[str] = ..., aggregate_id: _Optional[str] = ..., aggregate_version: _Optional[int] = ..., event_version: _Optional[int] = ..., global_position: _Optional[int] = ..., tenant_id: _Optional[str] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., metadata: _Optional[_Union[EventMetadata, _Mapping]] = ..., payload: _Optional[_Union[_any_pb2.Any, _Mapping]] = ..., commit_position: _Optional[int] = ...) -> None: ...
 
 class EventMetadata(_message.Message):
-    __slots__ = ("correlation_id", "causation_id", "request_id", "trace_id", "user_id", "ip_address", "jurisdiction", "regulation", "data_classification", "retention_period", "event_hash", "previous_event_hash", "signature", "traceparent")
+    __slots__ = ("correlation_id", "causation_id", "request_id", "trace_id", "user_id", "ip_address", "jurisdiction", "regulation", "data_classification", "retention_period", "event_hash", "previous_event_hash", "signature", "traceparent", "key_kind", "acting_platform")
     CORRELATION_ID_FIELD_NUMBER: _ClassVar[int]
     CAUSATION_ID_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
@@ -67,6 +67,8 @@ class EventMetadata(_message.Message):
     PREVIOUS_EVENT_HASH_FIELD_NUMBER: _ClassVar[int]
     SIGNATURE_FIELD_NUMBER: _ClassVar[int]
     TRACEPARENT_FIELD_NUMBER: _ClassVar[int]
+    KEY_KIND_FIELD_NUMBER: _ClassVar[int]
+    ACTING_PLATFORM_FIELD_NUMBER: _ClassVar[int]
     correlation_id: str
     causation_id: str
     request_id: str
@@ -81,4 +83,6 @@ class EventMetadata(_message.Message):
     previous_event_hash: str
     signature: str
     traceparent: str
-    def __init__(self, correlation_id: _Optional[str] = ..., causation_id: _Optional[str] = ..., request_id: _Optional[str] = ..., trace_id: _Optional[str] = ..., user_id: _Optional[str] = ..., ip_address: _Optional[str] = ..., jurisdiction: _Optional[str] = ..., regulation: _Optional[str] = ..., data_classification: _Optional[_Union[DataClassification, str]] = ..., retention_period: _Optional[str] = ..., event_hash: _Optional[str] = ..., previous_event_hash: _Optional[str] = ..., signature: _Optional[str] = ..., traceparent: _Optional[str] = ...) -> None: ...
+    key_kind: str
+    acting_platform: str
+    def __init__(self, correlation_id: _Optional[str] = ..., causation_id: _Optional[str] = ..., request_id: _Optional[str] = ..., trace_id: _Optional[str] = ..., user_id: _Optional[str] = ..., ip_address: _Optional[str] = ..., jurisdiction: _Optional[str] = ..., regulation: _Optional[str] = ..., data_classification: _Optional[_Union[DataClassification, str]] = ..., retention_period: _Optional[str] = ..., event_hash: _Optional[str] = ..., previous_event_hash: _Optional[str] = ..., signature: _Optional[str] = ..., traceparent: _Optional[str] = ..., key_kind: _Optional[str] = ..., acting_platform: _Optional[str] = ...) -> None: ...

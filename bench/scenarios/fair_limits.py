@@ -1,0 +1,138 @@
+"""One merchant's flood must not slow another (issue 15): per-account rate limits after
+authentication, on the all-in-one stack. Merchant B reads at a steady 20/s alone (quiet), then while
+merchant A floods GET /v1/charges from 16 clients far past its 100 reads/s; A gets 429s, B's p50 must
+stay within 2x of its quiet p50. A random-key flood from one address is limited too."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import statistics
+import time
+import uuid
+from typing import Any
+
+import httpx
+
+from bench.harness import isolated, log, services
+from bench.model import Row, RunContext, Scenario, Size, at_least, at_most
+
+FLOOD_CLIENTS = 16
+CALM_RATE_PER_S = 20.0
+SIZES: dict[Size, dict[str, Any]] = {
+    Size.FULL: {"seconds": 10.0},
+    Size.QUICK: {"seconds": 5.0},
+    Size.SMOKE: {"seconds": 1.5},
+}
+
+
+async def _merchant(http: httpx.AsyncClient, n: int) -> dict[str, str]:
+    reply = await http.post("/v1/accounts", data={"email": f"fair{n}@example.com", "business_name": f"Fair {n}"})
+    reply.raise_for_status()
+    return {"Authorization": f"Bearer {reply.json()['secret_key']}"}
+
+
+async def _calm(http: httpx.AsyncClient, headers: dict[str, str], seconds: float) -> tuple[list[float], int]:
+    """Paced reads (open loop at CALM_RATE_PER_S): latencies in ms, and how many were not 200."""
+    latencies: list[float] = []
+    refused = 0
+    start = time.perf_counter()
+    n = 0
+    while time.perf_counter() - start < seconds:
+        began = time.perf_counter()
+        reply = await http.get("/v1/charges", headers=headers)
+        if reply.status_code == 200:
+            latencies.append((time.perf_counter() - began) * 1000)
+        else:
+            refused += 1
+        n += 1
+        await asyncio.sleep(max(0.0, start + n / CALM_RATE_PER_S - time.perf_counter()))
+    return latencies, refused
+
+
+async def _flood(http: httpx.AsyncClient, headers: dict[str, str], stop: asyncio.Event,
+                 statuses: collections.Counter[int]) -> None:
+    while not stop.is_set():
+        statuses[(await http.get("/v1/charges", headers=headers)).status_code] += 1
+
+
+# Stripe's live-mode default, then its test-mode rate (docs: 25 read + 25 write per second in test mode).
+LIMITS = (100, 25)
+
+
+async def _measure(ctx: RunContext, limit: int, seconds: float) -> dict[str, float]:
+    metrics: dict[str, float] = {}
+    async with isolated(ctx.servers) as isolated_settings:
+        settings = isolated_settings.with_(account_reads_per_second=float(limit),
+                                           account_writes_per_second=float(limit))
+        async with services(settings, "all") as started:
+            limits = httpx.Limits(max_connections=FLOOD_CLIENTS + 4)
+            async with httpx.AsyncClient(base_url=f"http://{started['all'].target}", timeout=30,
+                                         limits=limits) as http:
+                flooder, calm = await _merchant(http, 0), await _merchant(http, 1)
+                await _calm(http, calm, 1.0)  # warm-up
+                quiet, quiet_refused = await _calm(http, calm, seconds)
+
+                stop = asyncio.Event()
+                statuses: collections.Counter[int] = collections.Counter()
+                floods = [asyncio.create_task(_flood(http, flooder, stop, statuses)) for _ in range(FLOOD_CLIENTS)]
+                try:
+                    await asyncio.sleep(0.5)
+                    loaded, loaded_refused = await _calm(http, calm, seconds)
+                finally:
+                    stop.set()
+                    await asyncio.gather(*floods)
+
+                random_keys: collections.Counter[int] = collections.Counter()
+                if limit == LIMITS[0]:
+                    for _ in range(200):
+                        guess = {"Authorization": f"Bearer sk_test_{uuid.uuid4().hex}"}
+                        random_keys[(await http.get("/v1/charges", headers=guess)).status_code] += 1
+    tag = f"_{limit}"
+    metrics["quiet_p50_ms" + tag] = statistics.median(quiet)
+    metrics["loaded_p50_ms" + tag] = statistics.median(loaded)
+    metrics["p50_ratio" + tag] = metrics["loaded_p50_ms" + tag] / metrics["quiet_p50_ms" + tag]
+    metrics["calm_refused" + tag] = float(quiet_refused + loaded_refused)
+    flood_total = sum(statuses.values())
+    metrics["flood_429_share" + tag] = statuses[429] / flood_total if flood_total else 0.0
+    metrics["flood_ok_per_s" + tag] = statuses[200] / (seconds + 0.5)
+    if random_keys:
+        metrics["random_key_429_share"] = random_keys[429] / sum(random_keys.values())
+    log(f"  limit {limit}/s: calm merchant p50 {metrics['quiet_p50_ms' + tag]:.1f} ms quiet, "
+        f"{metrics['loaded_p50_ms' + tag]:.1f} ms during the flood ({metrics['p50_ratio' + tag]:.2f}x); "
+        f"flood {dict(statuses)}; random keys {dict(random_keys)}")
+    return metrics
+
+
+async def run(ctx: RunContext) -> dict[str, float]:
+    seconds = SIZES[ctx.size]["seconds"]
+    metrics: dict[str, float] = {}
+    for limit in LIMITS:
+        metrics.update(await _measure(ctx, limit, seconds))
+    metrics["_notes"] = [  # type: ignore[assignment]
+        f"All-in-one process (as `ledgermesh up`), per-account limits {LIMITS[0]} read + {LIMITS[0]} write /s "
+        f"(Stripe's live-mode default), then {LIMITS[1]} (Stripe's test-mode rate). Merchant B: GET /v1/charges "
+        f"paced at {CALM_RATE_PER_S:g}/s for {seconds:g} s alone, then again while merchant A floods "
+        f"GET /v1/charges from {FLOOD_CLIENTS} closed-loop clients. Then 200 GETs with random keys from one "
+        "address (limited per address after failed authentication). On a shared 2-core machine the flooder's "
+        "allowed 100 reads/s alone is most of what one process serves, so B waits behind it.",
+    ]
+    return metrics
+
+
+ROWS = (
+    Row("quiet_p50_ms_100", "calm merchant GET p50, alone (limits 100/s)", "ms"),
+    Row("loaded_p50_ms_100", "calm merchant GET p50 while another floods (limits 100/s)", "ms"),
+    Row("p50_ratio_100", "calm p50 during the flood / alone, limits 100/s", "x", goal=at_most(2.0, "x")),
+    Row("flood_429_share_100", "share of the flooder's calls answered 429 (limits 100/s)", "", goal=at_least(0.5, "")),
+    Row("flood_ok_per_s_100", "flooder's calls served per second (limits 100/s)", "/s"),
+    Row("quiet_p50_ms_25", "calm merchant GET p50, alone (test-mode limits 25/s)", "ms"),
+    Row("loaded_p50_ms_25", "calm merchant GET p50 while another floods (limits 25/s)", "ms"),
+    Row("p50_ratio_25", "calm p50 during the flood / alone, limits 25/s", "x", goal=at_most(2.0, "x")),
+    Row("flood_ok_per_s_25", "flooder's calls served per second (limits 25/s)", "/s"),
+    Row("calm_refused_100", "calm merchant calls refused (limits 100/s)", "calls", goal=at_most(0, "calls")),
+    Row("random_key_429_share", "share of 200 random-key calls answered 429", "", goal=at_least(0.5, "")),
+)
+
+SCENARIO = Scenario("fair_limits", "per-account rate limits: one merchant's flood, another's latency", ROWS, run,
+                    budget_s=180.0)

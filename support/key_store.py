@@ -1,0 +1,139 @@
+"""API keys as every service's interceptor resolves them: from PostgreSQL's `api_keys` table (the truth,
+never a read model that can be lost), behind a short cache that revocation empties at once.
+
+`revoked_at` set (or the row deleted) fires NOTIFY ledgermesh_api_keys (eventlog/migrations.py, 6);
+each process LISTENs and drops the key from its cache, and the cache's TTL bounds staleness when the
+listening connection is down. Unknown keys are cached briefly too, so a flood of random keys costs one
+indexed lookup per key, as a known key does."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import psycopg
+from psycopg_pool import AsyncConnectionPool
+
+from support.api_keys import KeyKind
+from support.permissions import Access
+
+log = logging.getLogger(__name__)
+
+REVOCATION_CHANNEL = "ledgermesh_api_keys"
+
+
+@dataclass(frozen=True)
+class ApiKeyRecord:
+    key_id: str
+    account_id: str
+    kind: KeyKind
+    key_prefix: str
+    permissions: Mapping[str, Access] = field(default_factory=dict)
+
+
+class KeyLookup(Protocol):
+    async def lookup(self, key_hash: str) -> ApiKeyRecord | None: ...
+
+
+def record_from_row(row: tuple[Any, ...]) -> ApiKeyRecord:
+    key_id, account_id, kind, key_prefix, permissions = row
+    raw = permissions if isinstance(permissions, dict) else json.loads(permissions or "{}")
+    return ApiKeyRecord(str(key_id), str(account_id), KeyKind(kind), str(key_prefix),
+                        {str(r): Access(a) for r, a in raw.items()})
+
+
+class PostgresKeys:
+    def __init__(self, pool: AsyncConnectionPool) -> None:
+        self._pool = pool
+
+    async def lookup(self, key_hash: str) -> ApiKeyRecord | None:
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT id, account_id, kind, key_prefix, permissions FROM api_keys"
+                " WHERE key_hash = %s AND revoked_at IS NULL", (key_hash,))
+            row = await cur.fetchone()
+        return record_from_row(row) if row else None
+
+
+class CachedKeys:
+    """Answers (also "no such key") kept `ttl_seconds`, at most `max_entries`, dropped on revocation."""
+
+    def __init__(self, inner: KeyLookup, ttl_seconds: float = 1.0, max_entries: int = 100_000) -> None:
+        self._inner = inner
+        self._ttl = ttl_seconds
+        self._max = max_entries
+        self._cache: OrderedDict[str, tuple[ApiKeyRecord | None, float]] = OrderedDict()
+        # Bumped by every invalidation: a lookup that started before one must not cache its answer.
+        self._generation = 0
+
+    async def lookup(self, key_hash: str) -> ApiKeyRecord | None:
+        now = time.monotonic()
+        hit = self._cache.get(key_hash)
+        if hit is not None and hit[1] > now:
+            return hit[0]
+        generation = self._generation
+        record = await self._inner.lookup(key_hash)
+        if generation == self._generation:
+            self._cache[key_hash] = (record, now + self._ttl)
+            self._cache.move_to_end(key_hash)
+            while len(self._cache) > self._max:
+                self._cache.popitem(last=False)
+        return record
+
+    def forget(self, key_hash: str) -> None:
+        self._generation += 1
+        self._cache.pop(key_hash, None)
+
+    def clear(self) -> None:
+        self._generation += 1
+        self._cache.clear()
+
+
+async def follow_revocations(conninfo: str, cache: CachedKeys, *, ready: asyncio.Event | None = None) -> None:
+    """LISTEN for revoked keys until cancelled; on a lost connection, forget everything and listen again."""
+    backoff = 0.1
+    while True:
+        try:
+            async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as conn:
+                await conn.execute(f"LISTEN {REVOCATION_CHANNEL}")
+                # Whatever was revoked while we were not listening.
+                cache.clear()
+                backoff = 0.1
+                if ready is not None:
+                    ready.set()
+                async for note in conn.notifies():
+                    cache.forget(note.payload)
+        except asyncio.CancelledError:
+            raise
+        except psycopg.Error as exc:
+            log.warning("api key revocations: listening connection lost (%s); retrying", exc)
+            cache.clear()
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 2.0)
+
+
+@dataclass
+class RevocationFollower:
+    """The listening task of one process, started and stopped by the composition root."""
+
+    task: asyncio.Task[None]
+
+    @classmethod
+    async def start(cls, conninfo: str, cache: CachedKeys) -> RevocationFollower:
+        ready = asyncio.Event()
+        task = asyncio.create_task(follow_revocations(conninfo, cache, ready=ready))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(ready.wait(), 5.0)
+        return cls(task)
+
+    async def stop(self) -> None:
+        self.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.task

@@ -35,7 +35,7 @@ from gateway.routes import (
     tokens,
     webhook_endpoints,
 )
-from gateway.routes.common import authorization, backends, call, new_request_id
+from gateway.routes.common import backends, call, new_request_id
 from gateway.sessions import Sessions
 from stripe_shapes.objects import API_VERSION
 from support.settings import Settings

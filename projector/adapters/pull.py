@@ -124,6 +124,10 @@ class ContinuousPull:
         await self._top_up()
         return taken
 
+    def buffered(self) -> list[Msg]:
+        """Messages delivered to us and not taken yet."""
+        return list(self._buffer)
+
     def put_back(self, msgs: Sequence[Msg]) -> None:
         """Messages taken but not handled yet go first in line again."""
         self._buffer[:0] = msgs

@@ -96,6 +96,7 @@ class ProjectorWorker:
         # Why the worker (or one projection) is stuck right now; empty when all is well.
         self.problems: dict[str, ProjectionProblem] = {}
         self._held: list[Msg] = []
+        self._pull: ContinuousPull | None = None
 
     def config(self) -> ConsumerConfig:
         return ConsumerConfig(
@@ -109,32 +110,38 @@ class ProjectorWorker:
         )
 
     async def run(self, stop: asyncio.Event) -> None:
+        reporter = asyncio.create_task(self._report_problems(stop))
         pull = ContinuousPull(self._nc, self._js, self._options.stream, self.config(), window=self._options.batch * 2)
-        await self._until_open(pull, stop)
+        self._pull = pull
         try:
-            while not stop.is_set():
-                try:
-                    msgs = await pull.next_messages(self._options.batch, wait=0.25)
-                except ConsumerGone:
-                    log.warning("consumer %s is gone; creating it again", self.durable)
-                    await pull.close()
-                    await self._until_open(pull, stop)
-                    continue
-                if not msgs:
-                    continue
-                ready = whole_transactions(msgs)
-                if ready < len(msgs):
-                    # A fetch that ends inside a transaction waits (briefly, once) for the rest of it.
-                    more = await pull.next_messages(self._options.batch, wait=_REST_OF_TRANSACTION_WAIT)
-                    msgs += more
-                    ready = max(ready, whole_transactions(msgs))
-                    if ready == 0:
-                        ready = len(msgs)
-                    pull.put_back(msgs[ready:])
-                    msgs = msgs[:ready]
-                await self.handle_batch(msgs, stop)
+            await self._until_open(pull, stop)
+            await self._consume(pull, stop)
         finally:
+            reporter.cancel()
             await pull.close()
+
+    async def _consume(self, pull: ContinuousPull, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                msgs = await pull.next_messages(self._options.batch, wait=0.25)
+            except ConsumerGone:
+                log.warning("consumer %s is gone; creating it again", self.durable)
+                await pull.close()
+                await self._until_open(pull, stop)
+                continue
+            if not msgs:
+                continue
+            ready = whole_transactions(msgs)
+            if ready < len(msgs):
+                # A fetch that ends inside a transaction waits (briefly, once) for the rest of it.
+                more = await pull.next_messages(self._options.batch, wait=_REST_OF_TRANSACTION_WAIT)
+                msgs += more
+                ready = max(ready, whole_transactions(msgs))
+                if ready == 0:
+                    ready = len(msgs)
+                pull.put_back(msgs[ready:])
+                msgs = msgs[:ready]
+            await self.handle_batch(msgs, stop)
 
     async def _until_open(self, pull: ContinuousPull, stop: asyncio.Event) -> None:
         attempt = 0
@@ -255,7 +262,8 @@ class ProjectorWorker:
 
     async def _in_progress(self) -> None:
         # Best effort: with NATS down too the messages are redelivered later, which the guard absorbs.
-        for msg in self._held:
+        waiting = self._pull.buffered() if self._pull is not None else []
+        for msg in [*self._held, *waiting]:
             try:
                 await msg.in_progress()
             except Exception:  # noqa: BLE001
@@ -343,6 +351,33 @@ class ProjectorWorker:
                 await item.msg.ack()
         except Exception:  # noqa: BLE001 - NATS down: the message is redelivered after ack_wait
             log.warning("could not settle a message with JetStream; it will be redelivered", exc_info=True)
+
+    def problem_of(self, projection: str) -> ProjectionProblem | None:
+        """Why `projection` is stuck, if it is: a dependency of the whole worker, or its own events."""
+        return self.problems.get("redis") or self.problems.get("nats") or self.problems.get(projection)
+
+    async def _report_problems(self, stop: asyncio.Event) -> None:
+        """Every second, each projection's current problem into its stats hash (`problem`,
+        `problem_since_ms`; removed once it is solved), where `ledgermesh lag` shows it, and as a gauge."""
+        reported: dict[str, str] = {}
+        while not stop.is_set():
+            await asyncio.sleep(1.0)
+            for name in self._names:
+                problem = self.problem_of(name)
+                PROJECTOR_METRICS.stuck.labels(name).set(1 if problem else 0)
+                text = problem.reason if problem else ""
+                if reported.get(name, "") == text:
+                    continue
+                stats = self._keys.projection_stats(name)
+                try:
+                    if problem:
+                        await self._redis.hset(stats, mapping={"problem": text[:500],
+                                                               "problem_since_ms": int(problem.since * 1000)})
+                    else:
+                        await self._redis.hdel(stats, "problem", "problem_since_ms")
+                except Exception:  # noqa: BLE001 - Redis down: the problem is reported once it is back
+                    continue
+                reported[name] = text
 
     def _note(self, subject: str, reason: str) -> None:
         if subject not in self.problems or self.problems[subject].reason != reason:

@@ -44,6 +44,7 @@ def consumer_options(infra: Infrastructure) -> ConsumerOptions:
     return ConsumerOptions(
         stream=s.stream_name, subject_prefix=s.subject_prefix,
         durable_prefix=s.stream_name.lower(), max_deliver=s.max_deliver,
+        ack_wait=s.projector_ack_wait_seconds, workers=s.projector_workers,
     )
 
 
@@ -95,13 +96,15 @@ def _merged(first: asyncio.Event, second: asyncio.Event) -> tuple[asyncio.Event,
     return merged, asyncio.create_task(relay())
 
 
-def projector_workers(infra: Infrastructure, options: ConsumerOptions | None = None) -> list[ProjectorWorker]:
+def projector_workers(infra: Infrastructure, options: ConsumerOptions | None = None,
+                      indexes: list[int] | None = None) -> list[ProjectorWorker]:
+    """This process's workers: one for the whole stream, or the chosen shares of `options.workers`."""
     options = options or consumer_options(infra)
     prefix = infra.settings.redis_prefix
-    if not options.partitions:
+    if not options.workers:
         return [ProjectorWorker(infra.nc, infra.redis, prefix, all_projections(), options)]
-    return [ProjectorWorker(infra.nc, infra.redis, prefix, all_projections(), options, partition)
-            for partition in range(options.partitions)]
+    chosen = indexes if indexes is not None else infra.settings.projector_worker_indexes or list(range(options.workers))
+    return [ProjectorWorker(infra.nc, infra.redis, prefix, all_projections(), options, i) for i in chosen]
 
 
 async def start_projector(infra: Infrastructure, stop: asyncio.Event) -> RunningProjector:

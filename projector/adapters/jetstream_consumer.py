@@ -12,7 +12,7 @@ from ledgermesh.events.v1 import envelope_pb2
 from nats.aio.msg import Msg
 
 from eventcodec.codec import message_json, payload_json, payload_message, unpack_payload
-from eventlog.envelope import envelope_metadata
+from eventlog.envelope import PARTITIONS, envelope_metadata
 from eventlog.records import StoredEvent
 from readmodel.events import ProjectedEvent
 
@@ -105,15 +105,15 @@ class ConsumerOptions:
     out_of_order_delay: float = 0.05
     # Seconds before JetStream redelivers a message a crashed consumer never acknowledged.
     ack_wait: float = 30.0
-    # Subject partitions (by aggregate): each worker consumes one; 0 = one worker takes every subject.
-    partitions: int = 0
+    # Projector workers sharing the stream by subject partition (eventlog.envelope.PARTITIONS of them,
+    # by aggregate); 0: one worker takes every subject.
+    workers: int = 0
 
-    def worker_subject(self, partition: int | None) -> str:
-        """The subjects one worker consumes: all of them, or one partition's."""
-        if partition is None:
-            return f"{self.subject_prefix}.>"
-        return f"{self.subject_prefix}.{partition_token(partition)}.>"
-
-
-def partition_token(partition: int) -> str:
-    return f"p{partition}"
+    def worker_subjects(self, worker: int | None) -> list[str]:
+        """The subjects one worker consumes: all of them, or the partitions p with p % workers ==
+        worker. Worker 0 also takes subjects without a partition token (published before there were
+        partitions, or by hand): the per-object version guard keeps their order with the rest."""
+        if worker is None or not self.workers:
+            return [f"{self.subject_prefix}.>"]
+        mine = [f"{self.subject_prefix}.*.*.{p}" for p in range(PARTITIONS) if p % self.workers == worker]
+        return mine + ([f"{self.subject_prefix}.*.*"] if worker == 0 else [])

@@ -49,8 +49,12 @@ _REST_OF_TRANSACTION_WAIT = 0.02
 _OUTAGE_BACKOFF = (0.05, 0.2, 0.5, 1.0)
 
 
-def worker_durable(options: ConsumerOptions, partition: int | None = None) -> str:
-    return f"{options.durable_prefix}-projector" + ("" if partition is None else f"-p{partition}")
+def worker_durable(options: ConsumerOptions, worker: int | None = None) -> str:
+    """One durable per worker; its name says its share, so a different worker count starts new durables
+    (which re-read the stream through the version guard) instead of reusing ones with other filters."""
+    if worker is None or not options.workers:
+        return f"{options.durable_prefix}-projector"
+    return f"{options.durable_prefix}-projector-{worker}of{options.workers}"
 
 
 @dataclass
@@ -80,7 +84,7 @@ class ProjectionProblem:
 
 class ProjectorWorker:
     def __init__(self, nc: NATS, redis: Redis, prefix: str, projections: Sequence[Projection],
-                 options: ConsumerOptions, partition: int | None = None) -> None:
+                 options: ConsumerOptions, worker: int | None = None) -> None:
         self._nc = nc
         self._js = nc.jetstream()
         self._redis = redis
@@ -90,9 +94,9 @@ class ProjectorWorker:
         self._names = [p.name for p in self._projections]
         self._options = options
         self._applier = AllProjectionsApplier(redis, prefix, self._names)
-        self.partition = partition
-        self.durable = worker_durable(options, partition)
-        self.filter_subject = options.worker_subject(partition)
+        self.worker = worker
+        self.durable = worker_durable(options, worker)
+        self.filter_subjects = options.worker_subjects(worker)
         # Why the worker (or one projection) is stuck right now; empty when all is well.
         self.problems: dict[str, ProjectionProblem] = {}
         self._held: list[Msg] = []
@@ -106,7 +110,8 @@ class ProjectorWorker:
             max_deliver=-1,  # we count deliveries ourselves and dead-letter; never drop silently
             ack_wait=self._options.ack_wait,
             max_ack_pending=10_000,
-            filter_subject=self.filter_subject,
+            filter_subject=self.filter_subjects[0] if len(self.filter_subjects) == 1 else None,
+            filter_subjects=self.filter_subjects if len(self.filter_subjects) > 1 else None,
         )
 
     async def run(self, stop: asyncio.Event) -> None:

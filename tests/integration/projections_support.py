@@ -56,11 +56,11 @@ class Stack:
 
     workers: list[ProjectorWorker] = field(default_factory=list)
 
-    def start_projector(self, durable_prefix: str | None = None) -> None:
-        """The projector's workers, supervised as `start_projector` runs them (a worker that fails is
-        started again)."""
-        options = self.options if durable_prefix is None else ConsumerOptions(
-            **{**self.options.__dict__, "durable_prefix": durable_prefix})
+    def start_projector(self, durable_prefix: str | None = None, workers: int = 0) -> None:
+        """The projector's workers (one for the whole stream, or `workers` sharing it by subject
+        partition), supervised as `start_projector` runs them (a worker that fails is started again)."""
+        options = ConsumerOptions(**{**self.options.__dict__, "workers": workers,
+                                     "durable_prefix": durable_prefix or self.options.durable_prefix})
         if not self.consumer_tasks:
             self.consumer_stop = asyncio.Event()
             self.workers = []

@@ -1,28 +1,43 @@
-"""The projector wired: one JetStream consumer per projection and the webhook dispatcher."""
+"""The projector wired: one-pass workers (one durable JetStream consumer each, every projection applied
+per batch) and the webhook dispatcher, each supervised: a task that ends unexpectedly is logged and
+started again with backoff, so nothing stops silently."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from composition.infrastructure import Infrastructure
-from projector.adapters.jetstream_consumer import ConsumerOptions, ProjectionConsumer
+from projector.adapters.jetstream_consumer import ConsumerOptions
+from projector.adapters.worker import ProjectorWorker
 from projector.projections import all_projections
 from projector.webhooks.dispatcher import WebhookDispatcher
 from projector.webhooks.endpoints import EndpointDirectory
 from projector.webhooks.outbox import DeliveryOutbox
 from projector.webhooks.resources import ResourceHistory
 
+log = logging.getLogger(__name__)
+
+_RESTART_DELAYS = (0.1, 0.5, 1.0, 2.0)
+
 
 @dataclass
 class RunningProjector:
-    consumers: list[ProjectionConsumer]
+    workers: list[ProjectorWorker]
     tasks: list[asyncio.Task[None]]
     stop_event: asyncio.Event
+    relay: asyncio.Task[None]
+
+    @property
+    def durables(self) -> list[str]:
+        return [worker.durable for worker in self.workers]
 
     async def stop(self) -> None:
         self.stop_event.set()
         await asyncio.gather(*self.tasks, return_exceptions=True)
+        self.relay.cancel()
 
 
 def consumer_options(infra: Infrastructure) -> ConsumerOptions:
@@ -30,6 +45,7 @@ def consumer_options(infra: Infrastructure) -> ConsumerOptions:
     return ConsumerOptions(
         stream=s.stream_name, subject_prefix=s.subject_prefix,
         durable_prefix=s.stream_name.lower(), max_deliver=s.max_deliver,
+        ack_wait=s.projector_ack_wait_seconds, workers=s.projector_workers,
     )
 
 
@@ -42,30 +58,63 @@ def webhook_dispatcher(infra: Infrastructure) -> WebhookDispatcher:
                              history=ResourceHistory(infra.store))
 
 
-async def start_projector(infra: Infrastructure, stop: asyncio.Event) -> RunningProjector:
-    own_stop = asyncio.Event()
-    js = infra.nc.jetstream()
-    consumers = [
-        ProjectionConsumer(js, infra.redis, infra.settings.redis_prefix, projection, consumer_options(infra))
-        for projection in all_projections()
-    ]
+async def supervised(name: str, run: Callable[[asyncio.Event], Awaitable[None]], stop: asyncio.Event) -> None:
+    """Run `run(stop)` until `stop` is set; if it returns or raises before that, log why and start it
+    again (with backoff), so a consumer never ends silently while its process stays up."""
+    restarts = 0
+    while not stop.is_set():
+        try:
+            await run(stop)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            if stop.is_set():
+                return
+            log.exception("%s ended unexpectedly; restarting it", name)
+        else:
+            if stop.is_set():
+                return
+            log.error("%s returned while the projector is running; restarting it", name)
+        delay = _RESTART_DELAYS[min(restarts, len(_RESTART_DELAYS) - 1)]
+        restarts += 1
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=delay)
+        except TimeoutError:
+            pass
 
-    async def run(consumer: ProjectionConsumer | WebhookDispatcher) -> None:
-        merged = asyncio.Event()
 
-        async def relay_stop() -> None:
-            waiters = [asyncio.create_task(stop.wait()), asyncio.create_task(own_stop.wait())]
+def _merged(first: asyncio.Event, second: asyncio.Event) -> tuple[asyncio.Event, asyncio.Task[None]]:
+    merged = asyncio.Event()
+
+    async def relay() -> None:
+        waiters = [asyncio.create_task(first.wait()), asyncio.create_task(second.wait())]
+        try:
             await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
             for w in waiters:
                 w.cancel()
-            merged.set()
+        merged.set()
 
-        watcher = asyncio.create_task(relay_stop())
-        try:
-            await consumer.run(merged)
-        finally:
-            watcher.cancel()
+    return merged, asyncio.create_task(relay())
 
-    tasks = [asyncio.create_task(run(c), name=f"projection-{c.durable}") for c in consumers]
-    tasks.append(asyncio.create_task(run(webhook_dispatcher(infra)), name="webhooks"))
-    return RunningProjector(consumers, tasks, own_stop)
+
+def projector_workers(infra: Infrastructure, options: ConsumerOptions | None = None,
+                      indexes: list[int] | None = None) -> list[ProjectorWorker]:
+    """This process's workers: one for the whole stream, or the chosen shares of `options.workers`."""
+    options = options or consumer_options(infra)
+    prefix = infra.settings.redis_prefix
+    if not options.workers:
+        return [ProjectorWorker(infra.nc, infra.redis, prefix, all_projections(), options)]
+    chosen = indexes if indexes is not None else infra.settings.projector_worker_indexes or list(range(options.workers))
+    return [ProjectorWorker(infra.nc, infra.redis, prefix, all_projections(), options, i) for i in chosen]
+
+
+async def start_projector(infra: Infrastructure, stop: asyncio.Event) -> RunningProjector:
+    own_stop = asyncio.Event()
+    merged, relay = _merged(stop, own_stop)
+    workers = projector_workers(infra)
+    tasks = [asyncio.create_task(supervised(f"projector worker {w.durable}", w.run, merged), name=w.durable)
+             for w in workers]
+    dispatcher = webhook_dispatcher(infra)
+    tasks.append(asyncio.create_task(supervised("webhook dispatcher", dispatcher.run, merged), name="webhooks"))
+    return RunningProjector(workers, tasks, own_stop, relay)

@@ -127,7 +127,7 @@ async def start_system(settings: Settings, parts: Parts = EVERYTHING) -> Running
             if parts.projector:
                 projector = await start_projector(infra, stop)
                 system._closers.append(projector.stop)
-                durables = [consumer.durable for consumer in projector.consumers]
+                durables = projector.durables
             system._tasks += _background_tasks(infra, parts, stop, durables, publisher)
         metrics_port = parts.metrics_port(settings)
         if metrics_port is not None:

@@ -88,7 +88,7 @@ class EventPublisher:
             ):
                 propagate.inject(headers)
         ack: asyncio.Future[PubAck] = await self._js.publish_async(
-            subject_for(self._prefix, event.aggregate_type, event.event_type),
+            subject_for(self._prefix, event.aggregate_type, event.event_type, event.aggregate_id),
             to_envelope(event).SerializeToString(),
             headers=headers,
         )

@@ -3,6 +3,8 @@ metadata, subject, headers). The payload inside it is converted by eventcodec.co
 
 from __future__ import annotations
 
+import zlib
+
 from google.protobuf.timestamp_pb2 import Timestamp
 from ledgermesh.events.v1 import envelope_pb2
 
@@ -17,8 +19,18 @@ CONTEXTS = {"Charge": "payments", "Dispute": "disputes", "Account": "accounts", 
 CONTENT_TYPE = "application/protobuf"
 
 
-def subject_for(prefix: str, aggregate_type: str, event_type: str) -> str:
-    return f"{prefix}.{CONTEXTS.get(aggregate_type, 'other')}.{event_type}"
+# Subject partitions: every event's subject ends with its aggregate's partition, so projector workers
+# can share the stream by partition and still see each object's events in order (docs/events.md).
+PARTITIONS = 16
+
+
+def partition_of(aggregate_id: str) -> int:
+    """The partition of an aggregate: CRC-32 of its id, modulo PARTITIONS (stable across processes)."""
+    return zlib.crc32(aggregate_id.encode()) % PARTITIONS
+
+
+def subject_for(prefix: str, aggregate_type: str, event_type: str, aggregate_id: str) -> str:
+    return f"{prefix}.{CONTEXTS.get(aggregate_type, 'other')}.{event_type}.{partition_of(aggregate_id)}"
 
 
 def to_envelope(event: StoredEvent) -> envelope_pb2.EventEnvelope:

@@ -15,6 +15,8 @@ from readmodel.keys import Keys
 
 # A projection that has events to apply but applied nothing for this long is unhealthy.
 STALL_SECONDS = 30.0
+# A problem the projector reports (it retries by itself) makes the projection unhealthy after this long.
+PROBLEM_SECONDS = 5.0
 _BEHIND_CAP = 10_000_000
 
 
@@ -29,10 +31,26 @@ class ProjectionLag:
     p99_ms: int
     idle_seconds: float | None
     dead_letters: int
+    # Why the projector says this projection cannot move (Redis or NATS unreachable, an event failing,
+    # an event waiting for its predecessor), and for how long; "" when nothing is wrong.
+    problem: str = ""
+    problem_seconds: float = 0.0
+
+    @property
+    def stalled(self) -> bool:
+        return self.behind > 0 and (self.idle_seconds is None or self.idle_seconds > STALL_SECONDS)
 
     @property
     def healthy(self) -> bool:
-        return not (self.behind > 0 and (self.idle_seconds is None or self.idle_seconds > STALL_SECONDS))
+        return not self.stalled and not (self.problem and self.problem_seconds > PROBLEM_SECONDS)
+
+    @property
+    def health(self) -> str:
+        if self.healthy:
+            return "ok"
+        if self.problem:
+            return f"UNHEALTHY: {self.problem} (for {self.problem_seconds:.0f}s)"
+        return "UNHEALTHY: events wait and nothing was applied"
 
 
 def percentile(values: list[int], q: float) -> int:
@@ -60,11 +78,14 @@ async def lag_report(store: EventStore, redis: Redis, prefix: str) -> list[Proje
         lags = [int(v) for v in await redis.lrange(keys.projection_lags(projection.name), 0, -1)]
         # A rebuild is the projection's latest sign of life when nothing was applied live since.
         last = max((int(stats[k]) for k in ("last_applied_ms", "rebuilt_at_ms") if stats.get(k)), default=None)
+        problem_since = stats.get("problem_since_ms")
         rows.append(ProjectionLag(
             name=projection.name, position=position, behind=await behind(store, position),
             applied=int(stats.get("applied", 0)), last_lag_ms=int(stats.get("last_lag_ms", 0)),
             p50_ms=percentile(lags, 0.50), p99_ms=percentile(lags, 0.99),
             idle_seconds=(now_ms - last) / 1000 if last is not None else None,
             dead_letters=await redis.llen(keys.dead_letters(projection.name)),
+            problem=stats.get("problem", ""),
+            problem_seconds=(now_ms - int(problem_since)) / 1000 if problem_since else 0.0,
         ))
     return rows

@@ -18,6 +18,8 @@ class ProjectorMetrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
         )
         self.position = Gauge("ledgermesh_projection_position", "Highest log position applied", ["projection"])
+        self.stuck = Gauge("ledgermesh_projection_stuck", "1 while the projection cannot move (see `ledgermesh lag`)",
+                           ["projection"])
         self.redeliveries = Counter(
             "ledgermesh_consumer_redeliveries_total", "Messages delivered more than once", ["projection"])
 

@@ -115,6 +115,12 @@ class Settings:
     service_name: str = "ledgermesh"
     log_level: str = "INFO"
     max_deliver: int = 5
+    # Projector workers sharing the stream by subject partition (0: one worker for everything), which
+    # of them this process runs ("" = all; e.g. "1" in the second of two projector containers), and
+    # how long JetStream waits before redelivering what a dead worker had not acknowledged.
+    projector_workers: int = 0
+    projector_worker_ids: str = ""
+    projector_ack_wait_seconds: float = 30.0
     dedup_window_seconds: int = 600
     # JetStream replicas of the EVENTS stream (3 on the compose cluster).
     stream_replicas: int = 1
@@ -194,6 +200,9 @@ class Settings:
             service_name=e.get("OTEL_SERVICE_NAME", "ledgermesh"),
             log_level=e.get("LEDGERMESH_LOG_LEVEL", "INFO"),
             max_deliver=_int(e, "LEDGERMESH_MAX_DELIVER", 5),
+            projector_workers=_int(e, "LEDGERMESH_PROJECTOR_WORKERS", 0),
+            projector_worker_ids=e.get("LEDGERMESH_PROJECTOR_WORKER_IDS", ""),
+            projector_ack_wait_seconds=_float(e, "LEDGERMESH_PROJECTOR_ACK_WAIT_SECONDS", 30.0),
             dedup_window_seconds=_int(e, "LEDGERMESH_DEDUP_WINDOW_SECONDS", 600),
             stream_replicas=_int(e, "LEDGERMESH_STREAM_REPLICAS", 1),
             log_origin=e.get("LEDGERMESH_LOG_ORIGIN", "ledgermesh"),
@@ -213,6 +222,19 @@ class Settings:
 
     def with_(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def projector_worker_indexes(self) -> list[int]:
+        """The workers this process runs (all of them unless LEDGERMESH_PROJECTOR_WORKER_IDS says)."""
+        if not self.projector_workers:
+            return []
+        if not self.projector_worker_ids.strip():
+            return list(range(self.projector_workers))
+        chosen = [int(x) for x in self.projector_worker_ids.split(",") if x.strip()]
+        if any(not 0 <= i < self.projector_workers for i in chosen):
+            raise ValueError(f"LEDGERMESH_PROJECTOR_WORKER_IDS {self.projector_worker_ids!r} must name workers "
+                             f"0..{self.projector_workers - 1}")
+        return chosen
 
     @property
     def webhook_retry_delays(self) -> tuple[float, ...]:

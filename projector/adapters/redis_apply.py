@@ -146,3 +146,113 @@ class RedisApplier:
         for a in applications:
             await self._script(keys=[], args=self._args(a), client=pipe)
         return [Outcome(int(r)) for r in await pipe.execute()]
+
+
+# A batch of events for every projection in one atomic call: the one-pass worker's write. Each entry
+# is one (event, projection) with the same guard as APPLY_SCRIPT against that projection's own
+# checkpoint, so projections stay exact on their own even when one of them fails or falls behind.
+# An entry whose writes fail (a Redis error on one of its commands) answers "E:<error>" and leaves
+# that projection's checkpoint where it was; the others still apply. An entry with an empty aggregate
+# (a dead letter of an undecodable message) runs its writes unguarded. Stats are written once per
+# projection per batch. Numbers travel as strings (cjson would make doubles).
+APPLY_ALL_SCRIPT = """
+local spec = cjson.decode(ARGV[1])
+local projections = spec[1]
+local n = #projections
+local applied, top, top_text, last_ms, last_lag, lags = {}, {}, {}, {}, {}, {}
+for p = 1, n do
+  applied[p] = 0
+  top[p] = tonumber(redis.call('HGET', projections[p][2], 'position') or '0')
+  lags[p] = {}
+end
+local out = {}
+for i, e in ipairs(spec[2]) do
+  local aggregate, version, position = e[1], tonumber(e[2]), e[3]
+  local results = {}
+  for j, entry in ipairs(e[7]) do
+    local p = entry[1]
+    local versions = projections[p][1]
+    local result = 1
+    if aggregate ~= '' then
+      local current = tonumber(redis.call('HGET', versions, aggregate) or '0')
+      if version <= current then result = 0 elseif version > current + 1 then result = -1 end
+    end
+    if result == 1 then
+      for _, op in ipairs(entry[2]) do
+        local reply = redis.pcall(unpack(op))
+        if type(reply) == 'table' and reply.err then result = 'E:' .. reply.err; break end
+      end
+    end
+    if result == 1 and aggregate ~= '' then
+      redis.call('HSET', versions, aggregate, e[2])
+      applied[p] = applied[p] + 1
+      if tonumber(position) > top[p] then top[p] = tonumber(position); top_text[p] = position end
+      last_ms[p], last_lag[p] = e[4], e[5]
+      if e[6] == '1' then table.insert(lags[p], e[5]) end
+    end
+    results[j] = result
+  end
+  out[i] = results
+end
+for p = 1, n do
+  if applied[p] > 0 then
+    local stats = projections[p][2]
+    redis.call('HINCRBY', stats, 'applied', applied[p])
+    if top_text[p] then redis.call('HSET', stats, 'position', top_text[p]) end
+    redis.call('HSET', stats, 'last_applied_ms', last_ms[p], 'last_lag_ms', last_lag[p])
+    if #lags[p] > 0 then
+      redis.call('LPUSH', stats .. ':lags', unpack(lags[p]))
+      redis.call('LTRIM', stats .. ':lags', 0, 999)
+    end
+  end
+end
+return out
+"""
+
+
+class EventWrites(NamedTuple):
+    """One event's writes for several projections (by index into the applier's projections); an
+    empty aggregate_id writes unguarded (the dead letter of a message that names no object)."""
+
+    aggregate_id: str
+    version: int
+    position: int
+    now_ms: int
+    lag_ms: int
+    writes: Sequence[tuple[int, Sequence[Op]]]
+    record_lag: bool = True
+
+
+class EntryResult(NamedTuple):
+    outcome: Outcome | None
+    # The Redis error of one of the entry's commands (outcome None): that projection did not apply it.
+    error: str = ""
+
+
+class AllProjectionsApplier:
+    """Applies a batch of events to every projection in one atomic Lua call, each projection with its
+    own checkpoint and stats (the same keys RedisApplier uses, so rebuild, replay and dlq replay keep
+    working on them)."""
+
+    def __init__(self, redis: Redis, prefix: str, projections: Sequence[str]) -> None:
+        keys = Keys(prefix)
+        self.projections = list(projections)
+        self._keys = [[keys.projection_versions(p), keys.projection_stats(p)] for p in self.projections]
+        self._script = redis.register_script(APPLY_ALL_SCRIPT)
+
+    async def apply(self, events: Sequence[EventWrites]) -> list[list[EntryResult]]:
+        spec = json.dumps([self._keys, [
+            [e.aggregate_id, str(e.version), str(e.position), str(e.now_ms), str(e.lag_ms),
+             "1" if e.record_lag else "0", [[index + 1, [list(op) for op in ops]] for index, ops in e.writes]]
+            for e in events
+        ]])
+        replies = await self._script(keys=[], args=[spec])
+        return [[_entry_result(r) for r in reply] for reply in replies]
+
+
+def _entry_result(reply: int | str | bytes) -> EntryResult:
+    if isinstance(reply, bytes):
+        reply = reply.decode()
+    if isinstance(reply, str):
+        return EntryResult(None, reply[2:])
+    return EntryResult(Outcome(int(reply)))

@@ -1,5 +1,5 @@
-"""A stack whose projector the test controls: command and query servers, the relay, and projection
-consumers the test can start, kill (cancel, no clean stop) and restart. Real PostgreSQL, NATS, Redis."""
+"""A stack whose projector the test controls: command and query servers, the relay, and projector
+workers the test can start, kill (cancel, no clean stop) and restart. Real PostgreSQL, NATS, Redis."""
 
 from __future__ import annotations
 
@@ -18,9 +18,11 @@ from ledgermesh.query.v1 import query_service_pb2_grpc
 from nats.js.errors import NotFoundError
 
 from composition.infrastructure import Infrastructure
+from composition.projector import projector_workers, supervised
 from composition.system import Parts, start_system
 from projector import keyspace
-from projector.adapters.jetstream_consumer import ConsumerOptions, ProjectionConsumer
+from projector.adapters.jetstream_consumer import ConsumerOptions
+from projector.adapters.worker import ProjectorWorker
 from projector.projections import all_projections
 from support.settings import Settings
 from tests.conftest import eventually
@@ -52,26 +54,33 @@ class Stack:
     def queries(self) -> query_service_pb2_grpc.QueryServiceStub:
         return query_service_pb2_grpc.QueryServiceStub(self.query)
 
-    def consumers(self, durable_prefix: str | None = None) -> list[ProjectionConsumer]:
-        options = self.options if durable_prefix is None else ConsumerOptions(
-            **{**self.options.__dict__, "durable_prefix": durable_prefix})
-        js = self.infra.nc.jetstream()
-        return [ProjectionConsumer(js, self.infra.redis, self.prefix, p, options) for p in all_projections()]
+    workers: list[ProjectorWorker] = field(default_factory=list)
 
-    def start_projector(self, durable_prefix: str | None = None) -> None:
-        self.consumer_stop = asyncio.Event()
-        self.consumer_tasks = [asyncio.create_task(c.run(self.consumer_stop)) for c in self.consumers(durable_prefix)]
+    def start_projector(self, durable_prefix: str | None = None, workers: int = 0) -> None:
+        """The projector's workers (one for the whole stream, or `workers` sharing it by subject
+        partition), supervised as `start_projector` runs them (a worker that fails is started again)."""
+        options = ConsumerOptions(**{**self.options.__dict__, "workers": workers,
+                                     "durable_prefix": durable_prefix or self.options.durable_prefix})
+        if not self.consumer_tasks:
+            self.consumer_stop = asyncio.Event()
+            self.workers = []
+        workers = projector_workers(self.infra, options)
+        self.workers += workers
+        self.consumer_tasks += [asyncio.create_task(supervised(w.durable, w.run, self.consumer_stop))
+                                for w in workers]
 
     async def kill_projector(self) -> None:
         for task in self.consumer_tasks:
             task.cancel()
         await asyncio.gather(*self.consumer_tasks, return_exceptions=True)
         self.consumer_tasks = []
+        self.workers = []
 
     async def stop_projector(self) -> None:
         self.consumer_stop.set()
         await asyncio.gather(*self.consumer_tasks, return_exceptions=True)
         self.consumer_tasks = []
+        self.workers = []
 
     async def merchant(self) -> Merchant:
         response = await self.accounts.CreateAccount(acc.CreateAccountRequest(email="o@example.com", business_name="Shop"))
@@ -92,16 +101,15 @@ class Stack:
     async def event_count(self) -> int:
         return int(await self.scalar("SELECT count(*) FROM events"))
 
-    async def projected_everything(self) -> bool:
-        """Every event is on the bus and every projection consumer has acknowledged all of it."""
+    async def projected_everything(self, durables: list[str] | None = None) -> bool:
+        """Every event is on the bus and every projector worker has acknowledged all of it."""
         js = self.infra.nc.jetstream()
         info = await js.stream_info(self.infra.settings.stream_name)
         if info.state.messages < await self.event_count():
             return False
-        for projection in all_projections():
+        for durable in durables or [w.durable for w in self.workers]:
             try:
-                consumer = await js.consumer_info(self.infra.settings.stream_name,
-                                                  f"{self.options.durable_prefix}-{projection.name}")
+                consumer = await js.consumer_info(self.infra.settings.stream_name, durable)
             except NotFoundError:
                 return False  # not subscribed yet
             if consumer.num_pending or consumer.num_ack_pending:

@@ -384,6 +384,20 @@ def payload_message(event_type: str, data: Mapping[str, Any]) -> Message:
     return message
 
 
+def payload_message_and_json(event_type: str, data: Mapping[str, Any]) -> tuple[Message, dict[str, Any]]:
+    """(payload_message(event_type, data), payload_json of it), normalizing the stored payload once:
+    what a reader of the log that needs both (a rebuild) pays for one."""
+    cls = payload_classes()[event_type]
+    try:
+        normalized = _normalized(cls.DESCRIPTOR, data, top=True)
+    except _NotPlain:
+        message = _parsed(cls, data)
+        return message, payload_json(message)
+    message = cls()
+    _fill(message, normalized)
+    return message, normalized
+
+
 def normalized_payload(event_type: str, data: Mapping[str, Any]) -> dict[str, Any]:
     """payload_json(payload_message(event_type, data)), the stored payload as the bus delivers it,
     computed without building the message for the value kinds our payloads hold."""

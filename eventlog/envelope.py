@@ -4,11 +4,12 @@ metadata, subject, headers). The payload inside it is converted by eventcodec.co
 from __future__ import annotations
 
 import zlib
+from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from ledgermesh.events.v1 import envelope_pb2
 
-from eventcodec.codec import payload_message
+from eventcodec.codec import message_json, payload_message
 from eventlog.records import StoredEvent
 
 # Bus subject context of each aggregate type.
@@ -73,6 +74,43 @@ def envelope_metadata(event: StoredEvent) -> envelope_pb2.EventMetadata:
         key_kind=m.get("key_kind", ""),
         acting_platform=m.get("acting_platform", ""),
     )
+
+
+# EventMetadata's string fields in field-number order (message_json's order), from the stored keys.
+_METADATA_TEXT = ("correlation_id", "causation_id", "request_id", "trace_id", "user_id", "ip_address",
+                  "jurisdiction", "regulation")
+_CLASSIFICATIONS = frozenset(envelope_pb2.DataClassification.keys())
+
+
+def envelope_metadata_json(event: StoredEvent) -> dict[str, Any]:
+    """message_json(envelope_metadata(event)) without building the message (a rebuild decodes every
+    event of the log): the non-empty fields in field order. Anything the direct form does not cover
+    (a value that is not text, an unknown classification) takes the message's path."""
+    m = event.metadata
+    out: dict[str, Any] = {}
+    for name in _METADATA_TEXT:
+        value = m.get(name, "")
+        if type(value) is not str:
+            return message_json(envelope_metadata(event))
+        if value:
+            out[name] = value
+    classification = m.get("data_classification") or "DATA_CLASSIFICATION_UNSPECIFIED"
+    if classification not in _CLASSIFICATIONS:
+        return message_json(envelope_metadata(event))
+    if classification != "DATA_CLASSIFICATION_UNSPECIFIED":
+        out["data_classification"] = classification
+    retention = m.get("retention_period", "")
+    if type(retention) is not str:
+        return message_json(envelope_metadata(event))
+    if retention:
+        out["retention_period"] = retention
+    for name, value in (("event_hash", event.event_hash), ("previous_event_hash", event.previous_event_hash or ""),
+                        ("signature", event.signature), ("traceparent", m.get("traceparent", ""))):
+        if type(value) is not str:
+            return message_json(envelope_metadata(event))
+        if value:
+            out[name] = value
+    return out
 
 
 def headers_for(event: StoredEvent) -> dict[str, str]:

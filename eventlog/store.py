@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import psycopg
 from psycopg.rows import dict_row
+from psycopg.types.json import set_json_loads
 from psycopg_pool import AsyncConnectionPool
 
 from eventlog.group_commit import GroupCommit
@@ -41,6 +44,49 @@ async def _add_commit_positions(conn: psycopg.AsyncConnection, rows: list[dict[s
     for row in rows:
         row["commit_position"] = commit.get(row["tx_id"], row["global_position"])
     return rows
+
+
+def _log_query(event_types: Sequence[str], tenant_id: str | None, since: datetime | None, until: datetime | None,
+               until_position: int | None, data_filter: str, data_params: dict[str, Any] | None,
+               finished_only: bool) -> tuple[str, dict[str, Any]]:
+    """The keyset-paged read of the log behind `iterate`: %(after)s and %(limit)s left to bind."""
+    clauses = ["global_position > %(after)s"]
+    if finished_only:
+        clauses.append("tx_id < pg_snapshot_xmin(pg_current_snapshot())")
+    params: dict[str, Any] = dict(data_params or {})
+    if event_types:
+        clauses.append("event_type = ANY(%(types)s)")
+        params["types"] = list(event_types)
+    if tenant_id:
+        clauses.append("tenant_id = %(tenant)s")
+        params["tenant"] = tenant_id
+    if since:
+        clauses.append("created_at >= %(since)s")
+        params["since"] = since
+    if until:
+        clauses.append("created_at < %(until)s")
+        params["until"] = until
+    if until_position is not None:
+        clauses.append("global_position <= %(until_position)s")
+        params["until_position"] = until_position
+    if data_filter:
+        clauses.append(f"({data_filter})")
+    query = f"SELECT {_COLUMNS} FROM events WHERE {' AND '.join(clauses)} ORDER BY global_position LIMIT %(limit)s"
+    return query, params
+
+
+def _fast_json_loads(data: bytes | str) -> Any:
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return json.loads(data)  # what orjson refuses (integers beyond 64 bits) the standard library reads
+
+
+def _tuple_to_event(row: tuple[Any, ...], commit_position: int) -> StoredEvent:
+    # The order of _COLUMNS.
+    version, data = upcast(row[6], row[7], row[8])
+    return StoredEvent(row[0], row[1], row[2], row[3], row[4], row[5], row[6], version, data, row[9], row[10],
+                       row[11], row[12], row[13], row[14] or 0, commit_position or row[0])
 
 
 def _utcnow() -> datetime:
@@ -202,31 +248,8 @@ class EventStore:
         `finished_only=False` drops the gap-safety condition (older than every running transaction in
         the cluster), which one long transaction anywhere would stall: for a reader that repairs late
         commits itself, as a rebuild's catch-up does."""
-        clauses = ["global_position > %(after)s"]
-        if finished_only:
-            clauses.append("tx_id < pg_snapshot_xmin(pg_current_snapshot())")
-        params: dict[str, Any] = dict(data_params or {})
-        if event_types:
-            clauses.append("event_type = ANY(%(types)s)")
-            params["types"] = list(event_types)
-        if tenant_id:
-            clauses.append("tenant_id = %(tenant)s")
-            params["tenant"] = tenant_id
-        if since:
-            clauses.append("created_at >= %(since)s")
-            params["since"] = since
-        if until:
-            clauses.append("created_at < %(until)s")
-            params["until"] = until
-        if until_position is not None:
-            clauses.append("global_position <= %(until_position)s")
-            params["until_position"] = until_position
-        if data_filter:
-            clauses.append(f"({data_filter})")
-        query = (
-            f"SELECT {_COLUMNS} FROM events"
-            f" WHERE {' AND '.join(clauses)} ORDER BY global_position LIMIT %(limit)s"
-        )
+        query, params = _log_query(event_types, tenant_id, since, until, until_position, data_filter, data_params,
+                                   finished_only)
         after = 0
         while True:
             async with self._pool.connection() as conn:
@@ -240,6 +263,43 @@ class EventStore:
             for row in rows:
                 yield row_to_event(row)
             after = rows[-1]["global_position"]
+
+    async def iterate_batches(
+        self,
+        *,
+        event_types: Sequence[str] = (),
+        tenant_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        until_position: int | None = None,
+        data_filter: str = "",
+        data_params: dict[str, Any] | None = None,
+        batch_size: int = 10_000,
+        finished_only: bool = True,
+    ) -> AsyncIterator[list[StoredEvent]]:
+        """`iterate(commit_positions=True)` a batch at a time, for readers of the whole log (rebuilds):
+        the same events with their commit positions, read as tuples and their JSON parsed by orjson,
+        several times faster than one dict per row."""
+        query, params = _log_query(event_types, tenant_id, since, until, until_position, data_filter, data_params,
+                                   finished_only)
+        after = 0
+        while True:
+            async with self._pool.connection() as conn:
+                cur = conn.cursor()
+                set_json_loads(_fast_json_loads, cur)
+                await cur.execute(query, {**params, "after": after, "limit": batch_size})
+                rows = await cur.fetchall()
+                if not rows:
+                    return
+                tx_ids = sorted({row[14] for row in rows})
+                commits = await conn.execute(
+                    "SELECT tx_id::text::bigint, max(global_position) FROM events"
+                    " WHERE tx_id = ANY(%s::text[]::xid8[]) GROUP BY tx_id",
+                    ([str(t) for t in tx_ids],),
+                )
+                commit: dict[int, int] = dict(await commits.fetchall())
+            yield [_tuple_to_event(row, commit.get(row[14]) or row[0]) for row in rows]
+            after = rows[-1][0]
 
     async def get_event(self, event_id: uuid.UUID) -> StoredEvent | None:
         async with self._pool.connection() as conn:

@@ -3,6 +3,7 @@ Everything works in SCAN batches and pipelines, so memory stays bounded by the b
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,7 +13,7 @@ from redis.asyncio import Redis
 from projector.projections.base import Projection
 from readmodel.keys import Keys
 
-SCAN_COUNT = 1000
+SCAN_COUNT = 5000
 
 
 def meta_keys(prefix: str, projection: Projection) -> list[str]:
@@ -20,17 +21,40 @@ def meta_keys(prefix: str, projection: Projection) -> list[str]:
     return [Keys(prefix).projection_versions(projection.name)]
 
 
+def _matcher(prefix: str, patterns: Sequence[str]) -> re.Pattern[str] | None:
+    """One regex for the union of glob patterns that use only `*`; None when one uses more of the glob
+    syntax (then each pattern is scanned by Redis itself)."""
+    if any(ch in pattern for pattern in patterns for ch in "?[]\\"):
+        return None
+    return re.compile("|".join(re.escape(prefix + pattern).replace(r"\*", ".*") for pattern in patterns))
+
+
 async def owned_keys(redis: Redis, prefix: str, projection: Projection) -> AsyncIterator[list[str]]:
-    """The read-model keys of `projection` under `prefix`, in batches (each key once per pattern)."""
-    for pattern in projection.key_patterns:
-        batch: list[str] = []
-        async for key in redis.scan_iter(match=prefix + pattern, count=SCAN_COUNT):
-            batch.append(key if isinstance(key, str) else key.decode())
+    """The read-model keys of `projection` under `prefix`, in batches. One SCAN of the prefix serves all
+    the projection's patterns (a SCAN walks the whole keyspace whatever its MATCH, so one per pattern
+    costs Redis a walk each); a key may still come twice, as SCAN may return it twice."""
+    matcher = _matcher(prefix, projection.key_patterns)
+    if matcher is None:
+        for pattern in projection.key_patterns:
+            batch: list[str] = []
+            async for key in redis.scan_iter(match=prefix + pattern, count=SCAN_COUNT):
+                batch.append(key if isinstance(key, str) else key.decode())
+                if len(batch) >= SCAN_COUNT:
+                    yield batch
+                    batch = []
+            if batch:
+                yield batch
+        return
+    batch = []
+    async for key in redis.scan_iter(match=prefix + "*", count=SCAN_COUNT):
+        name = key if isinstance(key, str) else key.decode()
+        if matcher.fullmatch(name):
+            batch.append(name)
             if len(batch) >= SCAN_COUNT:
                 yield batch
                 batch = []
-        if batch:
-            yield batch
+    if batch:
+        yield batch
 
 
 async def values(redis: Redis, keys: Sequence[str]) -> list[Any]:

@@ -10,7 +10,8 @@ from eventcodec.codec import payload_message
 from eventlog.records import StoredEvent
 
 # Bus subject context of each aggregate type.
-CONTEXTS = {"Charge": "payments", "Dispute": "disputes", "Account": "accounts", "Ledger": "ledger"}
+CONTEXTS = {"Charge": "payments", "Dispute": "disputes", "Account": "accounts", "Ledger": "ledger",
+            "Erasure": "erasure"}
 
 CONTENT_TYPE = "application/protobuf"
 

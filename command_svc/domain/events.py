@@ -248,6 +248,19 @@ class LedgerEntryPosted:
     settled_entry_ids: tuple[str, ...] = ()
 
 
+# --- Erasure stream (one per data subject: erasure:<subject>) ------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubjectForgotten:
+    subject_id: str = ""
+    key_ids: tuple[str, ...] = ()
+    forgotten_by: str = ""
+    reason: str = ""
+    forgotten_at: datetime | None = None
+    erased_fields: tuple[str, ...] = ()
+
+
 ChargeEvent: TypeAlias = (
     ChargeRequested
     | FraudCheckCompleted
@@ -263,7 +276,8 @@ AccountEvent: TypeAlias = (
     AccountOnboarded | KYCProcessStarted | KYCProcessCompleted | PayoutCreated | ApiKeyIssued
 )
 LedgerEvent: TypeAlias = LedgerEntryPosted
-DomainEvent: TypeAlias = ChargeEvent | DisputeEvent | AccountEvent | LedgerEvent
+ErasureEvent: TypeAlias = SubjectForgotten
+DomainEvent: TypeAlias = ChargeEvent | DisputeEvent | AccountEvent | LedgerEvent | ErasureEvent
 
 # Every domain event class by event type (its name): the registry the codec is built from.
 EVENT_TYPES: Final[Mapping[str, type[DomainEvent]]] = {cls.__name__: cls for cls in get_args(DomainEvent)}

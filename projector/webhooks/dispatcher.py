@@ -21,6 +21,7 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import FetchTimeoutError
 
+from projector.projections.base import opened_envelope
 from projector.webhooks.delivery import EndpointWorker
 from projector.webhooks.endpoints import EndpointDirectory
 from projector.webhooks.outbox import DeliveryOutbox
@@ -99,7 +100,7 @@ class WebhookDispatcher:
                    if e.wants(stripe_type) and e.created_at <= occurred]
         if not targets:
             return
-        payload = json.dumps(events.event(envelope), separators=(",", ":"))
+        payload = json.dumps(events.event(opened_envelope(envelope)), separators=(",", ":"))
         await self._outbox.enqueue(targets, events.event_id(envelope.event_id), payload)
         for endpoint_id in targets:
             self._worker(endpoint_id).wake()

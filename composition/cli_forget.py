@@ -87,14 +87,16 @@ async def forget_subject(store: EventStore, subject_id: str, *, forgotten_by: st
 
 async def _forget(settings: Settings, subject_id: str, by: str, reason: str) -> int:
     pool = await open_pool(settings, min_size=1, max_size=2)
+    keys = subject_keys_for(settings)
     try:
-        store = EventStore(pool, load_signer(settings), personal=subject_keys_for(settings))
+        store = EventStore(pool, load_signer(settings), personal=keys)
         try:
             erasure = await forget_subject(store, subject_id, forgotten_by=by, reason=reason)
         except NothingToForget as exc:
             print(f"nothing to forget: {exc}")
             return 1
     finally:
+        keys.close()
         await pool.close()
     print(json.dumps({"subject": erasure.subject_id, "destroyed_keys": list(erasure.key_ids),
                       "erased_fields": len(erasure.erased_fields), "event_id": str(erasure.event.event_id),

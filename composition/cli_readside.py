@@ -44,5 +44,6 @@ async def open_read_side(settings: Settings) -> AsyncIterator[ReadSide]:
         yield ReadSide(settings, EventStore(pool, load_signer(settings), personal=keys), redis)
     finally:
         stop_using_subject_keys(keys)
+        keys.close()
         await redis.aclose()
         await pool.close()

@@ -57,7 +57,7 @@ def subject_keys_for(settings: Settings) -> SubjectKeys:
     """The process's key store view; synchronous fetches (projection handlers) on their own connection."""
     keys = SubjectKeys(load_master_key(settings))
     if settings.database_url:
-        keys = SubjectKeys(keys.master, fetch=keys.fetch_sync(settings.database_url, settings.db_schema))
+        keys.fetch_with(keys.fetch_sync(settings.database_url, settings.db_schema))
     return keys
 
 
@@ -107,6 +107,7 @@ class Infrastructure:
 
     async def close(self) -> None:
         stop_using_subject_keys(self.subject_keys)
+        self.subject_keys.close()
         await self.nc.close()
         await self.redis.aclose()
         await self.pool.close()

@@ -25,6 +25,7 @@ import json
 import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Final
 
 from cryptography.exceptions import InvalidTag
@@ -102,9 +103,14 @@ def associated_data(event_id: str, field: str, map_key: str | None = None) -> by
     return where.encode()
 
 
+@lru_cache(maxsize=4096)
+def _aead(key: bytes) -> AESGCM:
+    return AESGCM(key)
+
+
 def seal_value(key: SubjectKey, plaintext: str, aad: bytes) -> dict[str, str]:
     nonce = os.urandom(12)
-    ciphertext = AESGCM(key.key).encrypt(nonce, plaintext.encode(), aad)
+    ciphertext = _aead(key.key).encrypt(nonce, plaintext.encode(), aad)
     return {"enc": SEALED_VERSION, "kid": key.key_id, "n": base64.b64encode(nonce).decode(),
             "ct": base64.b64encode(ciphertext).decode()}
 
@@ -137,7 +143,7 @@ def open_value(sealed: Mapping[str, str], aad: bytes, key_by_id: KeyById) -> str
     if key is None:
         return REDACTED
     try:
-        return AESGCM(key).decrypt(base64.b64decode(sealed["n"]), base64.b64decode(sealed["ct"]), aad).decode()
+        return _aead(key).decrypt(base64.b64decode(sealed["n"]), base64.b64decode(sealed["ct"]), aad).decode()
     except InvalidTag:
         # Moved to another event or field, or altered: never shown as if it were the original.
         return REDACTED
@@ -201,16 +207,22 @@ def seal_payload(event_type: str, event_id: str, data: Mapping[str, Any], key: S
     out: dict[str, Any] = dict(data)
     indexed: list[tuple[str, str]] = []
     for path in personal.fields:
-        out = _copy(out, path)
-        parent, leaf = _parent(out, path, create=False)
-        if parent is None or leaf not in parent:
+        if "." in path:
+            out = _copy(out, path)
+            parent, leaf = _parent(out, path, create=False)
+            if parent is None:
+                continue
+        else:
+            parent, leaf = out, path
+        value = parent.get(leaf)
+        if not value:
             continue
-        value = parent[leaf]
-        if isinstance(value, str) and value and as_sealed(value) is None:
+        if isinstance(value, str):
+            # Always sealed, whatever it looks like: stored sealed values are objects, never text.
             parent[leaf] = seal_value(key, value, associated_data(event_id, path))
             if path in personal.indexed:
                 indexed.append((f"{event_type}.{path}", value))
-        elif isinstance(value, dict) and value and as_sealed(value) is None:
+        elif isinstance(value, dict) and value.get("enc") != SEALED_VERSION:
             parent[leaf] = {k: seal_value(key, v, associated_data(event_id, path, k)) if isinstance(v, str) and v else v
                             for k, v in value.items()}
     return SealedPayload(out, tuple(indexed))

@@ -35,7 +35,7 @@ from eventcodec.personal import (
     sealed_text,
     subject_of,
 )
-from eventlog.records import Commit, StoredEvent, StreamAppend
+from eventlog.records import Commit, NewEvent, StoredEvent, StreamAppend
 
 INSERT_KEY = ("INSERT INTO subject_keys (key_id, subject_id, tenant_id, wrapped_key) VALUES (%s, %s, %s, %s)"
               " ON CONFLICT (key_id) DO NOTHING")
@@ -108,6 +108,7 @@ class SubjectKeys:
         self._by_id: dict[str, _WriterKey] = {}
         self._opened: dict[str, bytes | None] = {}
         self._lock = threading.Lock()
+        self._sync_connections: list[psycopg.Connection[Any]] = []
 
     # --- Writing -------------------------------------------------------------------------------
 
@@ -115,6 +116,8 @@ class SubjectKeys:
         held = self._writing.get(subject_id)
         if held is not None and self._clock() - held.created < WRITER_KEY_TTL_S:
             return held
+        if held is not None and held.stored:
+            del self._by_id[held.key.key_id]
         key_id = secrets.token_hex(8)
         data_key = AESGCM.generate_key(bit_length=256)
         held = _WriterKey(SubjectKey(key_id, subject_id, data_key), tenant_id, self.master.wrap(key_id, data_key),
@@ -131,6 +134,9 @@ class SubjectKeys:
         index: list[tuple[str, str, str, str]] = []
         appends: list[StreamAppend] = []
         for append in commit.appends:
+            if not any(event.event_type in PERSONAL_FIELDS for event in append.events):
+                appends.append(append)
+                continue
             events = []
             for event in append.events:
                 if event.event_type not in PERSONAL_FIELDS:
@@ -139,12 +145,12 @@ class SubjectKeys:
                 subject = subject_of(event.event_type, event.data, commit.tenant_id)
                 held = self._writer_key(subject, commit.tenant_id)
                 sealed = seal_payload(event.event_type, str(event.event_id), event.data, held.key)
-                if sealed.data != event.data:
-                    used.add(held.key.key_id)
+                used.add(held.key.key_id)
                 index += [(name, blind_index(self.master.index_key, value), subject, commit.tenant_id)
                           for name, value in sealed.indexed]
-                events.append(replace(event, data=sealed.data))
-            appends.append(replace(append, events=tuple(events)))
+                events.append(NewEvent(event.event_type, sealed.data, event.event_version, event.event_id))
+            appends.append(StreamAppend(append.aggregate_id, append.aggregate_type, append.expected_version,
+                                        tuple(events), append.expected_head))
         audit = commit.audit
         if audit.ip_address and as_sealed(audit.ip_address) is None:
             held = self._writer_key(commit.tenant_id, commit.tenant_id)
@@ -202,7 +208,7 @@ class SubjectKeys:
     def fetch_sync(self, conninfo: str, schema: str) -> Callable[[Sequence[str]], dict[str, bytes | None]]:
         """A fetcher on its own synchronous connection (opened on first use), for readers that must
         open a key inside synchronous code (projection handlers)."""
-        holder: list[psycopg.Connection[Any]] = []
+        holder = self._sync_connections
 
         def fetch(key_ids: Sequence[str]) -> dict[str, bytes | None]:
             if not holder or holder[0].closed:
@@ -211,6 +217,14 @@ class SubjectKeys:
             return self._unwrap_rows(rows)
 
         return fetch
+
+    def fetch_with(self, fetch: Callable[[Sequence[str]], dict[str, bytes | None]]) -> None:
+        self._fetch = fetch
+
+    def close(self) -> None:
+        for conn in self._sync_connections:
+            conn.close()
+        self._sync_connections.clear()
 
     def forgotten(self, key_ids: Iterable[str]) -> None:
         """These keys were destroyed: never open or seal with them again in this process."""

@@ -5,6 +5,7 @@ balances stay exactly as they were."""
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 from typing import Any
@@ -139,6 +140,18 @@ async def test_personal_fields_are_sealed_in_the_log_shown_by_read_models_and_re
     assert exported.returncode == 0, exported.stdout + exported.stderr
     archived = ledgermesh(settings, "archive", "verify", "--from", str(export))
     assert archived.returncode == 0, archived.stdout + archived.stderr
+    # An auditor with the export and the public key alone: no database, no subject keys.
+    public_key = tmp_path / "auditor.pem"
+    public_key.write_text(system.system.infra.signer.public_key_pem())
+    offline = ledgermesh(settings, "verify", "--offline", str(export), "--public-key", str(public_key),
+                         DATABASE_URL="", NATS_URL="", LEDGERMESH_DATA_DIR=str(tmp_path / "nowhere"))
+    assert offline.returncode == 0, offline.stdout + offline.stderr
+    # The archive holds ciphertext: the erasure reached it without rewriting a segment.
+    segments = sorted((export / "segments").iterdir())
+    assert segments
+    for segment in segments:
+        archived_text = gzip.decompress(segment.read_bytes())
+        assert EMAIL.encode() not in archived_text and DESCRIPTION.encode() not in archived_text
 
 
 async def test_forgetting_a_subject_without_keys_is_refused_and_writes_nothing(

@@ -36,6 +36,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "archive": ("composition.cli_archive", "export, verify or restore the archive"),
     "signing-keys": ("composition.cli_signing_keys", "list, export or rotate the signing keys"),
     "balance": ("composition.cli_balance", "an account's balance as of a time or log position"),
+    "forget": ("composition.cli_forget",
+               "erase a data subject's personal data: destroy its keys, record SubjectForgotten"),
 }
 
 

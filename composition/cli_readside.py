@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 
 from composition.devstack import settings_from_stack_file
-from composition.infrastructure import load_signer, open_pool
+from composition.infrastructure import load_signer, open_pool, subject_keys_for
 from eventlog.store import EventStore
+from projector.projections.base import stop_using_subject_keys, use_subject_keys
 from support.settings import Settings
 
 
@@ -36,8 +37,13 @@ async def open_read_side(settings: Settings) -> AsyncIterator[ReadSide]:
         raise ValueError("REDIS_URL is not set and no stack.json from `ledgermesh up`")
     pool = await open_pool(settings, min_size=1, max_size=4)
     redis = Redis.from_url(settings.redis_url, decode_responses=True)
+    # Rebuilds and replays open personal fields through the key store, as the live projector does.
+    keys = subject_keys_for(settings)
+    use_subject_keys(keys)
     try:
-        yield ReadSide(settings, EventStore(pool, load_signer(settings)), redis)
+        yield ReadSide(settings, EventStore(pool, load_signer(settings), personal=keys), redis)
     finally:
+        stop_using_subject_keys(keys)
+        keys.close()
         await redis.aclose()
         await pool.close()

@@ -4,6 +4,7 @@ what they need and never open connections of their own."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from eventlog.integrity import Signer
 from eventlog.migrations import migrate
 from eventlog.store import EventStore
 from support.key_store import CachedKeys, PostgresKeys, RevocationFollower
+from eventlog.subject_keys import MasterKey, SubjectKeys
+from projector.projections.base import stop_using_subject_keys, use_subject_keys
 from support.settings import Settings
 
 
@@ -35,6 +38,28 @@ def load_signer(settings: Settings) -> Signer:
     path.chmod(0o600)
     (path.parent / "signing_key.pub.pem").write_text(Signer(key).public_key_pem())
     return Signer(key)
+
+
+def load_master_key(settings: Settings) -> MasterKey:
+    """The subject master key from settings, else from the data folder (created once, kept)."""
+    if settings.subject_master_key_hex:
+        return MasterKey.from_hex(settings.subject_master_key_hex)
+    path = Path(settings.data_dir) / "subject_master_key.hex"
+    if path.exists():
+        return MasterKey.from_hex(path.read_text())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = os.urandom(32)
+    path.write_text(key.hex())
+    path.chmod(0o600)
+    return MasterKey(key)
+
+
+def subject_keys_for(settings: Settings) -> SubjectKeys:
+    """The process's key store view; synchronous fetches (projection handlers) on their own connection."""
+    keys = SubjectKeys(load_master_key(settings))
+    if settings.database_url:
+        keys.fetch_with(keys.fetch_sync(settings.database_url, settings.db_schema))
+    return keys
 
 
 async def open_pool(settings: Settings, *, min_size: int = 2, max_size: int = 20,
@@ -68,13 +93,17 @@ class Infrastructure:
     nc: NATS
     redis: Redis
     signer: Signer
+    subject_keys: SubjectKeys = field(init=False)
     store: EventStore = field(init=False)
     # The process's one cache of API keys (PostgreSQL is the truth), emptied on revocation.
     keys: CachedKeys = field(init=False)
     revocations: RevocationFollower | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
-        self.store = EventStore(self.pool, self.signer)
+        self.subject_keys = subject_keys_for(self.settings)
+        self.store = EventStore(self.pool, self.signer, personal=self.subject_keys)
+        # Projections, rebuilds and webhooks of this process open personal fields with these keys.
+        use_subject_keys(self.subject_keys)
         self.keys = CachedKeys(PostgresKeys(self.pool), self.settings.auth_cache_seconds)
 
     async def follow_revocations(self) -> None:
@@ -99,6 +128,8 @@ class Infrastructure:
     async def close(self) -> None:
         if self.revocations is not None:
             await self.revocations.stop()
+        stop_using_subject_keys(self.subject_keys)
+        self.subject_keys.close()
         await self.nc.close()
         await self.redis.aclose()
         await self.pool.close()

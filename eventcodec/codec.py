@@ -45,13 +45,16 @@ from ledgermesh.events.v1 import (
     customer_events_pb2,
     dispute_events_pb2,
     envelope_pb2,
+    erasure_events_pb2,
     ledger_events_pb2,
     payment_events_pb2,
     payment_intent_events_pb2,
 )
 
+from eventcodec.personal import SEALED_VERSION, bus_form, sealed_text
+
 _EVENT_MODULES = (payment_events_pb2, dispute_events_pb2, account_events_pb2, ledger_events_pb2,
-                  customer_events_pb2, payment_intent_events_pb2)
+                  customer_events_pb2, payment_intent_events_pb2, erasure_events_pb2)
 # Messages of ledgermesh.events.v1 that are parts of events, not events.
 _EVENT_PARTS = frozenset({"Card", "CustomerAddress"})
 
@@ -409,6 +412,7 @@ def normalized_payload(event_type: str, data: Mapping[str, Any]) -> dict[str, An
 
 
 def _parsed(cls: type[Message], data: Mapping[str, Any]) -> Message:
+    data = bus_form(cls.DESCRIPTOR.name, data)
     unknown = _unknown_fields(cls.DESCRIPTOR, data, "")
     if unknown:
         raise EventSchemaError(
@@ -452,7 +456,10 @@ def _normalized(descriptor: _Descriptor, data: Any, top: bool) -> dict[str, Any]
         value = data[name]
         if kind == _STRING:
             if not isinstance(value, str):
-                raise _NotPlain
+                # A sealed personal field (eventcodec.personal) travels as its JSON text.
+                if not (isinstance(value, dict) and value.get("enc") == SEALED_VERSION):
+                    raise _NotPlain
+                value = sealed_text(value)
             if value:
                 out[name] = value
         elif kind == _INT64 or kind == _INT32:
@@ -485,7 +492,10 @@ def _normalized(descriptor: _Descriptor, data: Any, top: bool) -> dict[str, Any]
             if not isinstance(value, dict):
                 raise _NotPlain
             if not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
-                raise _NotPlain
+                value = {k: sealed_text(v) if isinstance(v, dict) and v.get("enc") == SEALED_VERSION else v
+                         for k, v in value.items()}
+                if not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+                    raise _NotPlain
             if value:
                 out[name] = {key: value[key] for key in sorted(value)}
         elif kind == _MESSAGE:

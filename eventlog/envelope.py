@@ -15,7 +15,7 @@ from eventlog.records import StoredEvent
 # Bus subject context of each aggregate type.
 CONTEXTS = {"Charge": "payments", "Dispute": "disputes", "Account": "accounts", "Ledger": "ledger",
             "Customer": "customers", "PaymentMethod": "customers", "PaymentIntent": "payments",
-            "SetupIntent": "payments"}
+            "SetupIntent": "payments", "Erasure": "erasure"}
 
 CONTENT_TYPE = "application/protobuf"
 

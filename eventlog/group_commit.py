@@ -31,10 +31,12 @@ from opentelemetry import trace
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
+from eventcodec.personal import as_sealed
 from eventlog.errors import IdempotencyKeyInUse, WrongExpectedVersion
 from eventlog.integrity import SIGNING_KEY_ID, Signer
 from eventlog.records import Commit, StoredEvent
 from eventlog.sealing import Head, check, heads_after, seal
+from eventlog.subject_keys import INSERT_INDEX, INSERT_KEY, SubjectKeys
 from eventlog.upcasting import upcast
 
 log = logging.getLogger(__name__)
@@ -111,6 +113,9 @@ class _Passed:
     index: int
     commit: Commit
     sealed: list[StoredEvent]
+    # Subject keys its personal fields are sealed with, and its blind index rows.
+    key_ids: frozenset[str] = frozenset()
+    index_rows: tuple[tuple[str, str, str, str], ...] = ()
 
 
 @dataclass
@@ -123,6 +128,7 @@ class _Batch:
     positions: list[int]
     tx_id: int
     passed: list[_Passed] = field(default_factory=list)
+    personal: SubjectKeys | None = None
 
     def take_positions(self, count: int) -> None:
         del self.positions[:count]
@@ -134,13 +140,18 @@ class _Batch:
         stored = [_stored(row) for row in await cur.fetchall()]
         pending = [e for p in self.passed for e in p.sealed
                    if e.aggregate_id == aggregate_id and e.aggregate_version > after_version]
-        return stored + pending
+        if self.personal is None:
+            return stored + pending
+        return await self.personal.open_events(self.conn, stored + pending)
 
 
 class GroupCommit:
     def __init__(self, pool: AsyncConnectionPool, signer: Signer, clock: Clock, *,
-                 max_commits: int = 128, max_events: int = 2000) -> None:
+                 max_commits: int = 128, max_events: int = 2000, personal: SubjectKeys | None = None) -> None:
         self._pool = pool
+        # Seals personal fields before the hash chain covers them (eventlog/subject_keys.py).
+        self._personal = personal
+        self._keys_written: list[str] = []
         # Read when sealing: a store that only reads (bench, tools) may have no signer.
         self._signer = signer
         self._clock = clock
@@ -201,8 +212,12 @@ class GroupCommit:
         return outcomes
 
     async def _write(self, commits: list[Commit]) -> list[list[StoredEvent] | BaseException]:
+        self._keys_written = []
         async with self._pool.connection() as conn, conn.pipeline(), conn.transaction():
-            return await self.write_in(conn, commits)
+            outcomes = await self.write_in(conn, commits)
+        if self._personal is not None:
+            self._personal.stored(self._keys_written)
+        return outcomes
 
     async def write_in(self, conn: psycopg.AsyncConnection[Any], commits: list[Commit]
                        ) -> list[list[StoredEvent] | BaseException]:
@@ -217,7 +232,7 @@ class GroupCommit:
         reserved = await reserve_cur.fetchone()
         heads = {row[0]: Head(row[1], row[2], row[3]) for row in await heads_cur.fetchall()}
         assert reserved is not None
-        state = _Batch(conn, frozenset(streams), heads, sorted(reserved[1]), reserved[0])
+        state = _Batch(conn, frozenset(streams), heads, sorted(reserved[1]), reserved[0], personal=self._personal)
         for n, commit in enumerate(commits):
             refused = await self._check_and_seal(state, n, commit, created_at)
             if refused is not None:
@@ -237,11 +252,19 @@ class GroupCommit:
             await conn.execute(INSERT_EVENTS, _insert_params(state.passed, stored, created_at))
         api_keys = [(k.key_hash, k.account_id, k.key_prefix, k.key_id, k.kind,
                      Jsonb(dict(k.permissions))) for p in state.passed for k in p.commit.api_keys]
+        subject_keys = [] if self._personal is None else self._personal.unstored(
+            kid for p in state.passed for kid in p.key_ids)
+        index_rows = [row for p in state.passed for row in p.index_rows]
         leased = [r for r in responses if r[3]]
         unleased = [r[:3] for r in responses if not r[3]]
         async with conn.cursor() as cur:
             if api_keys:
                 await cur.executemany(_API_KEY, api_keys)
+            if subject_keys:
+                await cur.executemany(INSERT_KEY, subject_keys)
+                self._keys_written += [row[0] for row in subject_keys]
+            if index_rows:
+                await cur.executemany(INSERT_INDEX, index_rows)
             if unleased:
                 await cur.executemany(_RESPONSE, unleased)
             if leased:
@@ -278,6 +301,11 @@ class GroupCommit:
             more = await cur.fetchone()
             assert more is not None
             batch.positions = sorted(more[1])
+        key_ids: frozenset[str] = frozenset()
+        index_rows: tuple[tuple[str, str, str, str], ...] = ()
+        if self._personal is not None:
+            sealed_commit = self._personal.seal_commit(commit)
+            commit, key_ids, index_rows = sealed_commit.commit, sealed_commit.key_ids, sealed_commit.index_rows
         try:
             metadata = {**commit.audit.as_metadata(), SIGNING_KEY_ID: self._signer.key_id}
             sealed = seal(commit.tenant_id, commit.appends, batch.heads, metadata, created_at,
@@ -286,7 +314,7 @@ class GroupCommit:
             return conflict
         batch.take_positions(count)
         batch.heads.update(heads_after(sealed))
-        batch.passed.append(_Passed(index, commit, sealed))
+        batch.passed.append(_Passed(index, commit, sealed, key_ids, index_rows))
         return None
 
     @staticmethod
@@ -305,7 +333,9 @@ def _insert_params(passed: Sequence[_Passed], stored: Sequence[list[StoredEvent]
         audit = unit.commit.audit
         correlation = str(audit.correlation_id)
         causation = str(audit.causation_id) if audit.causation_id else None
-        user, ip = audit.user_id or None, audit.ip_address or None
+        # A sealed IP address (eventlog/subject_keys.py) lives in the metadata only: the column is NULL.
+        user = audit.user_id or None
+        ip = audit.ip_address if audit.ip_address and as_sealed(audit.ip_address) is None else None
         rows += [{"p": e.global_position, "i": str(e.event_id), "t": e.tenant_id, "a": e.aggregate_id,
                   "at": e.aggregate_type, "et": e.event_type, "ev": e.event_version, "av": e.aggregate_version,
                   "d": e.data, "m": e.metadata, "c": correlation, "cz": causation, "u": user, "ip": ip,

@@ -225,6 +225,36 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
             FOR EACH ROW EXECUTE FUNCTION notify_api_key_revoked();
         """,
     ),
+    (
+        8,
+        "subject keys for crypto-shredding",
+        # One 256-bit data key per data subject (and per writing process: each process creates its own
+        # on first use, in the transaction of the events it seals), wrapped by the master key; `forget`
+        # deletes the wrapped key and keeps the row (who had keys, when they were destroyed). The blind
+        # index (HMAC of a normalized value under an index key derived from the master key) answers
+        # "which subject has this e-mail"; a subject's rows go when it is forgotten. Neither table is
+        # part of the immutable log: erasure must be able to delete from them.
+        """
+        CREATE TABLE subject_keys (
+            key_id       text PRIMARY KEY,
+            subject_id   text NOT NULL,
+            tenant_id    text NOT NULL,
+            wrapped_key  bytea,
+            created_at   timestamptz NOT NULL DEFAULT now(),
+            destroyed_at timestamptz,
+            CHECK ((wrapped_key IS NULL) = (destroyed_at IS NOT NULL))
+        );
+        CREATE INDEX idx_subject_keys_subject ON subject_keys (subject_id);
+        CREATE TABLE subject_blind_index (
+            field       text NOT NULL,
+            digest      char(64) NOT NULL,
+            subject_id  text NOT NULL,
+            tenant_id   text NOT NULL,
+            PRIMARY KEY (field, digest, subject_id)
+        );
+        CREATE INDEX idx_subject_blind_index_subject ON subject_blind_index (subject_id);
+        """,
+    ),
 )
 
 

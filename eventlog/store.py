@@ -17,6 +17,7 @@ from psycopg_pool import AsyncConnectionPool
 from eventlog.group_commit import GroupCommit
 from eventlog.integrity import Signer
 from eventlog.records import AuditContext, Commit, LogPosition, StoredEvent, StreamAppend
+from eventlog.subject_keys import SubjectKeys
 from eventlog.upcasting import upcast
 
 Clock = Callable[[], datetime]
@@ -116,9 +117,12 @@ def row_to_event(row: dict[str, Any]) -> StoredEvent:
 
 
 class EventStore:
-    def __init__(self, pool: AsyncConnectionPool, signer: Signer, clock: Clock = _utcnow) -> None:
+    def __init__(self, pool: AsyncConnectionPool, signer: Signer, clock: Clock = _utcnow,
+                 personal: SubjectKeys | None = None) -> None:
         self._pool = pool
-        self._group = GroupCommit(pool, signer, clock)
+        # With a key store, personal fields are sealed on append and opened by read_stream.
+        self._personal = personal
+        self._group = GroupCommit(pool, signer, clock, personal=personal)
 
     @property
     def pool(self) -> AsyncConnectionPool:
@@ -135,6 +139,14 @@ class EventStore:
         not decide again."""
         return await self._group.commit(commit)
 
+    async def commit_in(self, conn: psycopg.AsyncConnection[Any], commit: Commit) -> list[StoredEvent]:
+        """Write one commit in the connection's open transaction, which the caller commits or rolls back
+        together with writes of its own (an erasure destroys keys in the transaction of its event)."""
+        (outcome,) = await self._group.write_in(conn, [commit])
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
     async def _append_in(self, conn: psycopg.AsyncConnection[Any], tenant_id: str, appends: Sequence[StreamAppend],
                          audit: AuditContext) -> list[StoredEvent]:
         """Append in the connection's open transaction, which the caller commits or rolls back: for
@@ -145,7 +157,9 @@ class EventStore:
         return outcome
 
     async def read_stream(self, aggregate_id: str, *, after_version: int = 0) -> list[StoredEvent]:
-        """The stream's events in version order; `after_version` skips those a caller already folded."""
+        """The stream's events in version order, personal fields opened (as the command side folds
+        them; every other read gives events as stored); `after_version` skips those a caller already
+        folded."""
         async with self._pool.connection() as conn:
             cur = conn.cursor(row_factory=dict_row)
             await cur.execute(
@@ -153,7 +167,10 @@ class EventStore:
                 " ORDER BY aggregate_version",
                 (aggregate_id, after_version),
             )
-            return [row_to_event(row) for row in await cur.fetchall()]
+            events = [row_to_event(row) for row in await cur.fetchall()]
+            if self._personal is None:
+                return events
+            return await self._personal.open_events(conn, events)
 
     async def stream_ids(self, tenant_id: str, aggregate_type: str) -> list[str]:
         """The ids of the tenant's streams of one aggregate type."""

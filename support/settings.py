@@ -74,6 +74,9 @@ class Settings:
     gateway_max_body_bytes: int = 256 * 1024
     # Ed25519 private key seed (64 hex chars) that signs event hashes; generated into data_dir if unset.
     signing_key_hex: str | None = None
+    # AES-256 master key (64 hex chars) wrapping the data subjects' keys (crypto-shredding,
+    # docs/audit.md section 9); generated into data_dir if unset. Keep it off the database host.
+    subject_master_key_hex: str | None = None
     # Default fee schedule: 2.9% + 30 minor units.
     fee_percent_bps: int = 290
     fee_fixed: int = 30
@@ -173,6 +176,7 @@ class Settings:
             gateway_rate_burst=_int(e, "LEDGERMESH_GATEWAY_RATE_BURST", 50),
             gateway_max_body_bytes=_int(e, "LEDGERMESH_GATEWAY_MAX_BODY_BYTES", 256 * 1024),
             signing_key_hex=e.get("LEDGERMESH_SIGNING_KEY") or None,
+            subject_master_key_hex=e.get("LEDGERMESH_SUBJECT_MASTER_KEY") or None,
             fee_percent_bps=_int(e, "LEDGERMESH_FEE_PERCENT_BPS", 290),
             fee_fixed=_int(e, "LEDGERMESH_FEE_FIXED", 30),
             settlement_delay_days=_int(e, "LEDGERMESH_SETTLEMENT_DELAY_DAYS", 2),

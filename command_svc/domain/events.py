@@ -465,6 +465,19 @@ class SetupIntentCanceled:
     cancellation_reason: str = ""
 
 
+# --- Erasure stream (one per data subject: erasure:<subject>) ------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubjectForgotten:
+    subject_id: str = ""
+    key_ids: tuple[str, ...] = ()
+    forgotten_by: str = ""
+    reason: str = ""
+    forgotten_at: datetime | None = None
+    erased_fields: tuple[str, ...] = ()
+
+
 ChargeEvent: TypeAlias = (
     ChargeRequested
     | FraudCheckCompleted
@@ -500,6 +513,7 @@ SetupIntentEvent: TypeAlias = (
     | SetupIntentFailed
     | SetupIntentCanceled
 )
+ErasureEvent: TypeAlias = SubjectForgotten
 DomainEvent: TypeAlias = (
     ChargeEvent
     | DisputeEvent
@@ -509,6 +523,7 @@ DomainEvent: TypeAlias = (
     | PaymentMethodEvent
     | PaymentIntentEvent
     | SetupIntentEvent
+    | ErasureEvent
 )
 
 # Every domain event class by event type (its name): the registry the codec is built from.

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 
 from ledgermesh.events.v1 import account_events_pb2 as accounts
+from ledgermesh.events.v1 import erasure_events_pb2 as erasure
 
-from projector.projections.base import Handlers, Op, Projection, hset, required, timestamp_text
+from eventcodec.personal import REDACTED
+from projector.projections.base import Handlers, Op, Projection, erased, hset, required, timestamp_text
 from readmodel.accounts import PENDING, UNVERIFIED
 from readmodel.events import ProjectedEvent
 from readmodel.keys import PATTERNS, Keys
@@ -30,6 +32,22 @@ def _account_onboarded(e: ProjectedEvent, p: accounts.AccountOnboarded, k: Keys)
         "verification_status": UNVERIFIED, "created_us": e.created_us,
         "metadata": json.dumps(dict(p.metadata), sort_keys=True),
     }), *_stamp(e, k)]
+
+
+@on(erasure.SubjectForgotten)
+def _subject_forgotten(e: ProjectedEvent, p: erasure.SubjectForgotten, k: Keys) -> list[Op]:
+    ops: list[Op] = []
+    metadata_keys: dict[str, list[str]] = {}
+    for f in erased(p, ("AccountOnboarded",)):
+        if f.field == "metadata":
+            metadata_keys.setdefault(f.aggregate_id, []).append(f.map_key or "")
+        else:
+            ops.append(("HSET", k.account(f.aggregate_id), f.field, REDACTED))
+    # Account metadata is one JSON document, written whole by AccountOnboarded alone.
+    for account_id, names in metadata_keys.items():
+        ops.append(("HSET", k.account(account_id), "metadata",
+                    json.dumps(dict.fromkeys(names, REDACTED), sort_keys=True)))
+    return ops
 
 
 @on(accounts.ApiKeyIssued)

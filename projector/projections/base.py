@@ -8,13 +8,16 @@ with the projection's checkpoint, so a redelivered or replayed event changes not
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, TypeVar
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 from google.protobuf.message import Message
+from ledgermesh.events.v1 import envelope_pb2, erasure_events_pb2
 
-from eventcodec.codec import payload_classes
+from eventcodec.codec import payload_classes, payload_json, unpack_payload
+from eventcodec.personal import ErasedField, has_personal_fields, open_message
 from readmodel.events import ProjectedEvent
 from readmodel.keys import Keys
 from readmodel.values import text
@@ -25,13 +28,90 @@ Op = tuple[str, ...]
 P = TypeVar("P", bound=Message)
 Handler = Callable[[ProjectedEvent, P, Keys], list[Op]]
 
+class KeySource(Protocol):
+    """Subject keys by id (eventlog.subject_keys.SubjectKeys): None once destroyed."""
+
+    def key_by_id(self, key_id: str) -> bytes | None: ...
+
+    def forgotten(self, key_ids: Iterable[str]) -> None: ...
+
+
+# The key stores of the systems running in this process, installed by the composition root. Key ids
+# are random, so one process serving several logs (tests) asks each in turn.
+_KEY_SOURCES: list[KeySource] = []
+# Event id -> (the decoded event, opened): one decoded object is handed to every projection.
+_OPENED: dict[str, tuple[ProjectedEvent, ProjectedEvent]] = {}
+_OPENED_MAX = 4096
+
+
+def use_subject_keys(source: KeySource) -> None:
+    if source not in _KEY_SOURCES:
+        _KEY_SOURCES.append(source)
+
+
+def stop_using_subject_keys(source: KeySource) -> None:
+    if source in _KEY_SOURCES:
+        _KEY_SOURCES.remove(source)
+    _OPENED.clear()
+
+
+def key_by_id(key_id: str) -> bytes | None:
+    for source in _KEY_SOURCES:
+        key = source.key_by_id(key_id)
+        if key is not None:
+            return key
+    return None
+
+
+def opened_envelope(envelope: envelope_pb2.EventEnvelope) -> envelope_pb2.EventEnvelope:
+    """The envelope with its payload's personal fields opened, for what leaves the system in the
+    clear to its account (webhooks)."""
+    if not has_personal_fields(envelope.event_type):
+        return envelope
+    message = open_message(envelope.event_type, envelope.event_id, unpack_payload(envelope), key_by_id)
+    if message is None:
+        return envelope
+    copy = envelope_pb2.EventEnvelope()
+    copy.CopyFrom(envelope)
+    copy.payload.Pack(message)
+    return copy
+
+
+def opened(event: ProjectedEvent) -> ProjectedEvent:
+    """The event with its sealed personal fields opened through the key stores ("[redacted]" where a
+    key is gone): what projections see. Opened once per event however many projections apply it."""
+    if event.event_type == "SubjectForgotten":
+        forgotten = event.payload
+        assert isinstance(forgotten, erasure_events_pb2.SubjectForgotten)
+        for source in _KEY_SOURCES:
+            source.forgotten(forgotten.key_ids)
+        _OPENED.clear()
+        return event
+    if not has_personal_fields(event.event_type):
+        return event
+    known = _OPENED.get(event.event_id)
+    if known is not None and known[0] is event:
+        return known[1]
+    message = open_message(event.event_type, event.event_id, event.payload, key_by_id)
+    result = event if message is None else dataclasses.replace(event, payload=message,
+                                                                  payload_json=payload_json(message))
+    if len(_OPENED) >= _OPENED_MAX:
+        _OPENED.clear()
+    _OPENED[event.event_id] = (event, result)
+    return result
+
+
 class Handlers:
     """A projection's handlers by event type. `@on(Message)` registers one for that event;
-    `@on.every` one that sees every event (before the event's own handler)."""
+    `@on.every` one that sees every event (before the event's own handler).
 
-    def __init__(self) -> None:
+    Handlers see personal fields opened (eventcodec.personal), unless `opens_personal_data` is off:
+    the event records (events API, audit trails) keep them sealed, as the log holds them."""
+
+    def __init__(self, *, opens_personal_data: bool = True) -> None:
         self._by_type: dict[str, Handler[Any]] = {}
         self._every: list[Handler[Message]] = []
+        self._opens = opens_personal_data
 
     def __call__(self, payload: type[P]) -> Callable[[Handler[P]], Handler[P]]:
         descriptor = payload.DESCRIPTOR
@@ -59,6 +139,8 @@ class Handlers:
         return bool(self._every) or event_type in self._by_type
 
     def apply(self, event: ProjectedEvent, keys: Keys) -> list[Op]:
+        if self._opens:
+            event = opened(event)
         own = self._by_type.get(event.event_type)
         if not self._every:
             return own(event, event.payload, keys) if own is not None else []
@@ -103,6 +185,12 @@ def required(value: str, field: str) -> str:
 def timestamp_text(payload: Message, field: str) -> str:
     """A Timestamp field as protobuf's JSON mapping writes it; "" when the event has none."""
     return str(getattr(payload, field).ToJsonString()) if payload.HasField(field) else ""
+
+
+def erased(p: erasure_events_pb2.SubjectForgotten, event_types: Iterable[str]) -> list[ErasedField]:
+    """The erased fields of these event types: what a projection overwrites with REDACTED."""
+    wanted = set(event_types)
+    return [f for f in map(ErasedField.parse, p.erased_fields) if f.event_type in wanted]
 
 
 def enum_text(enum: EnumTypeWrapper, value: int) -> str:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 
 from ledgermesh.events.v1 import dispute_events_pb2 as disputes
+from ledgermesh.events.v1 import erasure_events_pb2 as erasure
 from ledgermesh.events.v1 import payment_events_pb2 as payments
 
-from projector.projections.base import Handlers, Op, Projection, enum_text, hset, required, timestamp_text
+from eventcodec.personal import REDACTED
+from projector.projections.base import Handlers, Op, Projection, enum_text, erased, hset, required, timestamp_text
 from readmodel.charges import FAILED, PENDING, REFUND_SUCCEEDED, SUCCEEDED
 from readmodel.events import ProjectedEvent
 from readmodel.keys import PATTERNS, Keys
@@ -127,6 +129,19 @@ def _dispute_created(e: ProjectedEvent, p: disputes.DisputeCreated, k: Keys) -> 
     # The charge links its dispute; the dispute's own stream orders this, not the charge's.
     charge_id, dispute_id = required(p.charge_id, "charge_id"), required(p.dispute_id, "dispute_id")
     return [("HSET", k.charge(charge_id), "dispute", dispute_id)]
+
+
+@on(erasure.SubjectForgotten)
+def _subject_forgotten(e: ProjectedEvent, p: erasure.SubjectForgotten, k: Keys) -> list[Op]:
+    # The charge's personal fields sealed with the destroyed keys, redacted at once (a rebuild
+    # redacts them by itself: their keys are gone).
+    ops: list[Op] = []
+    for f in erased(p, ("ChargeRequested", "ChargeUpdated")):
+        if f.field == "metadata":
+            ops.append(("HSET", k.charge_metadata(f.aggregate_id), f.map_key or "", REDACTED))
+        else:
+            ops.append(("HSET", k.charge(f.aggregate_id), f.field, REDACTED))
+    return ops
 
 
 class ChargesProjection(Projection):

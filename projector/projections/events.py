@@ -8,7 +8,8 @@ from projector.projections.base import Handlers, Op, Projection
 from readmodel.events import ProjectedEvent
 from readmodel.keys import PATTERNS, Keys
 
-on = Handlers()
+# The event records keep personal fields sealed, as the log holds them.
+on = Handlers(opens_personal_data=False)
 
 
 @on.every

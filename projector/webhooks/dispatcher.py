@@ -21,6 +21,7 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import FetchTimeoutError
 
+from projector.projections.base import opened_envelope
 from projector.webhooks.delivery import EndpointWorker
 from projector.webhooks.endpoints import EndpointDirectory
 from projector.webhooks.outbox import DeliveryOutbox
@@ -103,8 +104,9 @@ class WebhookDispatcher:
                    if e.wants(stripe_type) and e.created_at <= occurred]
         if not targets:
             return
-        resource = await self._history.object_at(envelope) if self._history is not None else None
-        payload = json.dumps(events.event(envelope, resource), separators=(",", ":"))
+        opened = opened_envelope(envelope)
+        resource = await self._history.object_at(opened) if self._history is not None else None
+        payload = json.dumps(events.event(opened, resource), separators=(",", ":"))
         await self._outbox.enqueue(targets, events.event_id(envelope.event_id), payload)
         for endpoint_id in targets:
             self._worker(endpoint_id).wake()

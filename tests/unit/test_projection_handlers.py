@@ -43,7 +43,14 @@ def _populated(descriptor: Any) -> dict[str, Any]:
     return data
 
 
+# Fields whose values have a form of their own: SubjectForgotten names the stored fields it erased.
+_FORMED = {"SubjectForgotten": {"erased_fields": [
+    "ch_1 e1 ChargeRequested description", "ch_1 e1 ChargeRequested metadata order note",
+    "acct_1 e2 AccountOnboarded email", "acct_1 e2 AccountOnboarded metadata k"]}}
+
+
 def _sample(event_type: str, data: dict[str, Any]) -> ProjectedEvent:
+    data = {**data, **{k: v for k, v in _FORMED.get(event_type, {}).items() if k in data}}
     return projected(event_type, data, aggregate_id="agg_1", aggregate_type="Charge", tenant_id="acct_1")
 
 

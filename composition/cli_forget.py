@@ -1,0 +1,119 @@
+"""`ledgermesh forget SUBJECT [--reason ...]`: crypto-shredding (docs/audit.md section 9). Destroys
+every key of the data subject (a customer cus_... or an account acct_...) and, in the same
+transaction, appends a SubjectForgotten event (who, why, which keys, which stored fields; no personal
+data) to the stream erasure:<subject>. The log is not touched otherwise: its hashes cover ciphertext,
+so `ledgermesh verify` keeps passing; read models redact the fields when the event reaches them, and
+a rebuild redacts them by itself."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from psycopg_pool import AsyncConnectionPool
+
+from command_svc.application.event_records import to_new_event
+from command_svc.domain.events import SubjectForgotten
+from composition.devstack import settings_from_stack_file
+from composition.infrastructure import load_signer, open_pool, subject_keys_for
+from composition.subcommand import Subcommand
+from eventcodec.personal import PERSONAL_FIELDS, ErasedField, sealed_fields
+from eventlog.records import AuditContext, Commit, StoredEvent, StreamAppend
+from eventlog.store import EventStore
+from eventlog.subject_keys import destroy_subject, subject_key_ids
+from support.settings import Settings
+
+
+class NothingToForget(Exception):
+    """The subject has no live key: nothing of it is readable."""
+
+
+@dataclass(frozen=True)
+class Erasure:
+    subject_id: str
+    key_ids: tuple[str, ...]
+    erased_fields: tuple[ErasedField, ...]
+    event: StoredEvent
+
+
+async def _erased_fields(pool: AsyncConnectionPool, key_ids: list[str]) -> list[ErasedField]:
+    """Every stored personal field sealed with these keys, found in SQL by key id."""
+    patterns = [f'%"kid": "{key_id}"%' for key_id in key_ids]
+    async with pool.connection() as conn:
+        cur = await conn.execute(
+            "SELECT event_id::text, aggregate_id, event_type, event_data FROM events"
+            " WHERE event_type = ANY(%s) AND event_data::text LIKE ANY(%s) ORDER BY global_position",
+            (sorted(PERSONAL_FIELDS), patterns))
+        rows: list[tuple[str, str, str, dict[str, Any]]] = await cur.fetchall()
+    wanted = set(key_ids)
+    return [ErasedField(aggregate_id, event_id, event_type, field, map_key)
+            for event_id, aggregate_id, event_type, data in rows
+            for field, map_key, key_id in sealed_fields(event_type, data) if key_id in wanted]
+
+
+async def forget_subject(store: EventStore, subject_id: str, *, forgotten_by: str, reason: str,
+                         clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> Erasure:
+    """Destroy the subject's keys and record the erasure in one transaction."""
+    pool = store.pool
+    async with pool.connection() as conn:
+        keys = await subject_key_ids(conn, subject_id)
+    live = [key_id for key_id, _tenant, destroyed in keys if not destroyed]
+    if not live:
+        raise NothingToForget(f"{subject_id} has no live key: "
+                              + ("it was forgotten already" if keys else "nothing was ever sealed for it"))
+    tenant_id = keys[0][1]
+    erased = await _erased_fields(pool, live)
+    stream = f"erasure:{subject_id}"
+    version = await store.stream_version(stream)
+    event = SubjectForgotten(subject_id=subject_id, key_ids=tuple(live), forgotten_by=forgotten_by, reason=reason,
+                             forgotten_at=clock(), erased_fields=tuple(f.text() for f in erased))
+    commit = Commit(tenant_id, (StreamAppend(stream, "Erasure", version, (to_new_event(event),)),),
+                    AuditContext(correlation_id=uuid.uuid4(), user_id=forgotten_by,
+                                 data_classification="DATA_CLASSIFICATION_PII", regulation="GDPR"))
+    async with pool.connection() as conn, conn.transaction():
+        destroyed = await destroy_subject(conn, subject_id)
+        if sorted(destroyed) != sorted(live):
+            raise RuntimeError(f"{subject_id}'s keys changed while it was being forgotten; run forget again")
+        (stored,) = await store.commit_in(conn, commit)
+    return Erasure(subject_id, tuple(live), tuple(erased), stored)
+
+
+async def _forget(settings: Settings, subject_id: str, by: str, reason: str) -> int:
+    pool = await open_pool(settings, min_size=1, max_size=2)
+    keys = subject_keys_for(settings)
+    try:
+        store = EventStore(pool, load_signer(settings), personal=keys)
+        try:
+            erasure = await forget_subject(store, subject_id, forgotten_by=by, reason=reason)
+        except NothingToForget as exc:
+            print(f"nothing to forget: {exc}")
+            return 1
+    finally:
+        keys.close()
+        await pool.close()
+    print(json.dumps({"subject": erasure.subject_id, "destroyed_keys": list(erasure.key_ids),
+                      "erased_fields": len(erasure.erased_fields), "event_id": str(erasure.event.event_id),
+                      "stream": erasure.event.aggregate_id, "global_position": erasure.event.global_position},
+                     indent=2))
+    return 0
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("subject", help="the data subject: a customer (cus_...) or an account (acct_...)")
+    parser.add_argument("--reason", default="", help="why, recorded in the SubjectForgotten event")
+    parser.add_argument("--by", default="", help="who asks (default: the operating system user)")
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from_stack_file(Settings.from_env())
+    return asyncio.run(_forget(settings, args.subject, args.by or getpass.getuser(), args.reason))
+
+
+COMMAND = Subcommand(run=run, configure=configure)

@@ -1,0 +1,163 @@
+"""Crypto-shredding (docs/audit.md section 9): personal fields are stored sealed with their data
+subject's key, read models show them until `ledgermesh forget` destroys the key, then show
+"[redacted]" at once and after a rebuild, while the log, its verification, the archive, amounts and
+balances stay exactly as they were."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+from ledgermesh.payments.v1 import payment_service_pb2 as pay
+from ledgermesh.query.v1 import query_service_pb2 as q
+
+from composition.infrastructure import load_master_key
+from eventcodec.personal import REDACTED
+from eventlog.subject_keys import find_subjects
+from support.settings import Settings
+from tests.conftest import eventually
+from tests.e2e.conftest import Client, Merchant
+from tests.e2e.support import all_published, ledger_balance, system_without_gateway
+from tests.integration.audit_support import ledgermesh
+
+system = system_without_gateway
+
+EMAIL = "jane.doe@example.com"
+BUSINESS = "Jane Doe Bakery"
+DESCRIPTION = "Birthday cake for Jane Doe, 12 Rue Verte"
+CUSTOMER_EMAIL = "max.mustermann@example.org"
+
+
+async def _rows(client: Client, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    async with client.system.infra.pool.connection() as conn:
+        cur = await conn.execute(query, params)
+        return list(await cur.fetchall())
+
+
+async def _charge(client: Client, merchant: Merchant, **fields: Any) -> pay.CreateChargeResponse:
+    response: pay.CreateChargeResponse = await client.payments.CreateCharge(
+        pay.CreateChargeRequest(amount=4200, currency="usd", source="tok_visa", capture=True, **fields),
+        metadata=merchant.metadata)
+    return response
+
+
+async def _read_charge(client: Client, merchant: Merchant, charge_id: str, position: int = 0) -> Any:
+    return (await client.queries.GetCharge(q.GetChargeRequest(charge_id=charge_id, min_position=position),
+                                           metadata=merchant.metadata)).charge
+
+
+async def _read_account(client: Client, merchant: Merchant) -> Any:
+    return (await client.queries.GetAccount(q.GetAccountRequest(), metadata=merchant.metadata)).account
+
+
+async def _subjects(client: Client, settings: Settings, field: str, value: str) -> list[str]:
+    async with client.system.infra.pool.connection() as conn:
+        return await find_subjects(conn, load_master_key(settings), field, value)
+
+
+async def test_personal_fields_are_sealed_in_the_log_shown_by_read_models_and_redacted_once_forgotten(
+    system: Client, settings: Settings, tmp_path: Path,
+) -> None:
+    merchant = await system.merchant(email=EMAIL, business_name=BUSINESS)
+    sold = await _charge(system, merchant, description=DESCRIPTION, receipt_email=EMAIL,
+                         metadata={"note": "call Jane on +33 6 12 34 56 78", "order": "1001"})
+    # A charge for a customer of the merchant: that customer is its own data subject.
+    bought = await _charge(system, merchant, description="Pretzels for Max", receipt_email=CUSTOMER_EMAIL,
+                           customer="cus_max")
+    await all_published(system)
+
+    # Not in the log in clear: payloads, metadata, the ip_address column.
+    for secret in (EMAIL, BUSINESS, DESCRIPTION, "+33 6 12", CUSTOMER_EMAIL, "Pretzels"):
+        clear = await _rows(system, "SELECT event_type FROM events WHERE event_data::text LIKE %s"
+                            " OR metadata::text LIKE %s", (f"%{secret}%", f"%{secret}%"))
+        assert clear == [], f"{secret!r} is stored in clear in {clear}"
+    (sealed,) = await _rows(system, "SELECT event_data->'description', event_data->'amount' FROM events"
+                            " WHERE event_type = 'ChargeRequested' AND aggregate_id = %s", (sold.charge.id,))
+    assert sealed[0]["enc"] == "v1" and {"kid", "n", "ct"} <= set(sealed[0]) and sealed[1] == 4200
+
+    # Read models show them to the merchant, as before.
+    charge = await _read_charge(system, merchant, sold.charge.id, sold.global_position)
+    assert (charge.description, charge.receipt_email) == (DESCRIPTION, EMAIL)
+    assert dict(charge.metadata) == {"note": "call Jane on +33 6 12 34 56 78", "order": "1001"}
+    assert (await _read_charge(system, merchant, bought.charge.id, bought.global_position)).description \
+        == "Pretzels for Max"
+    account = await _read_account(system, merchant)
+    assert (account.email, account.business_name) == (EMAIL, BUSINESS)
+    # The blind index finds the account by its e-mail, however it is typed.
+    assert await _subjects(system, settings, "AccountOnboarded.email", " Jane.Doe@Example.com") \
+        == [merchant.account_id]
+    balance_before = await ledger_balance(system, merchant.account_id)
+    assert balance_before.pending > 0
+
+    forgotten = ledgermesh(settings, "forget", merchant.account_id, "--reason", "GDPR art. 17 request #7",
+                           "--by", "dpo@ledgermesh.test")
+    assert forgotten.returncode == 0, forgotten.stdout + forgotten.stderr
+    report = json.loads(forgotten.stdout)
+    assert report["subject"] == merchant.account_id and report["destroyed_keys"] and report["erased_fields"] >= 6
+
+    # The erasure is itself in the audit trail, without the data.
+    (event,) = await _rows(system, "SELECT event_type, event_data::text, tenant_id FROM events WHERE aggregate_id = %s",
+                           (f"erasure:{merchant.account_id}",))
+    assert event[0] == "SubjectForgotten" and event[2] == merchant.account_id
+    erasure = json.loads(event[1])
+    assert erasure["reason"] == "GDPR art. 17 request #7" and erasure["forgotten_by"] == "dpo@ledgermesh.test"
+    assert erasure["key_ids"] == report["destroyed_keys"]
+    assert f"{sold.charge.id} " in " ".join(erasure["erased_fields"])
+    assert not any(secret in event[1] for secret in (EMAIL, BUSINESS, DESCRIPTION, "Jane"))
+
+    # Live read models redact at once (no rebuild).
+    async def redacted() -> bool:
+        c = await _read_charge(system, merchant, sold.charge.id)
+        a = await _read_account(system, merchant)
+        return (c.description, c.receipt_email, c.metadata["note"], a.email, a.business_name) == (REDACTED,) * 5
+
+    await eventually(redacted, message="the forgotten subject's fields were not redacted")
+    after = await _read_charge(system, merchant, sold.charge.id)
+    assert (after.amount, after.amount_captured, after.amount_refunded, after.status) \
+        == (4200, 4200, 0, charge.status)
+    # Another subject's data is untouched.
+    other = await _read_charge(system, merchant, bought.charge.id)
+    assert (other.description, other.receipt_email) == ("Pretzels for Max", CUSTOMER_EMAIL)
+    assert await _subjects(system, settings, "AccountOnboarded.email", EMAIL) == []
+    # Money is not personal data: the books are unchanged.
+    assert await ledger_balance(system, merchant.account_id) == balance_before
+
+    # A rebuild redacts by itself: the key is gone.
+    for projection in ("charges", "accounts"):
+        rebuilt = ledgermesh(settings, "rebuild", projection)
+        assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
+    assert await redacted()
+    assert (await _read_charge(system, merchant, bought.charge.id)).description == "Pretzels for Max"
+
+    # The log never changed: verify and the archive still pass.
+    assert ledgermesh(settings, "checkpoint").returncode == 0
+    verified = ledgermesh(settings, "verify")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    export = tmp_path / "export"
+    exported = ledgermesh(settings, "archive", "export", "--to", str(export))
+    assert exported.returncode == 0, exported.stdout + exported.stderr
+    archived = ledgermesh(settings, "archive", "verify", "--from", str(export))
+    assert archived.returncode == 0, archived.stdout + archived.stderr
+    # An auditor with the export and the public key alone: no database, no subject keys.
+    public_key = tmp_path / "auditor.pem"
+    public_key.write_text(system.system.infra.signer.public_key_pem())
+    offline = ledgermesh(settings, "verify", "--offline", str(export), "--public-key", str(public_key),
+                         DATABASE_URL="", NATS_URL="", LEDGERMESH_DATA_DIR=str(tmp_path / "nowhere"))
+    assert offline.returncode == 0, offline.stdout + offline.stderr
+    # The archive holds ciphertext: the erasure reached it without rewriting a segment.
+    segments = sorted((export / "segments").iterdir())
+    assert segments
+    for segment in segments:
+        archived_text = gzip.decompress(segment.read_bytes())
+        assert EMAIL.encode() not in archived_text and DESCRIPTION.encode() not in archived_text
+
+
+async def test_forgetting_a_subject_without_keys_is_refused_and_writes_nothing(
+    system: Client, settings: Settings,
+) -> None:
+    result = ledgermesh(settings, "forget", "cus_nobody")
+    assert result.returncode == 1
+    assert "nothing to forget" in result.stdout
+    assert await _rows(system, "SELECT 1 FROM events WHERE aggregate_id = 'erasure:cus_nobody'") == []

@@ -19,9 +19,9 @@ from eventlog.bus import connect, ensure_stream
 from eventlog.integrity import Signer
 from eventlog.migrations import migrate
 from eventlog.store import EventStore
-from support.key_store import CachedKeys, PostgresKeys, RevocationFollower
 from eventlog.subject_keys import MasterKey, SubjectKeys
 from projector.projections.base import stop_using_subject_keys, use_subject_keys
+from support.key_store import CachedKeys, PostgresKeys, RevocationFollower
 from support.settings import Settings
 
 

@@ -105,7 +105,8 @@ def envelope_metadata_json(event: StoredEvent) -> dict[str, Any]:
     if retention:
         out["retention_period"] = retention
     for name, value in (("event_hash", event.event_hash), ("previous_event_hash", event.previous_event_hash or ""),
-                        ("signature", event.signature), ("traceparent", m.get("traceparent", ""))):
+                        ("signature", event.signature), ("traceparent", m.get("traceparent", "")),
+                        ("key_kind", m.get("key_kind", "")), ("acting_platform", m.get("acting_platform", ""))):
         if type(value) is not str:
             return message_json(envelope_metadata(event))
         if value:

@@ -124,3 +124,15 @@ async def test_replies_carry_request_id_stripe_version_and_the_idempotency_key(s
     plain = await system.http.get("/v1/balance", headers=merchant.headers)
     assert plain.headers["Stripe-Version"] == "2024-06-20" and "Idempotency-Key" not in plain.headers
 
+
+
+async def test_a_malformed_stripe_version_is_refused_before_anything_happens(system) -> None:
+    merchant = await system.merchant()
+    before = await count_events(system)
+    refused = await system.http.post("/v1/charges", content=GOOD, headers={
+        **merchant.headers, "Content-Type": "application/x-www-form-urlencoded", "Stripe-Version": "latest; drop"})
+    _assert_stripe_error(refused, 400, "api_version_invalid", None)
+    assert refused.headers["Stripe-Version"] == "2024-06-20"
+    assert await count_events(system) == before
+    named = await system.http.get("/v1/balance", headers={**merchant.headers, "Stripe-Version": "2025-03-31.basil"})
+    assert named.status_code == 200 and named.headers["Stripe-Version"] == "2025-03-31.basil"

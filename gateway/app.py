@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -39,6 +40,9 @@ from gateway.routes.common import backends, call, new_request_id
 from gateway.sessions import Sessions
 from stripe_shapes.objects import API_VERSION
 from support.settings import Settings
+
+# Stripe's version names: a date, and since 2024 a release name (`2025-03-31.basil`).
+_API_VERSION = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(\.[a-z_]+)?")
 
 
 async def operator_only(request: Request) -> Response | None:
@@ -79,9 +83,14 @@ def create_app(command_target: str, query_target: str, settings: Settings | None
             length = int(request.headers.get("content-length") or 0)
         except ValueError:
             length = 0
+        version = request.headers.get("stripe-version")
         if length > settings.gateway_max_body_bytes:
             response: Response = StripeError(413, "invalid_request_error", "Request body too large.",
                                              code="request_too_large").response()
+        elif version is not None and not _API_VERSION.fullmatch(version):
+            response = StripeError(400, "invalid_request_error", f"Invalid Stripe API version: {version[:40]}",
+                                   code="api_version_invalid").response()
+            version = None
         else:
             try:
                 response = await call_next(request)
@@ -90,7 +99,7 @@ def create_app(command_target: str, query_target: str, settings: Settings | None
         response.headers["Request-Id"] = request.state.request_id
         # Stripe answers in the version the client pinned (LedgerMesh serves one shape, so it echoes
         # it) and sends the idempotency key back, which clients log beside the Request-Id.
-        response.headers["Stripe-Version"] = request.headers.get("stripe-version") or API_VERSION
+        response.headers["Stripe-Version"] = version or API_VERSION
         if key := request.headers.get("idempotency-key"):
             response.headers["Idempotency-Key"] = key
         return response

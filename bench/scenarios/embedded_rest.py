@@ -26,7 +26,8 @@ CATCH_UP_TIMEOUT_S = 120.0
 async def _merchants(http: httpx.AsyncClient) -> list[dict[str, str]]:
     headers = []
     for n in range(CLIENTS):
-        reply = await http.post("/v1/accounts", data={"email": f"rest{n}@example.com", "business_name": f"Shop {n}"})
+        reply = await http.post("/v1/accounts", data={"email": f"rest{n}@example.com",
+                                                  "business_profile[name]": f"Shop {n}"})
         reply.raise_for_status()
         headers.append({"Authorization": f"Bearer {reply.json()['secret_key']}"})
     return headers

@@ -92,6 +92,7 @@ async def test_a_500_mb_chunked_body_gets_413_at_the_limit_and_is_never_held_in_
     sent = [0]
     total = 500 * 1024 * 1024
     headers = {"Content-Type": "application/x-www-form-urlencoded", **(merchant.headers if with_key else {})}
+    events_before = await count_events(system)
     before = _rss_bytes()
     response = await system.http.post("/v1/charges", headers=headers,
                                       content=_endless(sent, b"description=" + b"x" * 65_524 + b"&", total))
@@ -101,6 +102,7 @@ async def test_a_500_mb_chunked_body_gets_413_at_the_limit_and_is_never_held_in_
     # margin of where it started, although 500 MB went through it (parsed up to the limit, the rest
     # discarded as it arrived).
     assert _peak_rss_bytes() - before < 100 * 1024 * 1024
+    assert await count_events(system) == events_before
 
 
 async def test_a_body_with_too_many_keys_is_refused_while_streaming(system) -> None:
@@ -110,6 +112,7 @@ async def test_a_body_with_too_many_keys_is_refused_while_streaming(system) -> N
         **merchant.headers, "Content-Type": "application/x-www-form-urlencoded"})
     _assert_stripe_error(response, 400, "parameter_invalid", None)
     assert "Too many parameters" in response.json()["error"]["message"]
+    assert (await system.http.get("/v1/charges", headers=merchant.headers)).json()["data"] == []
 
 
 async def test_replies_carry_request_id_stripe_version_and_the_idempotency_key(system) -> None:
@@ -124,3 +127,15 @@ async def test_replies_carry_request_id_stripe_version_and_the_idempotency_key(s
     plain = await system.http.get("/v1/balance", headers=merchant.headers)
     assert plain.headers["Stripe-Version"] == "2024-06-20" and "Idempotency-Key" not in plain.headers
 
+
+
+async def test_a_malformed_stripe_version_is_refused_before_anything_happens(system) -> None:
+    merchant = await system.merchant()
+    before = await count_events(system)
+    refused = await system.http.post("/v1/charges", content=GOOD, headers={
+        **merchant.headers, "Content-Type": "application/x-www-form-urlencoded", "Stripe-Version": "latest; drop"})
+    _assert_stripe_error(refused, 400, "api_version_invalid", None)
+    assert refused.headers["Stripe-Version"] == "2024-06-20"
+    assert await count_events(system) == before
+    named = await system.http.get("/v1/balance", headers={**merchant.headers, "Stripe-Version": "2025-03-31.basil"})
+    assert named.status_code == 200 and named.headers["Stripe-Version"] == "2025-03-31.basil"

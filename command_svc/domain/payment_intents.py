@@ -43,6 +43,7 @@ from command_svc.domain.money import normalize_currency, validate_amount
 from command_svc.domain.payments import MAX_STATEMENT_DESCRIPTOR_LENGTH, ChargeState, ChargeStatus
 from command_svc.domain.rules import (
     MAX_DESCRIPTION_LENGTH,
+    refuse_nul,
     require_max_length,
     set_metadata,
     validate_email,
@@ -245,6 +246,8 @@ def _unexpected(state: PaymentIntentState, action: str) -> PreconditionError:
 
 def _validate_text(*, description: str | None, statement_descriptor: str | None, metadata: Mapping[str, str],
                    setup_future_usage: str | None) -> None:
+    refuse_nul({"description": description or "", "statement_descriptor": statement_descriptor or "",
+                "metadata": "".join([*metadata, *metadata.values()])})
     if description is not None:
         require_max_length(description, MAX_DESCRIPTION_LENGTH, field="description")
     if statement_descriptor is not None:
@@ -266,6 +269,7 @@ def _create(cmd: CreatePaymentIntent, state: PaymentIntentState) -> PaymentInten
                               "manual.", field="capture_method")
     _validate_text(description=cmd.description, statement_descriptor=cmd.statement_descriptor,
                    metadata=cmd.metadata, setup_future_usage=cmd.setup_future_usage)
+    refuse_nul({"receipt_email": cmd.receipt_email})
     if cmd.receipt_email:
         validate_email(cmd.receipt_email, field="receipt_email")
     return PaymentIntentCreated(

@@ -218,6 +218,15 @@ class PaymentIntentsApp:
         return _joined(decision, [appends_for(intent_id, "PaymentIntent", loaded.version, events)],
                        PaymentIntentResult(_evolved(loaded.state, events), loaded.created_at or self._clock()))
 
+    async def increment_authorization(self, tenant_id: str, intent_id: str, amount: int) -> Decision:
+        """Raise an uncaptured intent's authorization to `amount` (the new total)."""
+        loaded = await self._load(tenant_id, intent_id)
+        state = payment_intents.require_incrementable(loaded.state)
+        decision = await self._payments.increment_authorization(tenant_id, state.latest_charge, amount)
+        events = payment_intents.decide(payment_intents.RecordIncrement(charge=decision.result.state), state)
+        return _joined(decision, [appends_for(intent_id, "PaymentIntent", loaded.version, events)],
+                       PaymentIntentResult(_evolved(state, events), loaded.created_at or self._clock()))
+
     async def cancel(self, tenant_id: str, intent_id: str, reason: str) -> Decision:
         loaded = await self._load(tenant_id, intent_id)
         created = loaded.created_at or self._clock()

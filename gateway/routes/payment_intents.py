@@ -146,6 +146,18 @@ async def capture_payment_intent(request: Request, intent_id: str) -> dict[str, 
     return await _shaped(request, response.payment_intent, expand(p))
 
 
+@router.post("/v1/payment_intents/{intent_id}/increment_authorization", response_model=None,
+             responses=doc.responds(PAYMENT_INTENT),
+             openapi_extra=doc.form({"amount": doc.INTEGER, "expand": doc.EXPAND}, ("amount",)))
+async def increment_authorization(request: Request, intent_id: str) -> dict[str, Any]:
+    p = await form(request)
+    response = await call(request, backends(request).intents.IncrementAuthorization,
+                          pis.IncrementAuthorizationRequest(payment_intent_id=intent_id,
+                                                            amount=integer(p, "amount", required=True) or 0,
+                                                            idempotency_key=idempotency_key(request)))
+    return await _shaped(request, response.payment_intent, expand(p))
+
+
 @router.post("/v1/payment_intents/{intent_id}/cancel", response_model=None, responses=doc.responds(PAYMENT_INTENT),
              openapi_extra=doc.form({"cancellation_reason": doc.STRING, "expand": doc.EXPAND}))
 async def cancel_payment_intent(request: Request, intent_id: str) -> dict[str, Any]:

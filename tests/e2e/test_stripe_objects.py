@@ -60,6 +60,9 @@ async def test_manual_capture_partial_capture_and_refund_through_the_intent(syst
         "confirm": True, "description": "order 9"})
     assert intent.status == "requires_capture" and intent.amount_capturable == 10000
 
+    raised = await client.v1.payment_intents.increment_authorization_async(intent.id, {"amount": 12000})
+    assert raised.amount == 12000 and raised.amount_capturable == 12000 and raised.status == "requires_capture"
+
     captured = await client.v1.payment_intents.capture_async(intent.id, {"amount_to_capture": 6000})
     assert captured.status == "succeeded" and captured.amount_received == 6000
 

@@ -47,6 +47,7 @@ STRIPE_EVENT_TYPES = {
         (intent_events.PaymentIntentCreated, "payment_intent.created"),
         (intent_events.PaymentIntentRequiresAction, "payment_intent.requires_action"),
         (intent_events.PaymentIntentAuthorized, "payment_intent.amount_capturable_updated"),
+        (intent_events.PaymentIntentAuthorizationIncremented, "payment_intent.amount_capturable_updated"),
         (intent_events.PaymentIntentSucceeded, "payment_intent.succeeded"),
         (intent_events.PaymentIntentPaymentFailed, "payment_intent.payment_failed"),
         (intent_events.PaymentIntentCanceled, "payment_intent.canceled"),

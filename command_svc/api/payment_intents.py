@@ -22,7 +22,8 @@ from eventlog.records import StoredEvent
 from support.auth import current_caller
 
 P = TypeVar("P", pb.CreatePaymentIntentResponse, pb.UpdatePaymentIntentResponse, pb.ConfirmPaymentIntentResponse,
-            pb.AuthenticatePaymentIntentResponse, pb.CapturePaymentIntentResponse, pb.CancelPaymentIntentResponse)
+            pb.AuthenticatePaymentIntentResponse, pb.CapturePaymentIntentResponse, pb.CancelPaymentIntentResponse,
+            pb.IncrementAuthorizationResponse)
 S = TypeVar("S", pb.CreateSetupIntentResponse, pb.ConfirmSetupIntentResponse, pb.AuthenticateSetupIntentResponse,
             pb.CancelSetupIntentResponse)
 
@@ -101,6 +102,14 @@ class PaymentIntentServicer(CommandServicerBase, payment_intent_service_pb2_grpc
             context, operation="CapturePaymentIntent", request=request, response_type=pb.CapturePaymentIntentResponse,
             decide=lambda tenant: self.app.capture(tenant, request.payment_intent_id, amount),
             present=_intent(pb.CapturePaymentIntentResponse), idempotency_key=request.idempotency_key)
+
+    async def IncrementAuthorization(self, request: pb.IncrementAuthorizationRequest,
+                                     context: grpc.aio.ServicerContext) -> pb.IncrementAuthorizationResponse:
+        return await self.execute(
+            context, operation="IncrementAuthorization", request=request,
+            response_type=pb.IncrementAuthorizationResponse,
+            decide=lambda tenant: self.app.increment_authorization(tenant, request.payment_intent_id, request.amount),
+            present=_intent(pb.IncrementAuthorizationResponse), idempotency_key=request.idempotency_key)
 
     async def CancelPaymentIntent(self, request: pb.CancelPaymentIntentRequest,
                                   context: grpc.aio.ServicerContext) -> pb.CancelPaymentIntentResponse:

@@ -6,6 +6,7 @@ appended in the same transaction as the command that used it."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -63,14 +64,23 @@ def payment_method_id_of(saved_card: str) -> str:
     return "pm_" + rest if f"{prefix}_" in SAVED_CARD_PREFIXES else saved_card
 
 
+_ID = re.compile(r"^[a-z]+_[A-Za-z0-9_]{1,128}$")
+
+
+def well_formed(object_id: str, prefix: str) -> bool:
+    """An id of the kind `prefix` names, checked before it is looked up: anything else (NUL bytes
+    included, which PostgreSQL cannot take) names nothing."""
+    return object_id.startswith(prefix) and bool(_ID.match(object_id))
+
+
 def _owned(loaded: Loaded[Any], tenant_id: str, object_id: str, prefix: str) -> bool:
     return bool(loaded.events) and loaded.events[0].tenant_id == tenant_id and object_id.startswith(prefix)
 
 
 async def load_customer(store: EventStore, tenant_id: str, customer_id: str, *,
                         field_name: str = "customer") -> Loaded[CustomerState]:
-    loaded = await load(store, customer_id, customers.fold_customer)
-    if not _owned(loaded, tenant_id, customer_id, "cus_") or loaded.state.deleted:
+    loaded = await load(store, customer_id, customers.fold_customer) if well_formed(customer_id, "cus_") else None
+    if loaded is None or not _owned(loaded, tenant_id, customer_id, "cus_") or loaded.state.deleted:
         raise NotFoundError("RESOURCE_MISSING", f"No such customer: '{customer_id}'", field=field_name)
     return loaded
 
@@ -86,6 +96,9 @@ async def resolve_payment_method(store: EventStore, network: CardNetwork, tenant
         return ResolvedPaymentMethod(customers.fold_payment_method(events), 0, appends_for(pm_id, "PaymentMethod", 0,
                                                                                         events), now, events)
     payment_method_id = payment_method_id_of(payment_method_id)
+    if not well_formed(payment_method_id, "pm_"):
+        raise NotFoundError("RESOURCE_MISSING", f"No such PaymentMethod: '{payment_method_id[:64]!r}'",
+                            field="payment_method")
     loaded = await load(store, payment_method_id, customers.fold_payment_method)
     if not _owned(loaded, tenant_id, payment_method_id, "pm_"):
         raise NotFoundError("RESOURCE_MISSING", f"No such PaymentMethod: '{payment_method_id}'",
@@ -97,8 +110,8 @@ async def resolve_payment_method(store: EventStore, network: CardNetwork, tenant
 async def load_saved_card(store: EventStore, tenant_id: str, saved_card: str) -> Loaded[PaymentMethodState]:
     """The payment method behind card_X / tok_X / pm_X."""
     pm_id = payment_method_id_of(saved_card)
-    loaded = await load(store, pm_id, customers.fold_payment_method)
-    if not _owned(loaded, tenant_id, pm_id, "pm_"):
+    loaded = await load(store, pm_id, customers.fold_payment_method) if well_formed(pm_id, "pm_") else None
+    if loaded is None or not _owned(loaded, tenant_id, pm_id, "pm_"):
         raise ValidationError("SOURCE_INVALID", f"No such source: '{saved_card[:64]}'", field="source")
     return loaded
 
@@ -117,8 +130,8 @@ class CustomersApp:
         pm_id = changes.default_payment_method
         if not pm_id:
             return []
-        loaded = await load(self._store, pm_id, customers.fold_payment_method)
-        if not _owned(loaded, tenant_id, pm_id, "pm_"):
+        loaded = await load(self._store, pm_id, customers.fold_payment_method) if well_formed(pm_id, "pm_") else None
+        if loaded is None or not _owned(loaded, tenant_id, pm_id, "pm_"):
             raise NotFoundError("RESOURCE_MISSING", f"No such PaymentMethod: '{pm_id}'",
                                 field="invoice_settings[default_payment_method]")
         if loaded.state.customer != customer_id:

@@ -13,7 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from command_svc.application.customers import ResolvedPaymentMethod, load_customer, resolve_payment_method
+from command_svc.application.customers import (
+    ResolvedPaymentMethod,
+    load_customer,
+    resolve_payment_method,
+    well_formed,
+)
 from command_svc.application.ids import new_id
 from command_svc.application.payments import PaymentsApp
 from command_svc.application.pipeline import Decision
@@ -73,8 +78,8 @@ class PaymentIntentsApp:
         self._clock = clock
 
     async def _load(self, tenant_id: str, intent_id: str) -> Loaded[PaymentIntentState]:
-        loaded = await load(self._store, intent_id, payment_intents.fold)
-        if not loaded.events or loaded.events[0].tenant_id != tenant_id or not intent_id.startswith("pi_"):
+        loaded = await load(self._store, intent_id, payment_intents.fold) if well_formed(intent_id, "pi_") else None
+        if loaded is None or not loaded.events or loaded.events[0].tenant_id != tenant_id:
             raise NotFoundError("RESOURCE_MISSING", f"No such payment_intent: '{intent_id}'", field="intent")
         return loaded
 
@@ -213,6 +218,15 @@ class PaymentIntentsApp:
         return _joined(decision, [appends_for(intent_id, "PaymentIntent", loaded.version, events)],
                        PaymentIntentResult(_evolved(loaded.state, events), loaded.created_at or self._clock()))
 
+    async def increment_authorization(self, tenant_id: str, intent_id: str, amount: int) -> Decision:
+        """Raise an uncaptured intent's authorization to `amount` (the new total)."""
+        loaded = await self._load(tenant_id, intent_id)
+        state = payment_intents.require_incrementable(loaded.state)
+        decision = await self._payments.increment_authorization(tenant_id, state.latest_charge, amount)
+        events = payment_intents.decide(payment_intents.RecordIncrement(charge=decision.result.state), state)
+        return _joined(decision, [appends_for(intent_id, "PaymentIntent", loaded.version, events)],
+                       PaymentIntentResult(_evolved(state, events), loaded.created_at or self._clock()))
+
     async def cancel(self, tenant_id: str, intent_id: str, reason: str) -> Decision:
         loaded = await self._load(tenant_id, intent_id)
         created = loaded.created_at or self._clock()
@@ -274,8 +288,9 @@ class PaymentIntentsApp:
     # --- SetupIntents ---------------------------------------------------------------------------
 
     async def _load_setup(self, tenant_id: str, intent_id: str) -> Loaded[SetupIntentState]:
-        loaded = await load(self._store, intent_id, payment_intents.fold_setup)
-        if not loaded.events or loaded.events[0].tenant_id != tenant_id or not intent_id.startswith("seti_"):
+        loaded = await load(self._store, intent_id, payment_intents.fold_setup) if well_formed(
+            intent_id, "seti_") else None
+        if loaded is None or not loaded.events or loaded.events[0].tenant_id != tenant_id:
             raise NotFoundError("RESOURCE_MISSING", f"No such setupintent: '{intent_id}'", field="intent")
         return loaded
 

@@ -220,6 +220,10 @@ class PaymentsApp:
     async def expire(self, tenant_id: str, charge_id: str) -> Decision:
         return await self._on_existing(tenant_id, charge_id, payments.ExpireAuthorization(now=self._clock()))
 
+    async def increment_authorization(self, tenant_id: str, charge_id: str, amount: int) -> Decision:
+        return await self._on_existing(tenant_id, charge_id, payments.IncrementAuthorization(now=self._clock(),
+                                                                                             amount=amount))
+
     async def void(self, tenant_id: str, charge_id: str) -> Decision:
         """Release an uncaptured authorization now (its PaymentIntent was canceled)."""
         return await self._on_existing(tenant_id, charge_id, payments.ExpireAuthorization(now=self._clock(),

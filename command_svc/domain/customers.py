@@ -35,6 +35,7 @@ from command_svc.domain.events import (
 from command_svc.domain.rules import (
     MAX_DESCRIPTION_LENGTH,
     normalize_country,
+    refuse_nul,
     require_max_length,
     set_metadata,
     validate_email,
@@ -145,6 +146,14 @@ def require_customer(state: CustomerState, field_name: str = "customer") -> Cust
 
 
 def _validated(c: CustomerChanges) -> CustomerChanges:
+    address = c.address
+    refuse_nul({name: value for name, value in (
+        ("email", c.email), ("name", c.name), ("phone", c.phone), ("description", c.description),
+        ("invoice_settings[default_payment_method]", c.default_payment_method), ("default_source", c.default_source),
+        *((f"address[{k}]", getattr(address, k)) for k in ("city", "country", "line1", "line2", "postal_code", "state")
+          if address is not None),
+    ) if value is not None})
+    refuse_nul({"metadata": "".join([*c.metadata, *c.metadata.values()])})
     if c.email:
         validate_email(c.email)
     if c.name is not None:
@@ -282,6 +291,9 @@ def decide_payment_method(
         case UpdatePaymentMethod():
             existing = require_payment_method(state)
             validate_metadata(command.metadata)
+            refuse_nul({"billing_details[name]": command.billing_name or "",
+                        "billing_details[email]": command.billing_email or "",
+                        "metadata": "".join([*command.metadata, *command.metadata.values()])})
             if command.exp_month is not None and not 1 <= command.exp_month <= 12:
                 raise ValidationError("EXP_MONTH_INVALID", "Your card's expiration month is invalid.",
                                       field="card[exp_month]")
@@ -339,6 +351,9 @@ def _create_payment_method(cmd: CreatePaymentMethod, network: CardNetwork) -> Pa
         raise ValidationError("PARAMETER_MISSING", "Missing required param: card.", field="card")
     source = network.resolve(token)
     validate_metadata(cmd.metadata)
+    refuse_nul({"billing_details[name]": cmd.billing.name, "billing_details[email]": cmd.billing.email,
+                "billing_details[phone]": cmd.billing.phone,
+                "metadata": "".join([*cmd.metadata, *cmd.metadata.values()])})
     if cmd.billing.email:
         validate_email(cmd.billing.email, field="billing_details[email]")
     card = source.card

@@ -141,6 +141,14 @@ class ChargeUpdated:
     description_set: bool = False
 
 
+@dataclass(frozen=True, kw_only=True)
+class AuthorizationIncremented:
+    charge_id: str = ""
+    amount: int = 0
+    previous_amount: int = 0
+    currency: str = ""
+
+
 # --- Dispute stream ------------------------------------------------------------------------------
 
 
@@ -400,6 +408,13 @@ class PaymentIntentAuthorized:
 
 
 @dataclass(frozen=True, kw_only=True)
+class PaymentIntentAuthorizationIncremented:
+    payment_intent_id: str = ""
+    charge_id: str = ""
+    amount: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
 class PaymentIntentSucceeded:
     payment_intent_id: str = ""
     charge_id: str = ""
@@ -487,6 +502,7 @@ ChargeEvent: TypeAlias = (
     | AuthorizationExpired
     | RefundCreated
     | ChargeUpdated
+    | AuthorizationIncremented
 )
 DisputeEvent: TypeAlias = DisputeCreated | EvidenceSubmitted | DisputeResolved
 AccountEvent: TypeAlias = (
@@ -502,6 +518,7 @@ PaymentIntentEvent: TypeAlias = (
     | PaymentIntentUpdated
     | PaymentIntentRequiresAction
     | PaymentIntentAuthorized
+    | PaymentIntentAuthorizationIncremented
     | PaymentIntentSucceeded
     | PaymentIntentPaymentFailed
     | PaymentIntentCanceled

@@ -24,6 +24,7 @@ from typing import Final, TypeAlias, assert_never
 from command_svc.domain.card_network import Authentication
 from command_svc.domain.errors import AlreadyExistsError, NotFoundError, PreconditionError, ValidationError
 from command_svc.domain.events import (
+    PaymentIntentAuthorizationIncremented,
     PaymentIntentAuthorized,
     PaymentIntentCanceled,
     PaymentIntentCreated,
@@ -43,6 +44,7 @@ from command_svc.domain.money import normalize_currency, validate_amount
 from command_svc.domain.payments import MAX_STATEMENT_DESCRIPTOR_LENGTH, ChargeState, ChargeStatus
 from command_svc.domain.rules import (
     MAX_DESCRIPTION_LENGTH,
+    refuse_nul,
     require_max_length,
     set_metadata,
     validate_email,
@@ -157,13 +159,22 @@ class RecordCapture:
 
 
 @dataclass(frozen=True, kw_only=True)
+class RecordIncrement:
+    """The charge after the issuer raised its authorization."""
+
+    charge: ChargeState
+
+
+@dataclass(frozen=True, kw_only=True)
 class CancelPaymentIntent:
     cancellation_reason: str = ""
     # The authorization the charge held and the cancel released (0 when there was none).
     released_amount: int = 0
 
 
-PaymentIntentCommand: TypeAlias = CreatePaymentIntent | UpdatePaymentIntent | RecordPayment | RecordCapture | CancelPaymentIntent
+PaymentIntentCommand: TypeAlias = (
+    CreatePaymentIntent | UpdatePaymentIntent | RecordPayment | RecordCapture | RecordIncrement | CancelPaymentIntent
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -212,6 +223,11 @@ def decide(command: PaymentIntentCommand, state: PaymentIntentState) -> list[Pay
             return [PaymentIntentSucceeded(
                 payment_intent_id=state.payment_intent_id, charge_id=command.charge.charge_id,
                 payment_method=state.payment_method, amount_received=command.charge.amount_captured)]
+        case RecordIncrement():
+            state = _existing(state)
+            return [PaymentIntentAuthorizationIncremented(
+                payment_intent_id=state.payment_intent_id, charge_id=command.charge.charge_id,
+                amount=command.charge.authorized_amount)]
         case CancelPaymentIntent():
             state = _existing(state)
             if state.status not in _CANCELABLE:
@@ -245,6 +261,8 @@ def _unexpected(state: PaymentIntentState, action: str) -> PreconditionError:
 
 def _validate_text(*, description: str | None, statement_descriptor: str | None, metadata: Mapping[str, str],
                    setup_future_usage: str | None) -> None:
+    refuse_nul({"description": description or "", "statement_descriptor": statement_descriptor or "",
+                "metadata": "".join([*metadata, *metadata.values()])})
     if description is not None:
         require_max_length(description, MAX_DESCRIPTION_LENGTH, field="description")
     if statement_descriptor is not None:
@@ -266,6 +284,7 @@ def _create(cmd: CreatePaymentIntent, state: PaymentIntentState) -> PaymentInten
                               "manual.", field="capture_method")
     _validate_text(description=cmd.description, statement_descriptor=cmd.statement_descriptor,
                    metadata=cmd.metadata, setup_future_usage=cmd.setup_future_usage)
+    refuse_nul({"receipt_email": cmd.receipt_email})
     if cmd.receipt_email:
         validate_email(cmd.receipt_email, field="receipt_email")
     return PaymentIntentCreated(
@@ -347,6 +366,13 @@ def plan_authentication(cmd: Authenticate, state: PaymentIntentState) -> Plan:
     return Plan([], charge_with=state.payment_method)
 
 
+def require_incrementable(state: PaymentIntentState) -> PaymentIntentState:
+    state = _existing(state)
+    if state.status is not IntentStatus.REQUIRES_CAPTURE:
+        raise _unexpected(state, "increment the authorization of")
+    return state
+
+
 def require_capturable(state: PaymentIntentState, amount_to_capture: int | None) -> int | None:
     state = _existing(state)
     if state.status is not IntentStatus.REQUIRES_CAPTURE:
@@ -415,6 +441,8 @@ def evolve(state: PaymentIntentState, event: PaymentIntentEvent) -> PaymentInten
             return replace(state, status=IntentStatus.REQUIRES_CAPTURE, payment_method=event.payment_method,
                            latest_charge=event.charge_id, amount_capturable=event.amount_capturable,
                            next_action_path="", last_payment_error=None)
+        case PaymentIntentAuthorizationIncremented():
+            return replace(state, amount=event.amount, amount_capturable=event.amount)
         case PaymentIntentSucceeded():
             return replace(state, status=IntentStatus.SUCCEEDED, payment_method=event.payment_method,
                            latest_charge=event.charge_id, amount_received=event.amount_received,

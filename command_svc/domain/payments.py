@@ -23,6 +23,7 @@ from command_svc.domain.errors import (
 )
 from command_svc.domain.events import (
     AuthorizationExpired,
+    AuthorizationIncremented,
     Card,
     ChargeEvent,
     ChargeRequested,
@@ -188,8 +189,16 @@ class ExpireAuthorization:
     void: bool = False
 
 
+@dataclass(frozen=True, kw_only=True)
+class IncrementAuthorization:
+    """Raise an uncaptured authorization to `amount` (the new total), asking the issuer again."""
+
+    now: datetime
+    amount: int
+
+
 ChargeCommand: TypeAlias = (
-    CreateCharge | CaptureCharge | UpdateCharge | RefundCharge | ExpireAuthorization
+    CreateCharge | CaptureCharge | UpdateCharge | RefundCharge | ExpireAuthorization | IncrementAuthorization
 )
 
 
@@ -214,6 +223,8 @@ def decide(
             return _refund(command, _existing(state))
         case ExpireAuthorization():
             return _expire(command, _existing(state))
+        case IncrementAuthorization():
+            return _increment(command, _existing(state), network)
         case _:
             assert_never(command)
 
@@ -477,6 +488,25 @@ def _expire(cmd: ExpireAuthorization, state: ChargeState) -> list[ChargeEvent]:
     ]
 
 
+def _increment(cmd: IncrementAuthorization, state: ChargeState, network: CardNetwork) -> list[ChargeEvent]:
+    if state.status is not ChargeStatus.AUTHORIZED or (state.expires_at is not None and cmd.now >= state.expires_at):
+        raise PreconditionError(
+            "CHARGE_NOT_INCREMENTABLE", "Only an uncaptured, unexpired authorization can be incremented.")
+    amount = validate_amount(cmd.amount)
+    if amount <= state.authorized_amount:
+        raise ValidationError(
+            "AMOUNT_NOT_INCREASED",
+            f"The amount must be greater than the authorized amount of {state.authorized_amount}.",
+            field="amount", metadata={"authorized_amount": str(state.authorized_amount)})
+    verdict = network.authorize(network.resolve(state.source), amount=amount - state.authorized_amount,
+                                currency=state.currency, reference=f"{state.charge_id}:increment:{state.version}")
+    if not verdict.approved:
+        raise PreconditionError("CARD_DECLINED", verdict.message or "Your card was declined.",
+                                metadata={"decline_code": verdict.decline_code})
+    return [AuthorizationIncremented(charge_id=state.charge_id, amount=amount, previous_amount=state.authorized_amount,
+                                     currency=state.currency)]
+
+
 # --- Evolve --------------------------------------------------------------------------------------
 
 
@@ -546,6 +576,8 @@ def evolve(state: ChargeState, event: ChargeEvent) -> ChargeState:
             )
         case AuthorizationExpired():
             return replace(state, version=version, status=ChargeStatus.EXPIRED, released_amount=event.amount)
+        case AuthorizationIncremented():
+            return replace(state, version=version, amount=event.amount, authorized_amount=event.amount)
         case RefundCreated():
             return replace(
                 state,

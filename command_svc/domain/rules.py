@@ -77,3 +77,10 @@ def normalize_country(country: str, *, field: str = "country") -> str:
             "COUNTRY_INVALID", "Country must be an ISO 3166-1 alpha-2 code.", field=field
         )
     return normalized
+
+
+def refuse_nul(values: Mapping[str, str]) -> None:
+    """Text the log can keep: PostgreSQL's text and jsonb cannot hold NUL characters."""
+    for name, value in values.items():
+        if "\x00" in value:
+            raise ValidationError("TEXT_INVALID", f"{name} cannot contain NUL characters.", field=name)

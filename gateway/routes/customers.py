@@ -19,8 +19,8 @@ from stripe_shapes.objects import list_object
 
 router = APIRouter(tags=["customers"])
 
-CUSTOMER = doc.stripe_object("customer", ("id", "object"))
-CARD = doc.stripe_object("card", ("id", "object", "last4"))
+CUSTOMER = doc.stripe_object("customer", ("id",))
+CARD = doc.stripe_object("card", ("id", "last4"))
 _ADDRESS_FIELDS = ("city", "country", "line1", "line2", "postal_code", "state")
 _CUSTOMER_FORM = {
     "email": doc.STRING, "name": doc.STRING, "phone": doc.STRING, "description": doc.STRING,

@@ -33,8 +33,8 @@ from stripe_shapes import objects
 
 router = APIRouter(tags=["payment_intents"])
 
-PAYMENT_INTENT = doc.stripe_object("payment_intent", ("id", "object", "amount", "currency", "status"))
-SETUP_INTENT = doc.stripe_object("setup_intent", ("id", "object", "status"))
+PAYMENT_INTENT = doc.stripe_object("payment_intent", ("id", "amount", "currency", "status"))
+SETUP_INTENT = doc.stripe_object("setup_intent", ("id", "status"))
 _PI_FORM = {
     "amount": doc.INTEGER, "currency": doc.STRING, "capture_method": doc.STRING, "customer": doc.STRING,
     "payment_method": doc.STRING, "description": doc.STRING, "metadata": doc.METADATA,
@@ -146,6 +146,18 @@ async def capture_payment_intent(request: Request, intent_id: str) -> dict[str, 
     return await _shaped(request, response.payment_intent, expand(p))
 
 
+@router.post("/v1/payment_intents/{intent_id}/increment_authorization", response_model=None,
+             responses=doc.responds(PAYMENT_INTENT),
+             openapi_extra=doc.form({"amount": doc.INTEGER, "expand": doc.EXPAND}, ("amount",)))
+async def increment_authorization(request: Request, intent_id: str) -> dict[str, Any]:
+    p = await form(request)
+    response = await call(request, backends(request).intents.IncrementAuthorization,
+                          pis.IncrementAuthorizationRequest(payment_intent_id=intent_id,
+                                                            amount=integer(p, "amount", required=True) or 0,
+                                                            idempotency_key=idempotency_key(request)))
+    return await _shaped(request, response.payment_intent, expand(p))
+
+
 @router.post("/v1/payment_intents/{intent_id}/cancel", response_model=None, responses=doc.responds(PAYMENT_INTENT),
              openapi_extra=doc.form({"cancellation_reason": doc.STRING, "expand": doc.EXPAND}))
 async def cancel_payment_intent(request: Request, intent_id: str) -> dict[str, Any]:
@@ -156,8 +168,11 @@ async def cancel_payment_intent(request: Request, intent_id: str) -> dict[str, A
     return await _shaped(request, response.payment_intent, expand(p))
 
 
-@router.api_route("/v1/payment_intents/{intent_id}/authenticate", methods=["GET", "POST"], response_model=None,
-                  responses=doc.responds(PAYMENT_INTENT), openapi_extra=doc.query(("fail", doc.BOOLEAN)))
+@router.get("/v1/payment_intents/{intent_id}/authenticate", response_model=None, operation_id="authenticate_payment_intent",
+            responses=doc.responds(PAYMENT_INTENT), openapi_extra=doc.query(("fail", doc.BOOLEAN)))
+@router.post("/v1/payment_intents/{intent_id}/authenticate", response_model=None,
+             operation_id="authenticate_payment_intent_post", responses=doc.responds(PAYMENT_INTENT),
+             openapi_extra=doc.form({"fail": doc.BOOLEAN}))
 async def authenticate_payment_intent(request: Request, intent_id: str) -> dict[str, Any] | JSONResponse:
     """LedgerMesh's simulated 3-D Secure page: the cardholder completes (or, `fail=true`, fails) the
     challenge, and the payment proceeds."""
@@ -210,8 +225,11 @@ async def confirm_setup_intent(request: Request, intent_id: str) -> dict[str, An
     return shapes.setup_intent(response.setup_intent, _base(request))
 
 
-@router.api_route("/v1/setup_intents/{intent_id}/authenticate", methods=["GET", "POST"], response_model=None,
-                  responses=doc.responds(SETUP_INTENT), openapi_extra=doc.query(("fail", doc.BOOLEAN)))
+@router.get("/v1/setup_intents/{intent_id}/authenticate", response_model=None, operation_id="authenticate_setup_intent",
+            responses=doc.responds(SETUP_INTENT), openapi_extra=doc.query(("fail", doc.BOOLEAN)))
+@router.post("/v1/setup_intents/{intent_id}/authenticate", response_model=None,
+             operation_id="authenticate_setup_intent_post", responses=doc.responds(SETUP_INTENT),
+             openapi_extra=doc.form({"fail": doc.BOOLEAN}))
 async def authenticate_setup_intent(request: Request, intent_id: str) -> dict[str, Any]:
     p = {**query_params(request), **(await form(request) if request.method == "POST" else {})}
     response = await call(request, backends(request).intents.AuthenticateSetupIntent,

@@ -30,7 +30,7 @@ from stripe_shapes.objects import list_object
 
 router = APIRouter(tags=["payment_methods"])
 
-PAYMENT_METHOD = doc.stripe_object("payment_method", ("id", "object", "type"))
+PAYMENT_METHOD = doc.stripe_object("payment_method", ("id", "type"))
 _CARD_FIELDS = ("number", "exp_month", "exp_year", "cvc", "token")
 
 

@@ -16,7 +16,7 @@ from stripe_shapes import customers as shapes
 
 router = APIRouter(tags=["tokens"])
 
-TOKEN = doc.stripe_object("token", ("id", "object", "card"))
+TOKEN = doc.stripe_object("token", ("id", "card"))
 
 
 @router.post("/v1/tokens", response_model=None, responses=doc.responds(TOKEN),

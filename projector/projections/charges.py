@@ -90,6 +90,12 @@ def _authorization_expired(e: ProjectedEvent, p: payments.AuthorizationExpired, 
             _stamp(e, k, charge_id)]
 
 
+@on(payments.AuthorizationIncremented)
+def _authorization_incremented(e: ProjectedEvent, p: payments.AuthorizationIncremented, k: Keys) -> list[Op]:
+    charge_id = required(p.charge_id, "charge_id")
+    return [hset(k.charge(charge_id), {"amount": p.amount}), _stamp(e, k, charge_id)]
+
+
 @on(payments.RefundCreated)
 def _refund_created(e: ProjectedEvent, p: payments.RefundCreated, k: Keys) -> list[Op]:
     refund_id, charge_id = required(p.refund_id, "refund_id"), required(p.charge_id, "charge_id")

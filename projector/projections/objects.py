@@ -182,6 +182,12 @@ def _intent_authorized(e: ProjectedEvent, p: pie.PaymentIntentAuthorized, k: Key
                               "next_action_path": "", "last_payment_error": ""})]
 
 
+@on(pie.PaymentIntentAuthorizationIncremented)
+def _intent_incremented(e: ProjectedEvent, p: pie.PaymentIntentAuthorizationIncremented, k: Keys) -> list[Op]:
+    key = k.payment_intent(required(p.payment_intent_id, "payment_intent_id"))
+    return [_stamped(e, key, {"amount": p.amount, "amount_capturable": p.amount})]
+
+
 @on(pie.PaymentIntentSucceeded)
 def _intent_succeeded(e: ProjectedEvent, p: pie.PaymentIntentSucceeded, k: Keys) -> list[Op]:
     key = k.payment_intent(required(p.payment_intent_id, "payment_intent_id"))

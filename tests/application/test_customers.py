@@ -105,3 +105,19 @@ async def test_another_accounts_customer_does_not_exist(side: CommandSide, objec
         await objects.update_customer(mine, customer, name="x")
     with pytest.raises(NotFoundError):
         await objects.attach(mine, "pm_card_visa", customer)
+
+
+async def test_nul_characters_and_malformed_ids_are_refused_before_anything_is_read_or_written(
+        side: CommandSide, objects: ObjectSide) -> None:
+    merchant = (await side.onboard()).state.account_id
+    before = len(side.store.events)
+
+    with pytest.raises(ValidationError) as refused:
+        await objects.customer(merchant, name="Ada\x00")
+    assert (refused.value.reason, refused.value.field) == ("TEXT_INVALID", "name")
+    with pytest.raises(NotFoundError):
+        await objects.attach(merchant, "pm_card_visa", "cus_\x00")
+    with pytest.raises(NotFoundError):
+        await objects.detach(merchant, "pm_\x00x")
+
+    assert len(side.store.events) == before

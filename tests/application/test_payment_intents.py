@@ -222,3 +222,26 @@ async def test_a_declined_card_fails_its_setup_and_a_setup_intent_can_be_cancele
     with pytest.raises(PreconditionError):
         await side.run(merchant, "ConfirmSetupIntent", lambda: objects.intents.confirm_setup(
             merchant, failed.state.setup_intent_id, "pm_card_visa"))
+
+
+async def test_an_uncaptured_intent_can_raise_its_authorization_and_capture_more(
+        side: CommandSide, objects: ObjectSide) -> None:
+    merchant = (await side.onboard()).state.account_id
+    held = await objects.intent(merchant, 5_000, payment_method="pm_card_visa", capture_method="manual", confirm=True)
+    intent_id = held.state.payment_intent_id
+
+    with pytest.raises(ValidationError) as lower:
+        await side.run(merchant, "IncrementAuthorization", lambda: objects.intents.increment_authorization(
+            merchant, intent_id, 5_000))
+    assert lower.value.reason == "AMOUNT_NOT_INCREASED"
+    raised = await side.run(merchant, "IncrementAuthorization", lambda: objects.intents.increment_authorization(
+        merchant, intent_id, 7_000))
+    captured = await objects.capture(merchant, intent_id)
+
+    assert (raised.result.state.amount, raised.result.state.amount_capturable) == (7_000, 7_000)
+    assert captured.state.amount_received == 7_000
+    charge = await side.charge_state(merchant, held.state.latest_charge)
+    assert (charge.amount, charge.amount_captured) == (7_000, 7_000)
+    with pytest.raises(PreconditionError):
+        await side.run(merchant, "IncrementAuthorization", lambda: objects.intents.increment_authorization(
+            merchant, intent_id, 9_000))

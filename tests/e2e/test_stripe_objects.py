@@ -10,7 +10,9 @@ import httpx
 import pytest
 import stripe
 
+from tests.conftest import eventually
 from tests.e2e.stripe_sdk import sdk_client, until_readable
+from tests.e2e.webhook_receiver import webhook_receiver
 
 
 async def test_customer_setup_intent_then_off_session_payment_intent(system) -> None:
@@ -59,6 +61,9 @@ async def test_manual_capture_partial_capture_and_refund_through_the_intent(syst
         "amount": 10000, "currency": "usd", "payment_method": "pm_card_visa", "capture_method": "manual",
         "confirm": True, "description": "order 9"})
     assert intent.status == "requires_capture" and intent.amount_capturable == 10000
+
+    raised = await client.v1.payment_intents.increment_authorization_async(intent.id, {"amount": 12000})
+    assert raised.amount == 12000 and raised.amount_capturable == 12000 and raised.status == "requires_capture"
 
     captured = await client.v1.payment_intents.capture_async(intent.id, {"amount_to_capture": 6000})
     assert captured.status == "succeeded" and captured.amount_received == 6000
@@ -202,3 +207,29 @@ async def test_tokens_customer_sources_and_charges_on_the_default_source(system)
     with pytest.raises(stripe.InvalidRequestError):
         await client.v1.charges.create_async({"amount": 500, "currency": "usd", "customer": stranger.id,
                                               "source": second.id})
+
+
+async def test_payment_intent_webhooks_are_signed_and_name_the_intent(system) -> None:
+    merchant = await system.merchant()
+    client = sdk_client(system.system.gateway_port, merchant.secret_key)
+    async with webhook_receiver() as receiver:
+        hook = await client.v1.webhook_endpoints.create_async({"url": receiver.url("/hooks"), "enabled_events": [
+            "payment_intent.created", "payment_intent.requires_action", "payment_intent.succeeded",
+            "payment_intent.payment_failed", "customer.created"]})
+        customer = await client.v1.customers.create_async({"email": "hook@example.com"})
+        pending = await client.v1.payment_intents.create_async({
+            "amount": 3100, "currency": "usd", "customer": customer.id,
+            "payment_method": "pm_card_threeDSecure2Required", "confirm": True})
+        await system.http.post(httpx.URL(pending.next_action.redirect_to_url.url).path, headers=merchant.headers)
+
+        async def delivered():  # type: ignore[no-untyped-def]
+            return len(receiver.at("/hooks")) >= 4
+
+        await eventually(delivered, timeout=10, message="the intent's webhooks never arrived")
+        verified = [stripe.Webhook.construct_event(r.body.decode(), r.signature, hook.secret)
+                    for r in receiver.at("/hooks")]
+
+    assert [e.type for e in verified] == [
+        "customer.created", "payment_intent.created", "payment_intent.requires_action", "payment_intent.succeeded"]
+    assert verified[0].data.object.id == customer.id and verified[0].data.object.object == "customer"
+    assert all(e.data.object.id == pending.id and e.data.object.object == "payment_intent" for e in verified[1:])

@@ -157,6 +157,7 @@ intent_steps = st.lists(st.one_of(
     st.tuples(st.just("confirm"), st.sampled_from(PAYMENT_METHODS), st.booleans()),
     st.tuples(st.just("authenticate"), st.booleans()),
     st.tuples(st.just("capture"), st.one_of(st.none(), st.integers(1, 20_000))),
+    st.tuples(st.just("increment"), st.integers(1, 40_000)),
     st.tuples(st.just("cancel"), st.sampled_from(["", "abandoned"])),
 ), max_size=6)
 
@@ -209,6 +210,14 @@ def test_every_payment_intent_reply_equals_the_payment_intent_read_after_it(
                 for event in captured:
                     charge = payments.evolve(charge, event)
                 events = payment_intents.decide(payment_intents.RecordCapture(charge=charge), state)
+            elif step[0] == "increment":
+                payment_intents.require_incrementable(state)
+                assert charge is not None
+                raised = payments.decide(payments.IncrementAuthorization(now=log.now, amount=step[1]), charge,
+                                         network=NETWORK)
+                for event in raised:
+                    charge = payments.evolve(charge, event)
+                events = payment_intents.decide(payment_intents.RecordIncrement(charge=charge), state)
             else:
                 released = state.amount_capturable if state.status is IntentStatus.REQUIRES_CAPTURE else 0
                 events = payment_intents.decide(payment_intents.CancelPaymentIntent(

@@ -193,3 +193,15 @@ class ChargeUpdated(_message.Message):
     metadata: _containers.ScalarMap[str, str]
     description_set: bool
     def __init__(self, charge_id: _Optional[str] = ..., description: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., description_set: _Optional[bool] = ...) -> None: ...
+
+class AuthorizationIncremented(_message.Message):
+    __slots__ = ("charge_id", "amount", "previous_amount", "currency")
+    CHARGE_ID_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    charge_id: str
+    amount: int
+    previous_amount: int
+    currency: str
+    def __init__(self, charge_id: _Optional[str] = ..., amount: _Optional[int] = ..., previous_amount: _Optional[int] = ..., currency: _Optional[str] = ...) -> None: ...

@@ -110,6 +110,16 @@ class PaymentIntentAuthorized(_message.Message):
     amount_capturable: int
     def __init__(self, payment_intent_id: _Optional[str] = ..., charge_id: _Optional[str] = ..., payment_method: _Optional[str] = ..., amount_capturable: _Optional[int] = ...) -> None: ...
 
+class PaymentIntentAuthorizationIncremented(_message.Message):
+    __slots__ = ("payment_intent_id", "charge_id", "amount")
+    PAYMENT_INTENT_ID_FIELD_NUMBER: _ClassVar[int]
+    CHARGE_ID_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    payment_intent_id: str
+    charge_id: str
+    amount: int
+    def __init__(self, payment_intent_id: _Optional[str] = ..., charge_id: _Optional[str] = ..., amount: _Optional[int] = ...) -> None: ...
+
 class PaymentIntentSucceeded(_message.Message):
     __slots__ = ("payment_intent_id", "charge_id", "payment_method", "amount_received")
     PAYMENT_INTENT_ID_FIELD_NUMBER: _ClassVar[int]

@@ -297,3 +297,21 @@ class ExpirePaymentIntentsResponse(_message.Message):
     canceled_payment_intent_ids: _containers.RepeatedScalarFieldContainer[str]
     global_position: int
     def __init__(self, canceled_payment_intent_ids: _Optional[_Iterable[str]] = ..., global_position: _Optional[int] = ...) -> None: ...
+
+class IncrementAuthorizationRequest(_message.Message):
+    __slots__ = ("payment_intent_id", "amount", "idempotency_key")
+    PAYMENT_INTENT_ID_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    payment_intent_id: str
+    amount: int
+    idempotency_key: str
+    def __init__(self, payment_intent_id: _Optional[str] = ..., amount: _Optional[int] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class IncrementAuthorizationResponse(_message.Message):
+    __slots__ = ("payment_intent", "global_position")
+    PAYMENT_INTENT_FIELD_NUMBER: _ClassVar[int]
+    GLOBAL_POSITION_FIELD_NUMBER: _ClassVar[int]
+    payment_intent: _customer_pb2.PaymentIntent
+    global_position: int
+    def __init__(self, payment_intent: _Optional[_Union[_customer_pb2.PaymentIntent, _Mapping]] = ..., global_position: _Optional[int] = ...) -> None: ...

@@ -60,6 +60,11 @@ class PaymentIntentCommandServiceStub:
                 request_serializer=ledgermesh_dot_payments_dot_v1_dot_payment__intent__service__pb2.CapturePaymentIntentRequest.SerializeToString,
                 response_deserializer=ledgermesh_dot_payments_dot_v1_dot_payment__intent__service__pb2.CapturePaymentIntentResponse.FromString,
                 _registered_method=True)
+        self.IncrementAuthorization = channel.unary_unary(
+                '/ledgermesh.payments.v1.PaymentIntentCommandService/IncrementAuthorization',
+                request_serializer=ledgermesh_dot_payments_dot_v1_dot_payment__intent__service__pb2.IncrementAuthorizationRequest.SerializeToString,
+                response_deserializer=ledgermesh_dot_payments_dot_v1_dot_payment__intent__service__pb2.IncrementAuthorizationResponse.FromString,
+                _registered_method=True)
         self.CancelPaymentIntent = channel.unary_unary(
                 '/ledgermesh.payments.v1.PaymentIntentCommandService/CancelPaymentIntent',
                 request_serializer=ledgermesh_dot_payments_dot_v1_dot_payment__intent__service__pb2.CancelPaymentIntentRequest.SerializeToString,
@@ -131,6 +136,13 @@ class PaymentIntentCommandServiceServicer:
 
     def CapturePaymentIntent(self, request, context):
         """CapturePaymentIntent captures an authorized PaymentIntent, fully or partially.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def IncrementAuthorization(self, request, context):
+        """IncrementAuthorization raises an uncaptured PaymentIntent's authorization to a new total amount.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -213,6 +225,11 @@ def add_PaymentIntentCommandServiceServicer_to_server(servicer, server):
                     servicer.CapturePaymentIntent,
                     request_deserializer=ledgermesh_dot_payments_dot_v1_dot_payment__intent__service__pb2.CapturePaymentIntentRequest.FromString,
                     response_serializer=ledgermesh_dot_payments_dot_v1_dot_payment__intent__service__pb2.CapturePaymentIntentResponse.SerializeToString,
+            ),
+            'IncrementAuthorization': grpc.unary_unary_rpc_method_handler(
+                    servicer.IncrementAuthorization,
+                    request_deserializer=ledgermesh_dot_payments_dot_v1_dot_payment__intent__service__pb2.IncrementAuthorizationRequest.FromString,
+                    response_serializer=ledgermesh_dot_payments_dot_v1_dot_payment__intent__service__pb2.IncrementAuthorizationResponse.SerializeToString,
             ),
             'CancelPaymentIntent': grpc.unary_unary_rpc_method_handler(
                     servicer.CancelPaymentIntent,
@@ -386,6 +403,33 @@ class PaymentIntentCommandService:
             '/ledgermesh.payments.v1.PaymentIntentCommandService/CapturePaymentIntent',
             ledgermesh_dot_payments_dot_v1_dot_payment__intent__service__pb2.CapturePaymentIntentRequest.SerializeToString,
             ledgermesh_dot_payments_dot_v1_dot_payment__intent__service__pb2.CapturePaymentIntentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def IncrementAuthorization(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ledgermesh.payments.v1.PaymentIntentCommandService/IncrementAuthorization',
+            ledgermesh_dot_payments_dot_v1_dot_payment__intent__service__pb2.IncrementAuthorizationRequest.SerializeToString,
+            ledgermesh_dot_payments_dot_v1_dot_payment__intent__service__pb2.IncrementAuthorizationResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -43,6 +43,8 @@ class PaymentIntentCommandServiceStub:
     """AuthenticatePaymentIntent completes (or fails) the simulated 3-D Secure authentication."""
     CapturePaymentIntent: _grpc.UnaryUnaryMultiCallable[_payment_intent_service_pb2.CapturePaymentIntentRequest, _payment_intent_service_pb2.CapturePaymentIntentResponse]
     """CapturePaymentIntent captures an authorized PaymentIntent, fully or partially."""
+    IncrementAuthorization: _grpc.UnaryUnaryMultiCallable[_payment_intent_service_pb2.IncrementAuthorizationRequest, _payment_intent_service_pb2.IncrementAuthorizationResponse]
+    """IncrementAuthorization raises an uncaptured PaymentIntent's authorization to a new total amount."""
     CancelPaymentIntent: _grpc.UnaryUnaryMultiCallable[_payment_intent_service_pb2.CancelPaymentIntentRequest, _payment_intent_service_pb2.CancelPaymentIntentResponse]
     """CancelPaymentIntent cancels a PaymentIntent, releasing an authorization it holds."""
     RefundPaymentIntent: _grpc.UnaryUnaryMultiCallable[_payment_intent_service_pb2.RefundPaymentIntentRequest, _payment_intent_service_pb2.RefundPaymentIntentResponse]
@@ -75,6 +77,8 @@ class PaymentIntentCommandServiceAsyncStub(PaymentIntentCommandServiceStub):
     """AuthenticatePaymentIntent completes (or fails) the simulated 3-D Secure authentication."""
     CapturePaymentIntent: _aio.UnaryUnaryMultiCallable[_payment_intent_service_pb2.CapturePaymentIntentRequest, _payment_intent_service_pb2.CapturePaymentIntentResponse]  # type: ignore[assignment]
     """CapturePaymentIntent captures an authorized PaymentIntent, fully or partially."""
+    IncrementAuthorization: _aio.UnaryUnaryMultiCallable[_payment_intent_service_pb2.IncrementAuthorizationRequest, _payment_intent_service_pb2.IncrementAuthorizationResponse]  # type: ignore[assignment]
+    """IncrementAuthorization raises an uncaptured PaymentIntent's authorization to a new total amount."""
     CancelPaymentIntent: _aio.UnaryUnaryMultiCallable[_payment_intent_service_pb2.CancelPaymentIntentRequest, _payment_intent_service_pb2.CancelPaymentIntentResponse]  # type: ignore[assignment]
     """CancelPaymentIntent cancels a PaymentIntent, releasing an authorization it holds."""
     RefundPaymentIntent: _aio.UnaryUnaryMultiCallable[_payment_intent_service_pb2.RefundPaymentIntentRequest, _payment_intent_service_pb2.RefundPaymentIntentResponse]  # type: ignore[assignment]
@@ -134,6 +138,14 @@ class PaymentIntentCommandServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_payment_intent_service_pb2.CapturePaymentIntentResponse, _abc.Awaitable[_payment_intent_service_pb2.CapturePaymentIntentResponse]]:
         """CapturePaymentIntent captures an authorized PaymentIntent, fully or partially."""
+
+    @_abc_1.abstractmethod
+    def IncrementAuthorization(
+        self,
+        request: _payment_intent_service_pb2.IncrementAuthorizationRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_payment_intent_service_pb2.IncrementAuthorizationResponse, _abc.Awaitable[_payment_intent_service_pb2.IncrementAuthorizationResponse]]:
+        """IncrementAuthorization raises an uncaptured PaymentIntent's authorization to a new total amount."""
 
     @_abc_1.abstractmethod
     def CancelPaymentIntent(

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC
+from functools import lru_cache
 
 from ledgermesh.events.v1 import envelope_pb2
 from nats.aio.msg import Msg
@@ -17,9 +18,11 @@ from eventlog.records import StoredEvent
 from readmodel.events import ProjectedEvent
 
 
+@lru_cache(maxsize=2048)
 def decode(msg_data: bytes) -> tuple[ProjectedEvent, envelope_pb2.EventEnvelope]:
-    """A bus message as every projection sees it (decoded once per message by the worker; projections
-    are pure and never mutate the event, so they share it)."""
+    """A bus message as every projection sees it. The worker's look at a batch's transactions and its
+    apply both ask for it, and a redelivery comes back with the same bytes: each is decoded once.
+    (Projections are pure and never mutate the event, so sharing the decoded objects is safe.)"""
     envelope = envelope_pb2.EventEnvelope()
     envelope.ParseFromString(msg_data)
     return projected_event(envelope), envelope

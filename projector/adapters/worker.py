@@ -165,8 +165,9 @@ class ProjectorWorker:
     async def handle_batch(self, msgs: Sequence[Msg], stop: asyncio.Event | None = None) -> None:
         self._held = list(msgs)
         items = [self._prepare(msg) for msg in msgs]
-        await self._apply(items, stop)
-        await self._dead_letter_final_failures(items, stop)
+        if not await self._apply(items, stop) or not await self._dead_letter_final_failures(items, stop):
+            # Stopping while Redis is away: nothing is settled, JetStream redelivers it all later.
+            return
         for item in items:
             await self._settle(item)
 
@@ -188,7 +189,7 @@ class ProjectorWorker:
                 item.errors[index] = exc
         return item
 
-    async def _apply(self, items: list[_Item], stop: asyncio.Event | None) -> None:
+    async def _apply(self, items: list[_Item], stop: asyncio.Event | None) -> bool:
         now = time.time()
         batch: list[EventWrites] = []
         applied_items: list[_Item] = []
@@ -201,15 +202,16 @@ class ProjectorWorker:
                 max(0, int((now - event.created_at.timestamp()) * 1000)), list(item.writes.items())))
             applied_items.append(item)
         if not batch:
-            return
+            return True
         first = applied_items[0]
         assert first.event is not None
         results = await self._until_written(lambda: self._traced(first, self._applier.apply(batch)), stop)
         if results is None:
-            return
+            return False
         for item, entries, writes in zip(applied_items, results, batch, strict=True):
             for (index, _), result in zip(writes.writes, entries, strict=True):
                 self._record(item, index, result, writes.lag_ms)
+        return True
 
     def _record(self, item: _Item, index: int, result: EntryResult, lag_ms: int) -> None:
         name = self._names[index]
@@ -274,14 +276,14 @@ class ProjectorWorker:
             except Exception:  # noqa: BLE001
                 log.debug("in-progress ack failed", exc_info=True)
 
-    async def _dead_letter_final_failures(self, items: list[_Item], stop: asyncio.Event | None) -> None:
+    async def _dead_letter_final_failures(self, items: list[_Item], stop: asyncio.Event | None) -> bool:
         """Events that failed for a projection on their last allowed delivery go to that projection's
         dead-letter list, written with the same guard as an apply (so a redelivery never records it
         twice, and an event whose predecessor is missing waits for it), stepping the checkpoint past
         the event so the object's later events still flow."""
         final = [item for item in items if item.errors and item.delivered >= self._options.max_deliver]
         if not final:
-            return
+            return True
         batch: list[EventWrites] = []
         for item in final:
             records: list[tuple[int, Sequence[Op]]] = [
@@ -293,7 +295,7 @@ class ProjectorWorker:
                                      record_lag=False))
         results = await self._until_written(lambda: self._applier.apply(batch), stop)
         if results is None:
-            return
+            return False
         for item, entries, dead in zip(final, results, batch, strict=True):
             for (index, _), result in zip(dead.writes, entries, strict=True):
                 if result.outcome in (Outcome.APPLIED, Outcome.DUPLICATE):
@@ -304,6 +306,7 @@ class ProjectorWorker:
                 elif result.outcome is Outcome.OUT_OF_ORDER:
                     item.errors.pop(index)
                     item.outcomes[index] = Outcome.OUT_OF_ORDER
+        return True
 
     def _record_json(self, item: _Item, index: int, error: Exception | str) -> str:
         msg, event = item.msg, item.event

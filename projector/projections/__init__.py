@@ -1,4 +1,4 @@
-"""The read models. Each projection has its own durable consumer and checkpoint, and owns the keys
+"""The read models. Each projection has its own checkpoint (one worker applies them all per batch), and owns the keys
 matching its `key_patterns` (no two projections write the same key), so each can be rebuilt alone."""
 
 from __future__ import annotations

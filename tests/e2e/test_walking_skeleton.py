@@ -56,7 +56,7 @@ async def test_one_trace_covers_gateway_command_and_projector(system) -> None:
         return [s for s in system.spans.get_finished_spans() if s.context.trace_id == trace_id]
 
     async def projector_span():  # type: ignore[no-untyped-def]
-        return [s for s in spans_of_trace() if s.name.startswith("project charges")]
+        return [s for s in spans_of_trace() if s.name.startswith("project ")]
 
     await eventually(projector_span, message="no projector span joined the request's trace")
     names = [s.name for s in spans_of_trace()]

@@ -41,10 +41,15 @@ def test_compose_file_is_valid() -> None:
 def test_compose_runs_each_service_alone_with_infrastructure_and_tracing() -> None:
     resolved = json.loads(_config(REPO, "--format", "json").stdout)
     services = resolved["services"]
-    for name in ("command", "query", "projector", "gateway"):
-        assert services[name]["command"] == ["serve", name]
+    for name, service in (("command", "command"), ("query", "query"), ("projector-0", "projector"),
+                          ("projector-1", "projector"), ("gateway", "gateway")):
+        assert services[name]["command"] == ["serve", service]
         assert services[name]["environment"]["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://otel-collector:4317"
         assert services[name]["healthcheck"]["test"][0] == "CMD"
+    # Two projector workers, each its own share of the subject partitions.
+    workers = [services[f"projector-{i}"]["environment"] for i in range(2)]
+    assert [w["LEDGERMESH_PROJECTOR_WORKERS"] for w in workers] == ["2", "2"]
+    assert [w["LEDGERMESH_PROJECTOR_WORKER_IDS"] for w in workers] == ["0", "1"]
     assert {"postgres", "redis", "nats-1", "nats-2", "nats-3", "otel-collector", "jaeger"} <= set(services)
     assert services["postgres"]["image"].startswith("postgres:15")
     assert "-js" in services["nats-1"]["command"]

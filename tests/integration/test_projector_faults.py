@@ -106,3 +106,31 @@ async def test_redis_down_past_the_retry_window_stops_nothing_and_projections_re
         return [r.name for r in rows] if all(r.healthy and not r.problem and r.behind == 0 for r in rows) else None
 
     await eventually(healthy_again, timeout=10, message="`ledgermesh lag` still reports a problem")
+
+
+async def test_a_projector_stopped_while_redis_is_down_loses_nothing_once_restarted(
+        stack: Stack, own_redis: OwnRedis) -> None:
+    stack.start_projector()
+    await _charges(stack, 2)
+    await stack.settle()
+
+    own_redis.stop()
+    during = await _charges(stack, 3)
+    worker = stack.workers[0]
+
+    async def retrying() -> bool:
+        problem = worker.problem_of("charges")
+        return bool(problem and "Redis" in problem.reason)
+
+    await eventually(retrying, timeout=15, message="the worker never noticed Redis was down")
+    # A clean stop in the middle of the retries acknowledges nothing it could not write.
+    await stack.stop_projector()
+    own_redis.start()
+    stack.start_projector()
+    await stack.settle(timeout=30)
+
+    for charge_id in during:
+        assert await stack.infra.redis.hget(f"{stack.prefix}charge:{charge_id}", "status") == "succeeded"
+    for projection in all_projections():
+        result = await rebuild(stack.infra.store, stack.infra.redis, stack.prefix, projection, dry_run=True)
+        assert result.diff.differences == 0, (projection.name, result.diff.examples)

@@ -3,7 +3,8 @@ every key of the data subject (a customer cus_... or an account acct_...) and, i
 transaction, appends a SubjectForgotten event (who, why, which keys, which stored fields; no personal
 data) to the stream erasure:<subject>. The log is not touched otherwise: its hashes cover ciphertext,
 so `ledgermesh verify` keeps passing; read models redact the fields when the event reaches them, and
-a rebuild redacts them by itself."""
+a rebuild redacts them by itself. Webhook deliveries of the erased events, sent or queued, have
+the fields redacted in the same transaction."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from eventcodec.personal import PERSONAL_FIELDS, ErasedField, sealed_fields
 from eventlog.records import AuditContext, Commit, StoredEvent, StreamAppend
 from eventlog.store import EventStore
 from eventlog.subject_keys import destroy_subject, subject_key_ids
+from projector.webhooks.outbox import DeliveryOutbox
 from support.settings import Settings
 
 
@@ -41,6 +43,8 @@ class Erasure:
     key_ids: tuple[str, ...]
     erased_fields: tuple[ErasedField, ...]
     event: StoredEvent
+    # Webhook deliveries (sent or queued) whose payloads had the fields, now redacted.
+    redacted_deliveries: int = 0
 
 
 async def _erased_fields(pool: AsyncConnectionPool, key_ids: list[str]) -> list[ErasedField]:
@@ -82,7 +86,8 @@ async def forget_subject(store: EventStore, subject_id: str, *, forgotten_by: st
         if sorted(destroyed) != sorted(live):
             raise RuntimeError(f"{subject_id}'s keys changed while it was being forgotten; run forget again")
         (stored,) = await store.commit_in(conn, commit)
-    return Erasure(subject_id, tuple(live), tuple(erased), stored)
+        deliveries = await DeliveryOutbox.redact(conn, erased)
+    return Erasure(subject_id, tuple(live), tuple(erased), stored, deliveries)
 
 
 async def _forget(settings: Settings, subject_id: str, by: str, reason: str) -> int:
@@ -99,7 +104,8 @@ async def _forget(settings: Settings, subject_id: str, by: str, reason: str) -> 
         keys.close()
         await pool.close()
     print(json.dumps({"subject": erasure.subject_id, "destroyed_keys": list(erasure.key_ids),
-                      "erased_fields": len(erasure.erased_fields), "event_id": str(erasure.event.event_id),
+                      "erased_fields": len(erasure.erased_fields),
+                      "redacted_webhook_deliveries": erasure.redacted_deliveries, "event_id": str(erasure.event.event_id),
                       "stream": erasure.event.aggregate_id, "global_position": erasure.event.global_position},
                      indent=2))
     return 0

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ledgermesh.accounts.v1 import account_service_pb2 as acc
 from ledgermesh.payments.v1 import payment_service_pb2 as pay
 from ledgermesh.query.v1 import query_service_pb2 as q
 
@@ -21,6 +22,7 @@ from support.settings import Settings
 from tests.conftest import eventually
 from tests.e2e.conftest import Client, Merchant
 from tests.e2e.support import all_published, ledger_balance, system_without_gateway
+from tests.e2e.webhook_receiver import webhook_receiver
 from tests.integration.audit_support import ledgermesh
 
 system = system_without_gateway
@@ -181,3 +183,28 @@ async def test_forgetting_a_subject_without_keys_is_refused_and_writes_nothing(
     assert result.returncode == 1
     assert "nothing to forget" in result.stdout
     assert await _rows(system, "SELECT 1 FROM events WHERE aggregate_id = 'erasure:cus_nobody'") == []
+
+
+async def test_a_webhook_carries_the_fields_in_clear_and_its_kept_copy_is_redacted_once_forgotten(
+    system: Client, settings: Settings,
+) -> None:
+    merchant = await system.merchant(email=EMAIL, business_name=BUSINESS)
+    async with webhook_receiver() as receiver:
+        await system.accounts.CreateWebhookEndpoint(acc.CreateWebhookEndpointRequest(
+            url=receiver.url("/hook"), enabled_events=["charge.pending"]), metadata=merchant.metadata)
+        await _charge(system, merchant, description=DESCRIPTION, metadata={"note": "call Jane"})
+
+        async def delivered() -> bool:
+            return any(DESCRIPTION.encode() in r.body for r in receiver.at("/hook"))
+
+        # The merchant's own endpoint gets the description in clear: opened with the key.
+        await eventually(delivered, message="the charge.pending webhook never arrived in clear")
+
+    forgotten = ledgermesh(settings, "forget", merchant.account_id, "--reason", "GDPR art. 17")
+    assert forgotten.returncode == 0, forgotten.stdout + forgotten.stderr
+    assert json.loads(forgotten.stdout)["redacted_webhook_deliveries"] == 1
+    # The copy kept for retries and replays no longer holds the data.
+    (payload,) = [row[0] for row in await _rows(system, "SELECT payload FROM webhook_deliveries")]
+    data_object = json.loads(payload)["data"]["object"]
+    assert (data_object["description"], data_object["metadata"]["note"]) == (REDACTED, REDACTED)
+    assert data_object["amount"] == 4200 and DESCRIPTION not in payload and "Jane" not in payload

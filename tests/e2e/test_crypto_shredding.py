@@ -94,6 +94,13 @@ async def test_personal_fields_are_sealed_in_the_log_shown_by_read_models_and_re
     balance_before = await ledger_balance(system, merchant.account_id)
     assert balance_before.pending > 0
 
+    # A dry run lists what would go, and changes nothing.
+    preview = ledgermesh(settings, "forget", merchant.account_id, "--dry-run")
+    assert preview.returncode == 0, preview.stdout + preview.stderr
+    planned = json.loads(preview.stdout)["fields"]
+    assert f"{sold.charge.id} " in " ".join(planned) and not any(secret in preview.stdout for secret in (EMAIL, BUSINESS))
+    assert (await _read_account(system, merchant)).email == EMAIL
+
     forgotten = ledgermesh(settings, "forget", merchant.account_id, "--reason", "GDPR art. 17 request #7",
                            "--by", "dpo@ledgermesh.test")
     assert forgotten.returncode == 0, forgotten.stdout + forgotten.stderr
@@ -107,6 +114,7 @@ async def test_personal_fields_are_sealed_in_the_log_shown_by_read_models_and_re
     erasure = json.loads(event[1])
     assert erasure["reason"] == "GDPR art. 17 request #7" and erasure["forgotten_by"] == "dpo@ledgermesh.test"
     assert erasure["key_ids"] == report["destroyed_keys"]
+    assert erasure["erased_fields"] == planned
     assert f"{sold.charge.id} " in " ".join(erasure["erased_fields"])
     assert not any(secret in event[1] for secret in (EMAIL, BUSINESS, DESCRIPTION, "Jane"))
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ledgermesh.accounts.v1 import account_service_pb2 as acc
+from ledgermesh.disputes.v1 import dispute_service_pb2 as dsp
 from ledgermesh.payments.v1 import payment_service_pb2 as pay
 from ledgermesh.query.v1 import query_service_pb2 as q
 
@@ -22,6 +23,7 @@ from support.settings import Settings
 from tests.conftest import eventually
 from tests.e2e.conftest import Client, Merchant
 from tests.e2e.support import all_published, ledger_balance, system_without_gateway
+from tests.e2e.support import disputes as system_disputes
 from tests.e2e.webhook_receiver import webhook_receiver
 from tests.integration.audit_support import ledgermesh
 
@@ -216,3 +218,30 @@ async def test_a_webhook_carries_the_fields_in_clear_and_its_kept_copy_is_redact
     data_object = json.loads(payload)["data"]["object"]
     assert (data_object["description"], data_object["metadata"]["note"]) == (REDACTED, REDACTED)
     assert data_object["amount"] == 4200 and DESCRIPTION not in payload and "Jane" not in payload
+
+
+async def test_dispute_evidence_naming_the_cardholder_is_sealed_and_redacted_once_forgotten(
+    system: Client, settings: Settings,
+) -> None:
+    merchant = await system.merchant()
+    paid = await _charge(system, merchant)
+    opened = await system_disputes(system).CreateDispute(
+        dsp.CreateDisputeRequest(charge_id=paid.charge.id, reason="fraudulent"), metadata=merchant.metadata)
+    staged = await system_disputes(system).SubmitEvidence(dsp.SubmitEvidenceRequest(
+        dispute_id=opened.dispute.id, evidence={"customer_name": "Jane Doe", "customer_email_address": EMAIL},
+        submit=False), metadata=merchant.metadata)
+    assert staged.dispute.evidence["customer_name"] == "Jane Doe"
+    assert await _rows(system, "SELECT 1 FROM events WHERE event_data::text LIKE %s", ("%Jane Doe%",)) == []
+
+    async def evidence_is(expected: dict[str, str]) -> bool:
+        got = await system.queries.GetDispute(q.GetDisputeRequest(dispute_id=opened.dispute.id),
+                                              metadata=merchant.metadata)
+        return dict(got.dispute.evidence) == expected
+
+    await eventually(lambda: evidence_is({"customer_name": "Jane Doe", "customer_email_address": EMAIL}),
+                     message="the evidence was not projected in clear")
+    assert ledgermesh(settings, "forget", merchant.account_id).returncode == 0
+    await eventually(lambda: evidence_is({"customer_name": REDACTED, "customer_email_address": REDACTED}),
+                     message="the evidence was not redacted")
+    got = await system.queries.GetDispute(q.GetDisputeRequest(dispute_id=opened.dispute.id), metadata=merchant.metadata)
+    assert (got.dispute.amount, got.dispute.status) == (opened.dispute.amount, opened.dispute.status)

@@ -243,8 +243,8 @@ async def test_dispute_evidence_naming_the_cardholder_is_sealed_and_redacted_onc
     assert await _rows(system, "SELECT 1 FROM events WHERE event_data::text LIKE %s", ("%Jane Doe%",)) == []
 
     async def evidence_is(expected: dict[str, str]) -> bool:
-        got = await system.queries.GetDispute(q.GetDisputeRequest(dispute_id=opened.dispute.id),
-                                              metadata=merchant.metadata)
+        got = await system.queries.GetDispute(q.GetDisputeRequest(
+            dispute_id=opened.dispute.id, min_position=staged.global_position), metadata=merchant.metadata)
         return dict(got.dispute.evidence) == expected
 
     await eventually(lambda: evidence_is({"customer_name": "Jane Doe", "customer_email_address": EMAIL}),

@@ -59,6 +59,8 @@ PERSONAL_FIELDS: dict[str, PersonalFields] = {
     "ChargeUpdated": PersonalFields(("description", "metadata")),
     "AccountOnboarded": PersonalFields(("email", "business_name", "metadata"), subject_field="account_id",
                                        indexed=("email",)),
+    # Dispute evidence names the cardholder: customer_name, customer_email_address, billing_address...
+    "EvidenceSubmitted": PersonalFields(("evidence",)),
 }
 
 # The audit metadata key holding the caller's IP address: sealed for the commit's tenant.

@@ -224,6 +224,8 @@ class GroupCommit:
         """Write the commits in the connection's open transaction, which the caller commits: each
         commit's stored events, or why it was refused."""
         created_at = self._clock().astimezone(UTC)
+        if self._personal is not None:
+            await self._personal.refresh(conn)
         streams = sorted({a.aggregate_id for c in commits for a in c.appends})
         events = sum(len(a.events) for c in commits for a in c.appends)
         outcomes: dict[int, list[StoredEvent] | BaseException] = {}

@@ -43,9 +43,10 @@ INSERT_INDEX = ("INSERT INTO subject_blind_index (field, digest, subject_id, ten
                 " ON CONFLICT DO NOTHING")
 _SELECT_KEYS = "SELECT key_id, subject_id, wrapped_key FROM subject_keys WHERE key_id = ANY(%s)"
 
-# A writer replaces its cached key of a subject this often, so that a subject forgotten by another
-# process (the `forget` command) stops being sealed with a destroyed key within this time.
-WRITER_KEY_TTL_S = 300.0
+# How often a writer asks whether the keys it seals with still exist, so that a subject forgotten by
+# another process (the `forget` command) stops being sealed with a destroyed key within this time.
+WRITER_KEY_CHECK_S = 60.0
+_DESTROYED = "SELECT key_id FROM subject_keys WHERE key_id = ANY(%s) AND destroyed_at IS NOT NULL"
 
 
 class MasterKey:
@@ -92,7 +93,8 @@ class _WriterKey:
     key: SubjectKey
     tenant_id: str
     wrapped: bytes
-    created: float
+    # When the writer last saw it alive in the key store (created: its own).
+    checked: float
     stored: bool = False
 
 
@@ -114,10 +116,8 @@ class SubjectKeys:
 
     def _writer_key(self, subject_id: str, tenant_id: str) -> _WriterKey:
         held = self._writing.get(subject_id)
-        if held is not None and self._clock() - held.created < WRITER_KEY_TTL_S:
+        if held is not None:
             return held
-        if held is not None and held.stored:
-            del self._by_id[held.key.key_id]
         key_id = secrets.token_hex(8)
         data_key = AESGCM.generate_key(bit_length=256)
         held = _WriterKey(SubjectKey(key_id, subject_id, data_key), tenant_id, self.master.wrap(key_id, data_key),
@@ -160,6 +160,20 @@ class SubjectKeys:
                                    associated_data(str(audit.correlation_id), f"metadata.{IP_ADDRESS}"))
             audit = replace(audit, ip_address=sealed_text(sealed_ip))
         return SealedCommit(replace(commit, appends=tuple(appends), audit=audit), frozenset(used), tuple(index))
+
+    async def refresh(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        """Drop the writer's keys that were destroyed since it last looked (at most once every
+        WRITER_KEY_CHECK_S, one query for all of them): the next event of such a subject gets a
+        new key."""
+        now = self._clock()
+        due = [held for held in self._writing.values() if held.stored and now - held.checked >= WRITER_KEY_CHECK_S]
+        if not due:
+            return
+        cur = await conn.execute(_DESTROYED, ([held.key.key_id for held in due],))
+        destroyed = {row[0] for row in await cur.fetchall()}
+        for held in due:
+            held.checked = now
+        self.forgotten(destroyed)
 
     def unstored(self, key_ids: Iterable[str]) -> list[tuple[str, str, str, bytes]]:
         """INSERT_KEY rows of the keys among `key_ids` no committed transaction has stored yet."""

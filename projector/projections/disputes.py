@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from ledgermesh.events.v1 import dispute_events_pb2 as disputes
+from ledgermesh.events.v1 import erasure_events_pb2 as erasure
 
-from projector.projections.base import Handlers, Op, Projection, hset, required, timestamp_text
+from eventcodec.personal import REDACTED
+from projector.projections.base import Handlers, Op, Projection, erased, hset, required, timestamp_text
 from readmodel.disputes import (
     LOST,
     NEEDS_RESPONSE,
@@ -52,6 +54,13 @@ def _evidence_submitted(e: ProjectedEvent, p: disputes.EvidenceSubmitted, k: Key
         # Stripe counts submissions to the network, not stagings.
         ops += [("HSET", key, "status", UNDER_REVIEW), ("HINCRBY", key, "submission_count", "1")]
     return [*ops, _stamp(e, k, dispute_id)]
+
+
+@on(erasure.SubjectForgotten)
+def _subject_forgotten(e: ProjectedEvent, p: erasure.SubjectForgotten, k: Keys) -> list[Op]:
+    # A field a later staging cleared comes back as "[redacted]": it says nothing either way.
+    return [("HSET", k.dispute(f.aggregate_id), evidence_field(f.map_key or ""), REDACTED)
+            for f in erased(p, ("EvidenceSubmitted",)) if f.field == "evidence"]
 
 
 @on(disputes.DisputeResolved)

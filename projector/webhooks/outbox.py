@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
+import psycopg
 from psycopg_pool import AsyncConnectionPool
+
+from eventcodec.personal import REDACTED, ErasedField
+from stripe_shapes import events
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,34 @@ class DeliveryOutbox:
                         "INSERT INTO webhook_deliveries (endpoint_id, event_id, payload) VALUES (%s, %s, %s)"
                         " ON CONFLICT ON CONSTRAINT webhook_deliveries_once DO NOTHING",
                         (endpoint_id, event_id, payload))
+
+    @staticmethod
+    async def redact(conn: psycopg.AsyncConnection[Any], erased: Sequence[ErasedField]) -> int:
+        """Overwrite the erased fields in every delivery of their events, sent or not (crypto-shredding:
+        a payload kept in clear would outlive the key), in the caller's transaction; how many rows
+        changed."""
+        by_event: dict[str, list[ErasedField]] = {}
+        for field in erased:
+            by_event.setdefault(events.event_id(field.event_id), []).append(field)
+        if not by_event:
+            return 0
+        cur = await conn.execute("SELECT id, event_id, payload FROM webhook_deliveries WHERE event_id = ANY(%s)"
+                                 " FOR UPDATE", (sorted(by_event),))
+        changed = 0
+        for delivery_id, event_id, payload in await cur.fetchall():
+            document = json.loads(payload)
+            data_object = document.get("data", {}).get("object", {})
+            for field in by_event[event_id]:
+                if field.map_key is None:
+                    if field.field in data_object:
+                        data_object[field.field] = REDACTED
+                elif isinstance(data_object.get(field.field), dict) and field.map_key in data_object[field.field]:
+                    data_object[field.field][field.map_key] = REDACTED
+            redacted = json.dumps(document, separators=(",", ":"))
+            if redacted != payload:
+                await conn.execute("UPDATE webhook_deliveries SET payload = %s WHERE id = %s", (redacted, delivery_id))
+                changed += 1
+        return changed
 
     async def next_for(self, endpoint_id: str) -> PendingDelivery | None:
         """The oldest pending delivery of the endpoint: deliveries go out in order, one at a time."""

@@ -5,11 +5,15 @@ balances stay exactly as they were."""
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
+import re
 from pathlib import Path
 from typing import Any
 
+from ledgermesh.accounts.v1 import account_service_pb2 as acc
+from ledgermesh.disputes.v1 import dispute_service_pb2 as dsp
 from ledgermesh.payments.v1 import payment_service_pb2 as pay
 from ledgermesh.query.v1 import query_service_pb2 as q
 
@@ -20,6 +24,8 @@ from support.settings import Settings
 from tests.conftest import eventually
 from tests.e2e.conftest import Client, Merchant
 from tests.e2e.support import all_published, ledger_balance, system_without_gateway
+from tests.e2e.support import disputes as system_disputes
+from tests.e2e.webhook_receiver import webhook_receiver
 from tests.integration.audit_support import ledgermesh
 
 system = system_without_gateway
@@ -73,6 +79,7 @@ async def test_personal_fields_are_sealed_in_the_log_shown_by_read_models_and_re
         clear = await _rows(system, "SELECT event_type FROM events WHERE event_data::text LIKE %s"
                             " OR metadata::text LIKE %s", (f"%{secret}%", f"%{secret}%"))
         assert clear == [], f"{secret!r} is stored in clear in {clear}"
+    assert await _rows(system, "SELECT event_type FROM events WHERE ip_address IS NOT NULL") == []
     (sealed,) = await _rows(system, "SELECT event_data->'description', event_data->'amount' FROM events"
                             " WHERE event_type = 'ChargeRequested' AND aggregate_id = %s", (sold.charge.id,))
     assert sealed[0]["enc"] == "v1" and {"kid", "n", "ct"} <= set(sealed[0]) and sealed[1] == 4200
@@ -91,6 +98,13 @@ async def test_personal_fields_are_sealed_in_the_log_shown_by_read_models_and_re
     balance_before = await ledger_balance(system, merchant.account_id)
     assert balance_before.pending > 0
 
+    # A dry run lists what would go, and changes nothing.
+    preview = ledgermesh(settings, "forget", merchant.account_id, "--dry-run")
+    assert preview.returncode == 0, preview.stdout + preview.stderr
+    planned = json.loads(preview.stdout)["fields"]
+    assert f"{sold.charge.id} " in " ".join(planned) and not any(secret in preview.stdout for secret in (EMAIL, BUSINESS))
+    assert (await _read_account(system, merchant)).email == EMAIL
+
     forgotten = ledgermesh(settings, "forget", merchant.account_id, "--reason", "GDPR art. 17 request #7",
                            "--by", "dpo@ledgermesh.test")
     assert forgotten.returncode == 0, forgotten.stdout + forgotten.stderr
@@ -104,6 +118,7 @@ async def test_personal_fields_are_sealed_in_the_log_shown_by_read_models_and_re
     erasure = json.loads(event[1])
     assert erasure["reason"] == "GDPR art. 17 request #7" and erasure["forgotten_by"] == "dpo@ledgermesh.test"
     assert erasure["key_ids"] == report["destroyed_keys"]
+    assert erasure["erased_fields"] == planned
     assert f"{sold.charge.id} " in " ".join(erasure["erased_fields"])
     assert not any(secret in event[1] for secret in (EMAIL, BUSINESS, DESCRIPTION, "Jane"))
 
@@ -124,15 +139,41 @@ async def test_personal_fields_are_sealed_in_the_log_shown_by_read_models_and_re
     # Money is not personal data: the books are unchanged.
     assert await ledger_balance(system, merchant.account_id) == balance_before
 
-    # A rebuild redacts by itself: the key is gone.
+    # A rebuild redacts by itself: the key is gone. Even one that stops before the erasure's event
+    # (the books as they stood) cannot read the fields any more.
     for projection in ("charges", "accounts"):
         rebuilt = ledgermesh(settings, "rebuild", projection)
         assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
     assert await redacted()
+    before_erasure = ledgermesh(settings, "rebuild", "charges", "--as-of", str(report["global_position"] - 1))
+    assert before_erasure.returncode == 0, before_erasure.stdout + before_erasure.stderr
+    match = re.search(r"under the prefix '([^']+)'", before_erasure.stdout)
+    assert match, before_erasure.stdout
+    as_of = await system.system.infra.redis.hgetall(f"{match.group(1)}charge:{sold.charge.id}")
+    assert (as_of["description"], as_of["receipt_email"], as_of["amount"]) == (REDACTED, REDACTED, "4200")
     assert (await _read_charge(system, merchant, bought.charge.id)).description == "Pretzels for Max"
 
+    # Forgetting the customer erases its own fields only, at once, and the charge's money stays.
+    customer = ledgermesh(settings, "forget", "cus_max", "--reason", "customer asked")
+    assert customer.returncode == 0, customer.stdout + customer.stderr
+    assert json.loads(customer.stdout)["erased_fields"] == 2
+
+    async def customer_redacted() -> bool:
+        c = await _read_charge(system, merchant, bought.charge.id)
+        return (c.description, c.receipt_email) == (REDACTED, REDACTED)
+
+    await eventually(customer_redacted, message="the forgotten customer's fields were not redacted")
+    assert (await _read_charge(system, merchant, bought.charge.id)).amount == 4200
+    assert await ledger_balance(system, merchant.account_id) == balance_before
+
     # The log never changed: verify and the archive still pass.
-    assert ledgermesh(settings, "checkpoint").returncode == 0
+    async def checkpointed() -> bool:
+        # Gap-safe: the checkpointer takes only finished transactions, so it may have to wait for a
+        # long transaction elsewhere on the shared server.
+        signed = await asyncio.to_thread(ledgermesh, settings, "checkpoint")
+        return signed.returncode == 0 and signed.stdout.startswith("checkpoint:")
+
+    await eventually(checkpointed, timeout=60, interval=0.5, message="no checkpoint covers the log")
     verified = ledgermesh(settings, "verify")
     assert verified.returncode == 0, verified.stdout + verified.stderr
     export = tmp_path / "export"
@@ -161,3 +202,55 @@ async def test_forgetting_a_subject_without_keys_is_refused_and_writes_nothing(
     assert result.returncode == 1
     assert "nothing to forget" in result.stdout
     assert await _rows(system, "SELECT 1 FROM events WHERE aggregate_id = 'erasure:cus_nobody'") == []
+
+
+async def test_a_webhook_carries_the_fields_in_clear_and_its_kept_copy_is_redacted_once_forgotten(
+    system: Client, settings: Settings,
+) -> None:
+    merchant = await system.merchant(email=EMAIL, business_name=BUSINESS)
+    async with webhook_receiver() as receiver:
+        await system.accounts.CreateWebhookEndpoint(acc.CreateWebhookEndpointRequest(
+            url=receiver.url("/hook"), enabled_events=["charge.pending"]), metadata=merchant.metadata)
+        await _charge(system, merchant, description=DESCRIPTION, metadata={"note": "call Jane"})
+
+        async def delivered() -> bool:
+            return any(DESCRIPTION.encode() in r.body for r in receiver.at("/hook"))
+
+        # The merchant's own endpoint gets the description in clear: opened with the key.
+        await eventually(delivered, message="the charge.pending webhook never arrived in clear")
+
+    forgotten = ledgermesh(settings, "forget", merchant.account_id, "--reason", "GDPR art. 17")
+    assert forgotten.returncode == 0, forgotten.stdout + forgotten.stderr
+    assert json.loads(forgotten.stdout)["redacted_webhook_deliveries"] == 1
+    # The copy kept for retries and replays no longer holds the data.
+    (payload,) = [row[0] for row in await _rows(system, "SELECT payload FROM webhook_deliveries")]
+    data_object = json.loads(payload)["data"]["object"]
+    assert (data_object["description"], data_object["metadata"]["note"]) == (REDACTED, REDACTED)
+    assert data_object["amount"] == 4200 and DESCRIPTION not in payload and "Jane" not in payload
+
+
+async def test_dispute_evidence_naming_the_cardholder_is_sealed_and_redacted_once_forgotten(
+    system: Client, settings: Settings,
+) -> None:
+    merchant = await system.merchant()
+    paid = await _charge(system, merchant)
+    opened = await system_disputes(system).CreateDispute(
+        dsp.CreateDisputeRequest(charge_id=paid.charge.id, reason="fraudulent"), metadata=merchant.metadata)
+    staged = await system_disputes(system).SubmitEvidence(dsp.SubmitEvidenceRequest(
+        dispute_id=opened.dispute.id, evidence={"customer_name": "Jane Doe", "customer_email_address": EMAIL},
+        submit=False), metadata=merchant.metadata)
+    assert staged.dispute.evidence["customer_name"] == "Jane Doe"
+    assert await _rows(system, "SELECT 1 FROM events WHERE event_data::text LIKE %s", ("%Jane Doe%",)) == []
+
+    async def evidence_is(expected: dict[str, str]) -> bool:
+        got = await system.queries.GetDispute(q.GetDisputeRequest(
+            dispute_id=opened.dispute.id, min_position=staged.global_position), metadata=merchant.metadata)
+        return dict(got.dispute.evidence) == expected
+
+    await eventually(lambda: evidence_is({"customer_name": "Jane Doe", "customer_email_address": EMAIL}),
+                     message="the evidence was not projected in clear")
+    assert ledgermesh(settings, "forget", merchant.account_id).returncode == 0
+    await eventually(lambda: evidence_is({"customer_name": REDACTED, "customer_email_address": REDACTED}),
+                     message="the evidence was not redacted")
+    got = await system.queries.GetDispute(q.GetDisputeRequest(dispute_id=opened.dispute.id), metadata=merchant.metadata)
+    assert (got.dispute.amount, got.dispute.status) == (opened.dispute.amount, opened.dispute.status)

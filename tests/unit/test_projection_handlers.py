@@ -46,7 +46,8 @@ def _populated(descriptor: Any) -> dict[str, Any]:
 # Fields whose values have a form of their own: SubjectForgotten names the stored fields it erased.
 _FORMED = {"SubjectForgotten": {"erased_fields": [
     "ch_1 e1 ChargeRequested description", "ch_1 e1 ChargeRequested metadata order note",
-    "acct_1 e2 AccountOnboarded email", "acct_1 e2 AccountOnboarded metadata k"]}}
+    "acct_1 e2 AccountOnboarded email", "acct_1 e2 AccountOnboarded metadata k",
+    "dp_1 e3 EvidenceSubmitted evidence customer_name"]}}
 
 
 def _sample(event_type: str, data: dict[str, Any]) -> ProjectedEvent:

@@ -199,9 +199,15 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
         if method in self._public and record.kind is not KeyKind.OPERATOR:
             # Self sign-up is open: a merchant's key does not make it the platform's call.
             return handler
-        decided = authorize(record, rule, _metadata_value(metadata, "stripe-account"), secret)
+        stripe_account = _metadata_value(metadata, "stripe-account")
+        decided = authorize(record, rule, stripe_account, secret)
         if isinstance(decided, grpc.Status):
             return _refusing(handler, decided)
+        if decided.platform and stripe_account and not await self._keys.account_exists(stripe_account):
+            # The platform acts on its accounts only, never on one that was not onboarded.
+            return _refusing(handler, _denied(
+                "ACCOUNT_ACCESS_DENIED", f"The provided key '{display_prefix(secret)}****' does not have access to "
+                f"account '{stripe_account}' (or that account does not exist).", account=stripe_account))
         if self._limits is not None:
             wait = self._limits.take(decided.account_id or decided.key_id, write=is_write(method, rule))
             if wait:

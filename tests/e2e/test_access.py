@@ -163,7 +163,13 @@ async def test_the_operator_with_stripe_account_sees_that_account_and_a_merchant
                                                    metadata=md(other.secret_key, owner.account_id)),
                           grpc.StatusCode.PERMISSION_DENIED)
     assert error_info(error).reason == "ACCOUNT_ACCESS_DENIED"  # type: ignore[union-attr]
-    # The operator must say which account it acts on.
+    # The platform acts on accounts that exist, and must say which one.
+    phantom = await system.http.get("/v1/charges", headers={**bearer(system.operator_key),
+                                                             "Stripe-Account": "acct_doesnotexist"})
+    assert phantom.status_code == 403 and "acct_doesnotexist" in phantom.json()["error"]["message"]
+    await refused(system.payments.CreateCharge(pay.CreateChargeRequest(amount=100, currency="usd", source="tok_visa"),
+                                               metadata=md(system.operator_key, "acct_doesnotexist")),
+                  grpc.StatusCode.PERMISSION_DENIED)
     unnamed = await system.http.get("/v1/charges", headers=bearer(system.operator_key))
     assert unnamed.status_code == 400 and unnamed.json()["error"]["param"] == "stripe_account"
     # A merchant key naming its own account is just the merchant.

@@ -120,6 +120,11 @@ def _with_caller(handler: grpc.RpcMethodHandler, caller: Caller) -> grpc.RpcMeth
     return handler
 
 
+# PostgreSQL (the keys' truth) unreachable: a clean, retryable refusal, never a driver's message.
+_UNAVAILABLE = status_with_reason(grpc.StatusCode.UNAVAILABLE, "AUTH_UNAVAILABLE",
+                                  "Authentication is unavailable for a moment; retry shortly.")
+
+
 def _denied(reason: str, message: str, **metadata: str) -> grpc.Status:
     return status_with_reason(grpc.StatusCode.PERMISSION_DENIED, reason, message, metadata)
 
@@ -187,9 +192,7 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
             record = await self._keys.lookup(hash_key(secret))
         except (psycopg.Error, psycopg_pool.PoolTimeout, OSError) as exc:
             log.warning("api key lookup failed: %s", type(exc).__name__)
-            return _refusing(handler, status_with_reason(
-                grpc.StatusCode.UNAVAILABLE, "AUTH_UNAVAILABLE",
-                "Authentication is unavailable for a moment; retry shortly."))
+            return _refusing(handler, _UNAVAILABLE)
         if record is None:
             return _refusing(handler, status_with_reason(
                 grpc.StatusCode.UNAUTHENTICATED, "API_KEY_INVALID",
@@ -203,7 +206,13 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
         decided = authorize(record, rule, stripe_account, secret)
         if isinstance(decided, grpc.Status):
             return _refusing(handler, decided)
-        if decided.platform and stripe_account and not await self._keys.account_exists(stripe_account):
+        try:
+            phantom = bool(decided.platform and stripe_account) and not await self._keys.account_exists(
+                stripe_account or "")
+        except (psycopg.Error, psycopg_pool.PoolTimeout, OSError) as exc:
+            log.warning("account lookup failed: %s", type(exc).__name__)
+            return _refusing(handler, _UNAVAILABLE)
+        if phantom:
             # The platform acts on its accounts only, never on one that was not onboarded.
             return _refusing(handler, _denied(
                 "ACCOUNT_ACCESS_DENIED", f"The provided key '{display_prefix(secret)}****' does not have access to "

@@ -121,7 +121,8 @@ ROWS = (
     Row("quiet_p50_ms_100", "calm merchant GET p50, alone (limits 100/s)", "ms"),
     Row("loaded_p50_ms_100", "calm merchant GET p50 while another floods (limits 100/s)", "ms"),
     Row("p50_ratio_100", "calm p50 during the flood / alone, limits 100/s", "x", goal=at_most(2.0, "x")),
-    Row("flood_429_share_100", "share of the flooder's calls answered 429 (limits 100/s)", "", goal=at_least(0.5, "")),
+    # How many the flooder gets refused depends on how fast its own process can send: no goal.
+    Row("flood_429_share_100", "share of the flooder's calls answered 429 (limits 100/s)", ""),
     Row("flood_ok_per_s_100", "flooder's calls served per second (limits 100/s)", "/s"),
     Row("quiet_p50_ms_25", "calm merchant GET p50, alone (test-mode limits 25/s)", "ms"),
     Row("loaded_p50_ms_25", "calm merchant GET p50 while another floods (limits 25/s)", "ms"),

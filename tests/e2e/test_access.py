@@ -255,3 +255,17 @@ async def test_a_flood_of_random_keys_from_one_address_is_limited(system) -> Non
     await refused(system.queries.ListCharges(q.ListChargesRequest(), metadata=md("sk_test_nope")),
                   grpc.StatusCode.UNAUTHENTICATED)
     assert merchant.account_id
+
+
+async def test_keys_still_authenticate_after_the_read_models_are_lost(system, settings) -> None:
+    merchant = await system.merchant()
+    redis = system.system.infra.redis
+    async for key in redis.scan_iter(match=settings.redis_prefix + "*", count=1000):
+        await redis.delete(key)
+
+    # Authentication reads PostgreSQL, the truth: losing Redis loses no key.
+    listed = await system.http.get("/v1/charges", headers=merchant.headers)
+    assert listed.status_code == 200 and listed.json()["data"] == []
+    created = await system.http.post("/v1/charges", headers=merchant.headers,
+                                     data={"amount": "1200", "currency": "usd", "source": "tok_visa"})
+    assert created.status_code == 200, created.text

@@ -10,7 +10,7 @@ from query_svc.api.servicer import QueryServicer
 from support.auth import AuthInterceptor
 from support.grpc_server import RunningGrpcServer, start_server
 from support.health import redis as redis_dependency
-from support.rate_limit import account_limits
+from support.rate_limit import account_limits, failed_auth_limits
 
 SERVICE_NAME = query_service_pb2.DESCRIPTOR.services_by_name["QueryService"].full_name
 
@@ -20,7 +20,7 @@ async def start_query_server(infra: Infrastructure) -> RunningGrpcServer:
     read_models = ReadModels(infra.redis, s.redis_prefix, s.read_your_writes_timeout_ms)
     servicer = QueryServicer(read_models)
     return await start_server(
-        [AuthInterceptor(infra.keys, limits=account_limits(s))],
+        [AuthInterceptor(infra.keys, limits=account_limits(s), failed_auth=failed_auth_limits(s))],
         lambda srv: query_service_pb2_grpc.add_QueryServiceServicer_to_server(servicer, srv),
         [SERVICE_NAME],
         f"{s.host}:{s.query_port}",

@@ -45,6 +45,10 @@ class KeyLookup(Protocol):
         """Whether an account was ever onboarded (its first key is written in the onboarding commit)."""
         ...
 
+    def known(self, key_hash: str) -> ApiKeyRecord | None:
+        """A key this process has seen valid (and not seen revoked), without asking anyone; else None."""
+        ...
+
 
 def record_from_row(row: tuple[Any, ...]) -> ApiKeyRecord:
     key_id, account_id, kind, key_prefix, permissions = row
@@ -64,6 +68,9 @@ class PostgresKeys:
                 " WHERE key_hash = %s AND revoked_at IS NULL", (key_hash,))
             row = await cur.fetchone()
         return record_from_row(row) if row else None
+
+    def known(self, key_hash: str) -> ApiKeyRecord | None:
+        return None
 
     async def account_exists(self, account_id: str) -> bool:
         async with self._pool.connection() as conn:
@@ -97,6 +104,12 @@ class CachedKeys:
             while len(self._cache) > self._max:
                 self._cache.popitem(last=False)
         return record
+
+    def known(self, key_hash: str) -> ApiKeyRecord | None:
+        # Expired answers count: revocation removes entries (forget / clear), and whoever asks still
+        # looks the key up afresh; this only tells a key seen valid from a guess.
+        hit = self._cache.get(key_hash)
+        return hit[0] if hit is not None else None
 
     async def account_exists(self, account_id: str) -> bool:
         """Accounts are never deleted: a yes is kept for good, a no only as long as any answer."""

@@ -44,7 +44,7 @@ from support.auth import AuthInterceptor
 from support.grpc_server import RunningGrpcServer, start_server
 from support.health import nats, postgres
 from support.metrics import count_appended
-from support.rate_limit import account_limits
+from support.rate_limit import account_limits, failed_auth_limits
 
 PAYMENTS = payment_service_pb2.DESCRIPTOR.services_by_name["PaymentCommandService"].full_name
 DISPUTES = dispute_service_pb2.DESCRIPTOR.services_by_name["DisputeCommandService"].full_name
@@ -101,6 +101,6 @@ async def start_command_server(infra: Infrastructure, fast_path: BackgroundPubli
     public = frozenset({f"/{ACCOUNTS}/CreateAccount"}) if s.allow_signup else frozenset()
     names = [PAYMENTS, ACCOUNTS, DISPUTES, CUSTOMERS, INTENTS]
     return await start_server(
-        [AuthInterceptor(infra.keys, public, account_limits(s))], register, names,
+        [AuthInterceptor(infra.keys, public, account_limits(s), failed_auth_limits(s))], register, names,
         f"{s.host}:{s.command_port}", [postgres(infra.pool), nats(infra.nc, required=False)], grace_s=2.0,
     )

@@ -17,7 +17,7 @@ from query_svc.api.servicer import QueryServicer
 from support.auth import AuthInterceptor
 from support.grpc_server import RunningGrpcServer, start_server
 from support.health import redis as redis_dependency
-from support.rate_limit import account_limits
+from support.rate_limit import account_limits, failed_auth_limits
 
 SERVICE_NAME = query_service_pb2.DESCRIPTOR.services_by_name["QueryService"].full_name
 OBJECTS_SERVICE_NAME = object_query_service_pb2.DESCRIPTOR.services_by_name["ObjectQueryService"].full_name
@@ -34,7 +34,7 @@ async def start_query_server(infra: Infrastructure) -> RunningGrpcServer:
         object_query_service_pb2_grpc.add_ObjectQueryServiceServicer_to_server(objects, srv)
 
     return await start_server(
-        [AuthInterceptor(infra.keys, limits=account_limits(s))],
+        [AuthInterceptor(infra.keys, limits=account_limits(s), failed_auth=failed_auth_limits(s))],
         register,
         [SERVICE_NAME, OBJECTS_SERVICE_NAME],
         f"{s.host}:{s.query_port}",

@@ -23,7 +23,7 @@ from support.api_keys import KeyKind, display_prefix, hash_key
 from support.errors import status_with_reason
 from support.key_store import ApiKeyRecord, KeyLookup
 from support.permissions import Access, grants
-from support.rate_limit import AccountLimits
+from support.rate_limit import AccountLimits, TokenBuckets, retry_after_header
 
 log = logging.getLogger(__name__)
 
@@ -84,40 +84,9 @@ def _bearer(metadata: tuple[tuple[str, Any], ...] | None) -> str | None:
     return None
 
 
-def _refusing(handler: grpc.RpcMethodHandler, status: grpc.Status) -> grpc.RpcMethodHandler:
-    async def refuse(request: Any, context: grpc.aio.ServicerContext) -> Any:
-        await context.abort_with_status(status)
-
-    if handler.response_streaming:
-        async def refuse_stream(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            await context.abort_with_status(status)
-            yield  # pragma: no cover
-
-        return grpc.unary_stream_rpc_method_handler(
-            refuse_stream, handler.request_deserializer, handler.response_serializer
-        )
-    return grpc.unary_unary_rpc_method_handler(refuse, handler.request_deserializer, handler.response_serializer)
-
-
-def _with_caller(handler: grpc.RpcMethodHandler, caller: Caller) -> grpc.RpcMethodHandler:
-    if handler.unary_unary:
-        inner_uu = handler.unary_unary
-
-        async def unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            _caller.set(caller)
-            return await inner_uu(request, context)
-
-        return handler._replace(unary_unary=unary)
-    if handler.unary_stream:
-        inner_us = handler.unary_stream
-
-        async def stream(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            _caller.set(caller)
-            async for item in inner_us(request, context):
-                yield item
-
-        return handler._replace(unary_stream=stream)
-    return handler
+# PostgreSQL (the keys' truth) unreachable: a clean, retryable refusal, never a driver's message.
+_UNAVAILABLE = status_with_reason(grpc.StatusCode.UNAVAILABLE, "AUTH_UNAVAILABLE",
+                                  "Authentication is unavailable for a moment; retry shortly.")
 
 
 def _denied(reason: str, message: str, **metadata: str) -> grpc.Status:
@@ -158,12 +127,52 @@ def authorize(record: ApiKeyRecord, rule: Rule, stripe_account: str | None, secr
                   kind=record.kind, permissions=record.permissions)
 
 
+def _peer_address(context: grpc.aio.ServicerContext) -> str:
+    # "ipv4:127.0.0.1:5000" / "ipv6:[::1]:5000" / "unix:..."
+    kind, _, rest = (context.peer() or "").partition(":")
+    return rest.rsplit(":", 1)[0].strip("[]") if kind in ("ipv4", "ipv6") else kind
+
+
+def _deciding(handler: grpc.RpcMethodHandler,
+              decide: Callable[[grpc.aio.ServicerContext], Awaitable[Caller | grpc.Status | None]]
+              ) -> grpc.RpcMethodHandler:
+    """The handler, run only once `decide` (at call time, when the peer is known) let the call through:
+    a Caller runs it as that caller, None runs it anonymously (a public method), a Status refuses it."""
+    if handler.unary_unary:
+        inner_uu = handler.unary_unary
+
+        async def unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            decided = await decide(context)
+            if isinstance(decided, grpc.Status):
+                await context.abort_with_status(decided)
+            _caller.set(decided)
+            return await inner_uu(request, context)
+
+        return handler._replace(unary_unary=unary)
+    if handler.unary_stream:
+        inner_us = handler.unary_stream
+
+        async def stream(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            decided = await decide(context)
+            if isinstance(decided, grpc.Status):
+                await context.abort_with_status(decided)
+            _caller.set(decided)
+            async for item in inner_us(request, context):
+                yield item
+
+        return handler._replace(unary_stream=stream)
+    return handler
+
+
 class AuthInterceptor(grpc.aio.ServerInterceptor):
     def __init__(self, keys: KeyLookup, public_methods: frozenset[str] = frozenset(),
-                 limits: AccountLimits | None = None) -> None:
+                 limits: AccountLimits | None = None, failed_auth: TokenBuckets | None = None) -> None:
         self._keys = keys
         self._public = public_methods
         self._limits = limits
+        # Failed authentication per peer address: once a peer has failed too often, keys this process
+        # does not already know are refused without a lookup (known keys still pass).
+        self._failed_auth = failed_auth
 
     async def intercept_service(
         self,
@@ -175,35 +184,65 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
         if handler is None or method.startswith(("/grpc.health.", "/grpc.reflection.")):
             return handler
         metadata = handler_call_details.invocation_metadata
+
+        async def decide(context: grpc.aio.ServicerContext) -> Caller | grpc.Status | None:
+            decided = await self._decide(method, metadata, _peer_address(context))
+            return decided
+
+        return _deciding(handler, decide)
+
+    async def _decide(self, method: str, metadata: tuple[tuple[str, Any], ...] | None,
+                      peer: str) -> Caller | grpc.Status | None:
         secret = _bearer(metadata)
         if not secret:
             if method in self._public:
-                return handler
-            return _refusing(handler, status_with_reason(
+                return None
+            return status_with_reason(
                 grpc.StatusCode.UNAUTHENTICATED, "API_KEY_MISSING",
-                "You did not provide an API key. Send 'authorization: Bearer sk_test_...'.",
-            ))
+                "You did not provide an API key. Send 'authorization: Bearer sk_test_...'.")
+        key_hash = hash_key(secret)
+        if (self._failed_auth is not None and self._failed_auth.wait(peer)
+                and self._keys.known(key_hash) is None):
+            return self._failed_auth_refusal(peer)
         try:
-            record = await self._keys.lookup(hash_key(secret))
+            record = await self._keys.lookup(key_hash)
         except (psycopg.Error, psycopg_pool.PoolTimeout, OSError) as exc:
             log.warning("api key lookup failed: %s", type(exc).__name__)
-            return _refusing(handler, status_with_reason(
-                grpc.StatusCode.UNAVAILABLE, "AUTH_UNAVAILABLE",
-                "Authentication is unavailable for a moment; retry shortly."))
+            return _UNAVAILABLE
         if record is None:
-            return _refusing(handler, status_with_reason(
+            if self._failed_auth is not None:
+                self._failed_auth.take(peer)
+            return status_with_reason(
                 grpc.StatusCode.UNAUTHENTICATED, "API_KEY_INVALID",
-                f"Invalid API Key provided: {display_prefix(secret)}****",
-            ))
+                f"Invalid API Key provided: {display_prefix(secret)}****")
         rule = rule_for(method)
         if method in self._public and record.kind is not KeyKind.OPERATOR:
             # Self sign-up is open: a merchant's key does not make it the platform's call.
-            return handler
-        decided = authorize(record, rule, _metadata_value(metadata, "stripe-account"), secret)
+            return None
+        stripe_account = _metadata_value(metadata, "stripe-account")
+        decided = authorize(record, rule, stripe_account, secret)
         if isinstance(decided, grpc.Status):
-            return _refusing(handler, decided)
+            return decided
+        try:
+            phantom = bool(decided.platform and stripe_account) and not await self._keys.account_exists(
+                stripe_account or "")
+        except (psycopg.Error, psycopg_pool.PoolTimeout, OSError) as exc:
+            log.warning("account lookup failed: %s", type(exc).__name__)
+            return _UNAVAILABLE
+        if phantom:
+            # The platform acts on its accounts only, never on one that was not onboarded.
+            return _denied(
+                "ACCOUNT_ACCESS_DENIED", f"The provided key '{display_prefix(secret)}****' does not have access to "
+                f"account '{stripe_account}' (or that account does not exist).", account=stripe_account or "")
         if self._limits is not None:
             wait = self._limits.take(decided.account_id or decided.key_id, write=is_write(method, rule))
             if wait:
-                return _refusing(handler, self._limits.refusal(wait))
-        return _with_caller(handler, decided)
+                return self._limits.refusal(wait)
+        return decided
+
+    def _failed_auth_refusal(self, peer: str) -> grpc.Status:
+        wait = self._failed_auth.wait(peer) if self._failed_auth is not None else 1.0
+        return status_with_reason(
+            grpc.StatusCode.RESOURCE_EXHAUSTED, "AUTHENTICATION_RATE_LIMITED",
+            "Too many requests with invalid API keys from this address.",
+            {"retry_after": str(retry_after_header(wait))})

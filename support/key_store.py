@@ -41,6 +41,14 @@ class ApiKeyRecord:
 class KeyLookup(Protocol):
     async def lookup(self, key_hash: str) -> ApiKeyRecord | None: ...
 
+    async def account_exists(self, account_id: str) -> bool:
+        """Whether an account was ever onboarded (its first key is written in the onboarding commit)."""
+        ...
+
+    def known(self, key_hash: str) -> ApiKeyRecord | None:
+        """A key this process has seen valid (and not seen revoked), without asking anyone; else None."""
+        ...
+
 
 def record_from_row(row: tuple[Any, ...]) -> ApiKeyRecord:
     key_id, account_id, kind, key_prefix, permissions = row
@@ -61,6 +69,14 @@ class PostgresKeys:
             row = await cur.fetchone()
         return record_from_row(row) if row else None
 
+    def known(self, key_hash: str) -> ApiKeyRecord | None:
+        return None
+
+    async def account_exists(self, account_id: str) -> bool:
+        async with self._pool.connection() as conn:
+            cur = await conn.execute("SELECT 1 FROM api_keys WHERE account_id = %s LIMIT 1", (account_id,))
+            return await cur.fetchone() is not None
+
 
 class CachedKeys:
     """Answers (also "no such key") kept `ttl_seconds`, at most `max_entries`, dropped on revocation."""
@@ -72,6 +88,8 @@ class CachedKeys:
         self._cache: OrderedDict[str, tuple[ApiKeyRecord | None, float]] = OrderedDict()
         # Bumped by every invalidation: a lookup that started before one must not cache its answer.
         self._generation = 0
+        self._accounts: set[str] = set()
+        self._missing_accounts: dict[str, float] = {}
 
     async def lookup(self, key_hash: str) -> ApiKeyRecord | None:
         now = time.monotonic()
@@ -86,6 +104,28 @@ class CachedKeys:
             while len(self._cache) > self._max:
                 self._cache.popitem(last=False)
         return record
+
+    def known(self, key_hash: str) -> ApiKeyRecord | None:
+        # Expired answers count: revocation removes entries (forget / clear), and whoever asks still
+        # looks the key up afresh; this only tells a key seen valid from a guess.
+        hit = self._cache.get(key_hash)
+        return hit[0] if hit is not None else None
+
+    async def account_exists(self, account_id: str) -> bool:
+        """Accounts are never deleted: a yes is kept for good, a no only as long as any answer."""
+        now = time.monotonic()
+        if account_id in self._accounts:
+            return True
+        missing_until = self._missing_accounts.get(account_id)
+        if missing_until is not None and missing_until > now:
+            return False
+        exists = await self._inner.account_exists(account_id)
+        if exists:
+            self._accounts.add(account_id)
+            self._missing_accounts.pop(account_id, None)
+        elif len(self._missing_accounts) < self._max:
+            self._missing_accounts[account_id] = now + self._ttl
+        return exists
 
     def forget(self, key_hash: str) -> None:
         self._generation += 1

@@ -125,3 +125,9 @@ class RecentlyLimited:
             if len(self._until) >= self._max:
                 self._until.clear()
         self._until[caller] = self._clock() + wait_seconds
+
+
+def failed_auth_limits(settings: Settings) -> TokenBuckets | None:
+    if settings.grpc_failed_auth_per_second <= 0:
+        return None
+    return TokenBuckets(settings.grpc_failed_auth_per_second, settings.grpc_failed_auth_burst)

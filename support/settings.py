@@ -104,6 +104,10 @@ class Settings:
     account_writes_per_second: float = 100.0
     # Burst allowed above the sustained rate, in seconds of it.
     account_burst_seconds: float = 1.0
+    # gRPC servers: failed authentication per peer address before unknown keys are refused unlooked-up
+    # (generous: the gateway is one peer for all REST callers, whose failures it limits per client itself).
+    grpc_failed_auth_per_second: float = 50.0
+    grpc_failed_auth_burst: int = 200
     # Webhooks may target loopback/private addresses (development and tests only).
     webhooks_allow_private: bool = False
     # Comma-separated retry delays in seconds; the default spans about 3 days.
@@ -192,6 +196,8 @@ class Settings:
             account_reads_per_second=_float(e, "LEDGERMESH_ACCOUNT_READS_PER_SECOND", 100.0),
             account_writes_per_second=_float(e, "LEDGERMESH_ACCOUNT_WRITES_PER_SECOND", 100.0),
             account_burst_seconds=_float(e, "LEDGERMESH_ACCOUNT_BURST_SECONDS", 1.0),
+            grpc_failed_auth_per_second=_float(e, "LEDGERMESH_GRPC_FAILED_AUTH_PER_SECOND", 50.0),
+            grpc_failed_auth_burst=_int(e, "LEDGERMESH_GRPC_FAILED_AUTH_BURST", 200),
             webhooks_allow_private=_bool(e, "LEDGERMESH_WEBHOOKS_ALLOW_PRIVATE", False),
             webhook_retry_schedule=e.get(
                 "LEDGERMESH_WEBHOOK_RETRY_SCHEDULE", "60,300,1800,7200,21600,43200,86400,86400"

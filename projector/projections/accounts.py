@@ -52,7 +52,10 @@ def _subject_forgotten(e: ProjectedEvent, p: erasure.SubjectForgotten, k: Keys) 
 
 @on(accounts.ApiKeyIssued)
 def _api_key_issued(e: ProjectedEvent, p: accounts.ApiKeyIssued, k: Keys) -> list[Op]:
-    return [("SET", k.api_key(required(p.key_hash, "key_hash")), required(p.account_id, "account_id")), *_stamp(e, k)]
+    # No copy of the key's hash: authentication reads PostgreSQL (support/key_store.py), and a read-model
+    # copy would outlive a revocation. The key pattern stays in key_patterns, so a rebuild clears old copies.
+    return [hset(k.account(required(p.account_id, "account_id")), {"last_key_issued_position": e.commit_position}),
+            *_stamp(e, k)]
 
 
 @on(accounts.KYCProcessStarted)

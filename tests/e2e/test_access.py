@@ -163,7 +163,13 @@ async def test_the_operator_with_stripe_account_sees_that_account_and_a_merchant
                                                    metadata=md(other.secret_key, owner.account_id)),
                           grpc.StatusCode.PERMISSION_DENIED)
     assert error_info(error).reason == "ACCOUNT_ACCESS_DENIED"  # type: ignore[union-attr]
-    # The operator must say which account it acts on.
+    # The platform acts on accounts that exist, and must say which one.
+    phantom = await system.http.get("/v1/charges", headers={**bearer(system.operator_key),
+                                                             "Stripe-Account": "acct_doesnotexist"})
+    assert phantom.status_code == 403 and "acct_doesnotexist" in phantom.json()["error"]["message"]
+    await refused(system.payments.CreateCharge(pay.CreateChargeRequest(amount=100, currency="usd", source="tok_visa"),
+                                               metadata=md(system.operator_key, "acct_doesnotexist")),
+                  grpc.StatusCode.PERMISSION_DENIED)
     unnamed = await system.http.get("/v1/charges", headers=bearer(system.operator_key))
     assert unnamed.status_code == 400 and unnamed.json()["error"]["param"] == "stripe_account"
     # A merchant key naming its own account is just the merchant.
@@ -249,3 +255,17 @@ async def test_a_flood_of_random_keys_from_one_address_is_limited(system) -> Non
     await refused(system.queries.ListCharges(q.ListChargesRequest(), metadata=md("sk_test_nope")),
                   grpc.StatusCode.UNAUTHENTICATED)
     assert merchant.account_id
+
+
+async def test_keys_still_authenticate_after_the_read_models_are_lost(system, settings) -> None:
+    merchant = await system.merchant()
+    redis = system.system.infra.redis
+    async for key in redis.scan_iter(match=settings.redis_prefix + "*", count=1000):
+        await redis.delete(key)
+
+    # Authentication reads PostgreSQL, the truth: losing Redis loses no key.
+    listed = await system.http.get("/v1/charges", headers=merchant.headers)
+    assert listed.status_code == 200 and listed.json()["data"] == []
+    created = await system.http.post("/v1/charges", headers=merchant.headers,
+                                     data={"amount": "1200", "currency": "usd", "source": "tok_visa"})
+    assert created.status_code == 200, created.text

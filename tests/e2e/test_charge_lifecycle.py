@@ -51,7 +51,8 @@ async def test_given_default_pricing_when_charging_then_the_ledger_takes_2_9_per
 
 async def test_given_an_account_with_its_own_fee_when_charging_then_the_ledger_uses_it(system) -> None:
     created_account = await system.accounts.CreateAccount(acc.CreateAccountRequest(
-        email="vip@example.com", business_name="VIP", fee_percent_bps=150, fee_fixed=10))
+        email="vip@example.com", business_name="VIP", fee_percent_bps=150, fee_fixed=10),
+        metadata=system.operator)  # negotiated pricing: only the platform sets fees
     merchant = Merchant(created_account.account.id, created_account.secret_key)
 
     created = await charge(system, merchant, 10_000)

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from composition.cli import main
+from composition.dev_account import ensure_dev_account, saved_operator_key
 from tests.conftest import eventually
 
 
@@ -77,3 +78,16 @@ async def test_an_operator_key_from_the_cli_records_a_manual_verification(system
         return account.status_code == 200 and account.json()["payouts_enabled"] is True
 
     await eventually(payouts_enabled, message="the verified account never had payouts enabled")
+
+
+async def test_the_dev_stack_prints_a_merchant_key_and_the_operator_key_and_reuses_them(system, settings,
+                                                                                          capsys) -> None:
+    account, secret = await ensure_dev_account(settings, system.system.infra.pool, system.system.command_port)
+    printed = capsys.readouterr().out
+    operator = saved_operator_key(settings)
+    assert secret in printed and operator and operator in printed and operator.startswith("op_test_")
+    operator_headers = {"Authorization": f"Bearer {operator}", "Stripe-Account": account}
+    assert (await system.http.get("/v1/charges", headers=operator_headers)).status_code == 200
+
+    assert await ensure_dev_account(settings, system.system.infra.pool, system.system.command_port) == (account, secret)
+    assert saved_operator_key(settings) == operator

@@ -16,7 +16,8 @@ from support.settings import Settings
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     # Bursts of 5 reads and 3 writes, refilled slowly enough that a busy machine cannot refill one mid-test.
-    return settings.with_(account_reads_per_second=0.05, account_writes_per_second=0.03, account_burst_seconds=100.0)
+    return settings.with_(account_reads_per_second=0.05, account_writes_per_second=0.03, account_burst_seconds=100.0,
+                          grpc_failed_auth_per_second=0.1, grpc_failed_auth_burst=20)
 
 
 async def test_an_account_over_its_read_rate_gets_429_with_retry_after_and_other_accounts_do_not(system) -> None:
@@ -52,3 +53,19 @@ async def test_writes_have_their_own_limit_and_a_refused_write_appends_nothing(s
     async with system.system.infra.pool.connection() as conn:
         cur = await conn.execute("SELECT count(*) FROM events WHERE event_type = 'ChargeRequested'")
         assert (await cur.fetchone())[0] == 3  # type: ignore[index]
+
+
+async def test_direct_grpc_callers_with_random_keys_are_limited_per_address_and_known_keys_still_pass(system) -> None:
+    merchant = await system.merchant()
+    await system.queries.ListCharges(q.ListChargesRequest(), metadata=merchant.metadata)  # known to this process
+    codes = []
+    for n in range(25):
+        try:
+            await system.queries.ListCharges(q.ListChargesRequest(),
+                                             metadata=[("authorization", f"Bearer sk_test_random{n}")])
+        except grpc.aio.AioRpcError as exc:
+            codes.append(exc.code())
+    assert codes[:20] == [grpc.StatusCode.UNAUTHENTICATED] * 20
+    assert codes[20:] == [grpc.StatusCode.RESOURCE_EXHAUSTED] * 5
+    # A key the service already holds is not locked out by others' guesses from the same address.
+    await system.queries.ListCharges(q.ListChargesRequest(), metadata=merchant.metadata)

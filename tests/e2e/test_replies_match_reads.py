@@ -115,8 +115,9 @@ async def test_a_disputed_charge_and_its_dispute_are_answered_as_they_are_read(s
 
 async def test_an_account_through_kyc_and_its_payout_are_answered_as_they_are_read(system: Client) -> None:
     created = await system.accounts.CreateAccount(acc.CreateAccountRequest(
-        email="owner@example.com", business_name="Payout Shop", fee_percent_bps=250, metadata={"tier": "gold"}))
-    merchant = Merchant(created.account.id, created.secret_key)
+        email="owner@example.com", business_name="Payout Shop", fee_percent_bps=250, metadata={"tier": "gold"}),
+        metadata=system.operator)  # negotiated pricing: only the platform sets fees
+    merchant = Merchant(created.account.id, created.secret_key, system.operator_key)
 
     async def read_account(position: int) -> account_pb2.Account:
         got = await system.queries.GetAccount(q.GetAccountRequest(min_position=position), metadata=merchant.metadata)

@@ -45,6 +45,9 @@ _P = "/ledgermesh.payments.v1.PaymentCommandService/"
 _A = "/ledgermesh.accounts.v1.AccountCommandService/"
 _D = "/ledgermesh.disputes.v1.DisputeCommandService/"
 _Q = "/ledgermesh.query.v1.QueryService/"
+_C = "/ledgermesh.payments.v1.CustomerCommandService/"
+_I = "/ledgermesh.payments.v1.PaymentIntentCommandService/"
+_O = "/ledgermesh.query.v1.ObjectQueryService/"
 
 METHOD_RULES: Mapping[str, Rule] = MappingProxyType({
     _P + "CreateCharge": _need("charges", WRITE),
@@ -93,6 +96,39 @@ METHOD_RULES: Mapping[str, Rule] = MappingProxyType({
     _Q + "GetAuditTrail": _need("events", READ),
     _Q + "ListSuspiciousActivity": _need("charges", READ),
     _Q + "GetProjectionStatus": PLATFORM_WIDE,
+    _C + "CreateCustomer": _need("customers", WRITE),
+    _C + "UpdateCustomer": _need("customers", WRITE),
+    _C + "DeleteCustomer": _need("customers", WRITE),
+    # What a browser does with a publishable key: collect card details into a payment method (or token).
+    _C + "CreatePaymentMethod": _need("payment_methods", WRITE),
+    # Changing whose card it is, or its details, is the merchant's server's: publishable keys hold
+    # payment_methods:write for creation only, so these need the customers permission.
+    _C + "UpdatePaymentMethod": _need("customers", WRITE),
+    _C + "AttachPaymentMethod": _need("customers", WRITE),
+    _C + "DetachPaymentMethod": _need("customers", WRITE),
+    _I + "CreatePaymentIntent": _need("payment_intents", WRITE),
+    _I + "UpdatePaymentIntent": _need("payment_intents", WRITE),
+    _I + "ConfirmPaymentIntent": _need("payment_intents", WRITE),
+    _I + "AuthenticatePaymentIntent": _need("payment_intents", WRITE),
+    _I + "CapturePaymentIntent": _need("payment_intents", WRITE),
+    _I + "IncrementAuthorization": _need("payment_intents", WRITE),
+    _I + "CancelPaymentIntent": _need("payment_intents", WRITE),
+    _I + "RefundPaymentIntent": _need("refunds", WRITE),
+    _I + "ExpirePaymentIntents": _need("payment_intents", WRITE),
+    # Stripe has no separate SetupIntents permission in LedgerMesh's list: saving a card for a customer.
+    _I + "CreateSetupIntent": _need("customers", WRITE),
+    _I + "ConfirmSetupIntent": _need("customers", WRITE),
+    _I + "AuthenticateSetupIntent": _need("customers", WRITE),
+    _I + "CancelSetupIntent": _need("customers", WRITE),
+    _O + "GetCustomer": _need("customers", READ),
+    _O + "ListCustomers": _need("customers", READ),
+    # Reading saved cards is a customer read: a publishable key's payment_methods:write must not list them.
+    _O + "GetPaymentMethod": _need("customers", READ),
+    _O + "ListPaymentMethods": _need("customers", READ),
+    _O + "GetPaymentIntent": _need("payment_intents", READ),
+    _O + "ListPaymentIntents": _need("payment_intents", READ),
+    _O + "GetSetupIntent": _need("customers", READ),
+    _O + "ListSetupIntents": _need("customers", READ),
 })
 
 
@@ -104,4 +140,4 @@ def is_write(method: str, rule: Rule) -> bool:
     """Which of an account's two rate limits a call counts against."""
     if rule.permission is not None:
         return rule.permission.access is WRITE
-    return not method.startswith(_Q)
+    return not method.startswith((_Q, _O))

@@ -142,6 +142,25 @@ async def test_a_publishable_key_can_do_nothing_but_collect_payment_details(syst
                   grpc.StatusCode.PERMISSION_DENIED)
     assert await count_events(system, "event_type = 'ChargeRequested'") == 0
 
+    # What it is for: a browser turning card details into a payment method, or a token.
+    created = await system.http.post("/v1/payment_methods", headers=bearer(publishable.secret),
+                                     data={"type": "card", "card[number]": "4242424242424242",
+                                           "card[exp_month]": "12", "card[exp_year]": "2030"})
+    assert created.status_code == 200, created.text
+    assert created.json()["card"]["last4"] == "4242"
+    token = await system.http.post("/v1/tokens", headers=bearer(publishable.secret),
+                                   data={"card[number]": "4242424242424242", "card[exp_month]": "12",
+                                         "card[exp_year]": "2030"})
+    assert token.status_code == 200, token.text
+    # And no further: the card it collected is not its to read, attach or charge.
+    for response in (
+        await system.http.get(f"/v1/payment_methods/{created.json()['id']}", headers=bearer(publishable.secret)),
+        await system.http.post("/v1/customers", headers=bearer(publishable.secret), data={"email": "a@b.example"}),
+        await system.http.post("/v1/payment_intents", headers=bearer(publishable.secret),
+                               data={"amount": "500", "currency": "usd"}),
+    ):
+        assert response.status_code == 403, response.text
+
 
 async def test_the_operator_with_stripe_account_sees_that_account_and_a_merchant_key_cannot(system) -> None:
     owner, other = await system.merchant(), await system.merchant()

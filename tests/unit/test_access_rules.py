@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from ledgermesh.accounts.v1 import account_service_pb2
 from ledgermesh.disputes.v1 import dispute_service_pb2
-from ledgermesh.payments.v1 import payment_service_pb2
-from ledgermesh.query.v1 import query_service_pb2
+from ledgermesh.payments.v1 import customer_service_pb2, payment_intent_service_pb2, payment_service_pb2
+from ledgermesh.query.v1 import object_query_service_pb2, query_service_pb2
 
 from support.access_rules import METHOD_RULES, rule_for
 from support.api_keys import KeyKind
@@ -17,7 +17,10 @@ from support.permissions import Access, Permission, grants, parse_permissions
 SERVICES = [
     m.DESCRIPTOR.services_by_name[name]
     for m, name in ((payment_service_pb2, "PaymentCommandService"), (account_service_pb2, "AccountCommandService"),
-                    (dispute_service_pb2, "DisputeCommandService"), (query_service_pb2, "QueryService"))
+                    (dispute_service_pb2, "DisputeCommandService"), (query_service_pb2, "QueryService"),
+                    (customer_service_pb2, "CustomerCommandService"),
+                    (payment_intent_service_pb2, "PaymentIntentCommandService"),
+                    (object_query_service_pb2, "ObjectQueryService"))
 ]
 
 

@@ -133,6 +133,9 @@ class Deployment:
             # The load is one merchant's: no rate limit in the way of its retries.
             "LEDGERMESH_GATEWAY_RATE_PER_SECOND": "100000", "LEDGERMESH_GATEWAY_RATE_BURST": "100000",
             "LEDGERMESH_LOG_LEVEL": "WARNING",
+            # The load signs its merchants up itself, and its retries must not meet per-account limits.
+            "LEDGERMESH_ALLOW_SIGNUP": "1",
+            "LEDGERMESH_ACCOUNT_READS_PER_SECOND": "0", "LEDGERMESH_ACCOUNT_WRITES_PER_SECOND": "0",
             **overrides,
         }
 

@@ -30,7 +30,7 @@ SIZES: dict[Size, dict[str, Any]] = {
 
 
 async def _merchant(http: httpx.AsyncClient, n: int) -> dict[str, str]:
-    reply = await http.post("/v1/accounts", data={"email": f"fair{n}@example.com", "business_name": f"Fair {n}"})
+    reply = await http.post("/v1/accounts", data={"email": f"fair{n}@example.com", "business_profile[name]": f"Fair {n}"})
     reply.raise_for_status()
     return {"Authorization": f"Bearer {reply.json()['secret_key']}"}
 

@@ -56,8 +56,7 @@ class ChargeQueries(ReadSide):
 
         try:
             if keep is None:
-                ids, has_more = await self.rm.pager.ids(index, page_of(request.page))
-                charges = [c for c in await self.rm.charges(acct, ids) if c is not None]
+                charges, has_more = await self.rm.charge_page(acct, page_of(request.page))
             else:
                 found, has_more = await self.rm.pager.matching(index, page_of(request.page), load, keep)
                 charges = found  # type: ignore[assignment]
@@ -116,8 +115,7 @@ class ChargeQueries(ReadSide):
 
         try:
             if keep is None:
-                ids, has_more = await self.rm.pager.ids(index, page)
-                return [h for h in await self.rm.owned_many(key_of, acct, ids) if h is not None], has_more
+                return await self.rm.owned_page(key_of, index, acct, page)
             return await self.rm.pager.matching(index, page, load, keep)
         except CursorMissing:
             return [], False

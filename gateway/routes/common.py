@@ -12,6 +12,7 @@ from fastapi import Request
 from gateway.errors import StripeError, from_rpc_error
 from gateway.forms import FormError, parse_nested
 from gateway.grpc_clients import Backends
+from gateway.read_your_writes import written_positions
 
 T = TypeVar("T")
 
@@ -68,6 +69,9 @@ def call_metadata(request: Request) -> list[tuple[str, str]]:
     client = request.headers.get("x-forwarded-for", request.client.host if request.client else "")
     if client:
         metadata.append(("x-client-ip", client.split(",")[0].strip()))
+    written = written_positions(request.app.state).metadata(auth)
+    if written:
+        metadata.append(written)
     return metadata
 
 
@@ -77,9 +81,11 @@ def new_request_id() -> str:
 
 async def call(request: Request, rpc: Callable[..., Awaitable[T]], message: Any, timeout: float = 10.0) -> T:
     try:
-        return await rpc(message, metadata=call_metadata(request), timeout=timeout)
+        reply = await rpc(message, metadata=call_metadata(request), timeout=timeout)
     except grpc.aio.AioRpcError as exc:
         raise from_rpc_error(exc) from exc
+    written_positions(request.app.state).note(authorization(request), reply)
+    return reply
 
 
 def require(params: dict[str, Any], name: str) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from ledgermesh.payments.v1 import charge_pb2
 from redis.asyncio import Redis
@@ -12,6 +13,8 @@ from redis.asyncio import Redis
 from query_svc.adapters.pages import Pager, PageRequest
 from readmodel.charges import charge_from_hash
 from readmodel.keys import Keys
+
+T = TypeVar("T")
 
 # Hashes read in one call: one round trip, and one script call costs redis-py less than a pipeline.
 HASHES_SCRIPT = """
@@ -47,6 +50,23 @@ class ReadModels:
                 return True
             if time.monotonic() >= deadline:
                 return False
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.05)
+
+    async def checkpoint(self, projection: str) -> int:
+        """The highest log position `projection` has applied."""
+        return int(await self._redis.hget(self.keys.projection_stats(projection), "position") or 0)
+
+    async def once_projected(self, read: Callable[[], Awaitable[T | None]], projection: str, position: int) -> T | None:
+        """`read()` until it finds something, or until `projection` has applied `position` (read
+        after the checkpoint, so an object applied meanwhile is seen), within the wait bound."""
+        deadline = time.monotonic() + self._wait_timeout
+        delay = 0.002
+        while True:
+            reached = await self.checkpoint(projection) >= position
+            found = await read()
+            if found is not None or reached or time.monotonic() >= deadline:
+                return found
             await asyncio.sleep(delay)
             delay = min(delay * 2, 0.05)
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import hiredis
 from redis.asyncio import Redis
 
 from eventlog.records import StoredEvent
@@ -302,10 +303,24 @@ class LogFolder:
                 for i in range(0, len(flat), 2 * PIPELINE_COMMANDS):
                     commands.append(("HSET", versions_key, *flat[i:i + 2 * PIPELINE_COMMANDS]))
         for i in range(0, len(commands), PIPELINE_COMMANDS):
-            pipe = self._redis.pipeline(transaction=False)
-            for command in commands[i:i + PIPELINE_COMMANDS]:
-                pipe.execute_command(*command)
-            await pipe.execute()
+            await self._send(commands[i:i + PIPELINE_COMMANDS])
+
+    async def _send(self, commands: Sequence[Sequence[Any]]) -> None:
+        """One pipeline, packed by hiredis (redis-py packs each argument in Python: a quarter of a
+        rebuild's time) and written on a connection of the client's pool; an error reply raises, and
+        the connection, with replies still unread, is dropped."""
+        pool = self._redis.connection_pool
+        connection = await pool.get_connection()  # type: ignore[no-untyped-call]
+        try:
+            await connection.send_packed_command(b"".join(hiredis.pack_command(tuple(c)) for c in commands),
+                                                 check_health=False)
+            for _ in commands:
+                await connection.read_response()
+        except BaseException:
+            await connection.disconnect()
+            raise
+        finally:
+            await pool.release(connection)
 
     async def _write_stats(self, applied: int, top_position: int) -> None:
         if not applied:

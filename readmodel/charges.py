@@ -3,8 +3,7 @@ whether the hash came from Redis (reads) or from the command that just changed i
 
 from __future__ import annotations
 
-import json
-
+import orjson
 from ledgermesh.events.v1 import payment_events_pb2
 from ledgermesh.payments.v1 import charge_pb2
 
@@ -35,7 +34,7 @@ _CARD_FIELDS = frozenset(charge_pb2.CardDetails.DESCRIPTOR.fields_by_name)
 def charge_from_hash(h: Hash, metadata: Hash) -> charge_pb2.Charge:
     amount_captured = integer(h, "amount_captured")
     amount_refunded = integer(h, "amount_refunded")
-    card = json.loads(h.get("card") or "{}")
+    card = orjson.loads(h.get("card") or "{}")
     charge = charge_pb2.Charge(
         id=h["id"],
         account_id=h.get("account_id", ""),

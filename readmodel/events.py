@@ -39,11 +39,12 @@ class ProjectedEvent:
     # Highest position of the event's transaction: what read models record for read-your-writes.
     commit_position: int = 0
 
-    @property
+    # Cached: several projections read them for each event.
+    @cached_property
     def created_us(self) -> int:
         return micros(self.created_at)
 
-    @property
+    @cached_property
     def day(self) -> str:
         return self.created_at.strftime("%Y-%m-%d")
 

@@ -3,11 +3,11 @@ flags as "1"/"0", instants as µs since the epoch or as RFC 3339 text, lists and
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from google.protobuf.timestamp_pb2 import Timestamp
 
 Hash = Mapping[str, str]
@@ -50,7 +50,7 @@ def flag(h: Hash, name: str) -> bool:
 
 def json_value(h: Hash, name: str) -> Any:
     raw = h.get(name)
-    return json.loads(raw) if raw else None
+    return orjson.loads(raw) if raw else None
 
 
 def timestamp_from_us(value: str | int | None) -> Timestamp:

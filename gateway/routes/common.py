@@ -13,6 +13,7 @@ from fastapi import Request
 from gateway.errors import StripeError, from_rpc_error
 from gateway.forms import FormError, FormLimits, FormParser, parse
 from gateway.grpc_clients import Backends
+from gateway.read_your_writes import written_positions
 from gateway.sessions import COOKIE
 
 T = TypeVar("T")
@@ -123,6 +124,9 @@ def call_metadata(request: Request) -> list[tuple[str, str]]:
     client = request.headers.get("x-forwarded-for", request.client.host if request.client else "")
     if client:
         metadata.append(("x-client-ip", client.split(",")[0].strip()))
+    written = written_positions(request.app.state).metadata(auth)
+    if written:
+        metadata.append(written)
     return metadata
 
 
@@ -132,14 +136,15 @@ def new_request_id() -> str:
 
 async def call(request: Request, rpc: Callable[..., Awaitable[T]], message: Any, timeout: float = 10.0) -> T:
     try:
-        result = await rpc(message, metadata=call_metadata(request), timeout=timeout)
+        reply = await rpc(message, metadata=call_metadata(request), timeout=timeout)
     except grpc.aio.AioRpcError as exc:
         raise from_rpc_error(exc) from exc
+    written_positions(request.app.state).note(authorization(request), reply)
     # A command's log position: reads made for this request's reply (expand[]) wait until it is projected.
-    position = getattr(result, "global_position", 0)
+    position = getattr(reply, "global_position", 0)
     if isinstance(position, int) and position > getattr(request.state, "min_position", 0):
         request.state.min_position = position
-    return result
+    return reply
 
 
 def min_position(request: Request) -> int:

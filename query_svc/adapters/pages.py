@@ -15,39 +15,64 @@ from redis.asyncio import Redis
 # Returns up to COUNT members, skipping SKIP, on one side of the cursor, within [GTE, LTE].
 # Direction "older" (default, starting_after) walks newest -> oldest; "newer" (ending_before) walks
 # oldest -> newest starting right above the cursor. A cursor that is not in the index returns {-1}.
-WINDOW_SCRIPT = """
-local key, cursor, direction = KEYS[1], ARGV[1], ARGV[2]
-local gte, lte = ARGV[3], ARGV[4]
-local skip, count = tonumber(ARGV[5]), tonumber(ARGV[6])
-local size = redis.call('ZCARD', key)
-local first = 0
-if lte ~= '+inf' then first = redis.call('ZCOUNT', key, '(' .. lte, '+inf') end
-local last = size - 1
-if gte ~= '-inf' then last = size - 1 - redis.call('ZCOUNT', key, '-inf', '(' .. gte) end
-local at = nil
-if cursor ~= '' then
-  at = redis.call('ZREVRANK', key, cursor)
-  if not at then return {-1} end
+_WINDOW_FUNCTION = """
+local function window(key, cursor, direction, gte, lte, skip, count)
+  local size = redis.call('ZCARD', key)
+  local first = 0
+  if lte ~= '+inf' then first = redis.call('ZCOUNT', key, '(' .. lte, '+inf') end
+  local last = size - 1
+  if gte ~= '-inf' then last = size - 1 - redis.call('ZCOUNT', key, '-inf', '(' .. gte) end
+  local at = nil
+  if cursor ~= '' then
+    at = redis.call('ZREVRANK', key, cursor)
+    if not at then return nil end
+  end
+  if direction == 'newer' then
+    local top = (at or (last + 1)) - 1 - skip
+    if top > last then top = last end
+    local bottom = top - count + 1
+    if bottom < first then bottom = first end
+    if top < bottom then return {} end
+    local members = redis.call('ZREVRANGE', key, bottom, top)
+    local reversed = {}
+    for i = #members, 1, -1 do reversed[#reversed + 1] = members[i] end
+    return reversed
+  end
+  local start = first
+  if at and at + 1 > start then start = at + 1 end
+  start = start + skip
+  local stop = start + count - 1
+  if stop > last then stop = last end
+  if stop < start then return {} end
+  return redis.call('ZREVRANGE', key, start, stop)
 end
-if direction == 'newer' then
-  local top = (at or (last + 1)) - 1 - skip
-  if top > last then top = last end
-  local bottom = top - count + 1
-  if bottom < first then bottom = first end
-  if top < bottom then return {} end
-  local members = redis.call('ZREVRANGE', key, bottom, top)
-  local reversed = {}
-  for i = #members, 1, -1 do reversed[#reversed + 1] = members[i] end
-  return reversed
-end
-local start = first
-if at and at + 1 > start then start = at + 1 end
-start = start + skip
-local stop = start + count - 1
-if stop > last then stop = last end
-if stop < start then return {} end
-return redis.call('ZREVRANGE', key, start, stop)
 """
+
+WINDOW_SCRIPT = _WINDOW_FUNCTION + """
+local members = window(KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6]))
+if not members then return {-1} end
+return members
+"""
+
+# The window and the hashes it names in one call: {members, hash of each member, and with a suffix
+# (ARGV[8]) the hash `<object key><suffix>` of each}, hashes as flat field/value lists. Object keys are
+# ARGV[7] .. member: the index and its objects share the read model's prefix.
+WINDOW_WITH_HASHES_SCRIPT = _WINDOW_FUNCTION + """
+local members = window(KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6]))
+if not members then return {-1} end
+local out = {members}
+for _, member in ipairs(members) do
+  local key = ARGV[7] .. member
+  out[#out + 1] = redis.call('HGETALL', key)
+  if ARGV[8] ~= '' then out[#out + 1] = redis.call('HGETALL', key .. ARGV[8]) end
+end
+return out
+"""
+
+
+def _as_dict(flat: Sequence[str]) -> dict[str, str]:
+    it = iter(flat)
+    return dict(zip(it, it, strict=True))
 
 
 @dataclass(frozen=True)
@@ -71,18 +96,43 @@ class Pager:
     def __init__(self, redis: Redis, max_scan: int = 20_000, chunk: int = 200) -> None:
         self._redis = redis
         self._script = redis.register_script(WINDOW_SCRIPT)
+        self._with_hashes = redis.register_script(WINDOW_WITH_HASHES_SCRIPT)
         self._max_scan = max_scan
         self._chunk = chunk
 
-    async def _window(self, key: str, page: PageRequest, skip: int, count: int) -> list[str]:
+    @staticmethod
+    def _window_args(page: PageRequest, skip: int, count: int) -> list[str | int]:
         direction = "newer" if page.ending_before else "older"
         cursor = page.ending_before or page.starting_after
         gte = "-inf" if page.created_gte_us is None else str(page.created_gte_us)
         lte = "+inf" if page.created_lte_us is None else str(page.created_lte_us)
-        result = await self._script(keys=[key], args=[cursor, direction, gte, lte, skip, count])
+        return [cursor, direction, gte, lte, skip, count]
+
+    async def _window(self, key: str, page: PageRequest, skip: int, count: int) -> list[str]:
+        result = await self._script(keys=[key], args=self._window_args(page, skip, count))
         if result and result[0] == -1:
-            raise CursorMissing(cursor)
+            raise CursorMissing(page.ending_before or page.starting_after)
         return [m if isinstance(m, str) else m.decode() for m in result]
+
+    async def page_with_hashes(self, key: str, page: PageRequest, object_prefix: str, suffix: str = ""
+                               ) -> tuple[list[str], bool, list[dict[str, str]]]:
+        """`ids` and, read in the same call, the hash of each id (`object_prefix + id`) and, with a
+        `suffix`, its second hash (`object_prefix + id + suffix`): [hash, second hash] per id, in the
+        order of the ids returned. One round trip for a whole page."""
+        args = [*self._window_args(page, 0, page.size + 1), object_prefix, suffix]
+        result = await self._with_hashes(keys=[key], args=args)
+        if result and result[0] == -1:
+            raise CursorMissing(page.ending_before or page.starting_after)
+        members = [m if isinstance(m, str) else m.decode() for m in result[0]]
+        per = 2 if suffix else 1
+        hashes = [_as_dict(flat) for flat in result[1:]]
+        has_more = len(members) > page.size
+        members, hashes = members[: page.size], hashes[: page.size * per]
+        if page.ending_before:
+            members.reverse()
+            groups = [hashes[i:i + per] for i in range(0, len(hashes), per)]
+            hashes = [h for group in reversed(groups) for h in group]
+        return members, has_more, hashes
 
     async def ids(self, key: str, page: PageRequest) -> tuple[list[str], bool]:
         """One unfiltered page of ids, newest first, and whether more follow in that direction."""

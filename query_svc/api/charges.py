@@ -8,7 +8,7 @@ import grpc
 from ledgermesh.query.v1 import query_service_pb2 as q
 
 from query_svc.adapters.pages import CursorMissing, PageRequest
-from query_svc.api.common import ReadSide, account, not_found, page_of
+from query_svc.api.common import ACCOUNTS, CHARGES, DISPUTES, ReadSide, account, not_found, page_of
 from readmodel.accounts import payout_from_hash
 from readmodel.charges import CHARGE_STATUSES, refund_from_hash
 from readmodel.disputes import DISPUTE_STATUSES, OPEN, dispute_from_hash
@@ -41,7 +41,10 @@ def charge_filter(request: q.ListChargesRequest):  # type: ignore[no-untyped-def
 
 class ChargeQueries(ReadSide):
     async def GetCharge(self, request: q.GetChargeRequest, context: grpc.aio.ServicerContext) -> q.GetChargeResponse:
-        charge = await self.rm.charge(account(), request.charge_id, request.min_position)
+        acct = account()
+        charge = await self.unless_behind(
+            context, CHARGES, await self.rm.charge(acct, request.charge_id, request.min_position),
+            lambda: self.rm.charge(acct, request.charge_id))
         if charge is None:
             await not_found(context, "charge", request.charge_id)
         return q.GetChargeResponse(charge=charge)
@@ -56,8 +59,7 @@ class ChargeQueries(ReadSide):
 
         try:
             if keep is None:
-                ids, has_more = await self.rm.pager.ids(index, page_of(request.page))
-                charges = [c for c in await self.rm.charges(acct, ids) if c is not None]
+                charges, has_more = await self.rm.charge_page(acct, page_of(request.page))
             else:
                 found, has_more = await self.rm.pager.matching(index, page_of(request.page), load, keep)
                 charges = found  # type: ignore[assignment]
@@ -66,7 +68,9 @@ class ChargeQueries(ReadSide):
         return q.ListChargesResponse(charges=charges, has_more=has_more)
 
     async def GetRefund(self, request: q.GetRefundRequest, context: grpc.aio.ServicerContext) -> q.GetRefundResponse:
-        h = await self.rm.owned(self.rm.keys.refund(request.refund_id), account(), request.min_position)
+        key, acct = self.rm.keys.refund(request.refund_id), account()
+        h = await self.unless_behind(context, CHARGES, await self.rm.owned(key, acct, request.min_position),
+                                     lambda: self.rm.owned(key, acct))
         if h is None:
             await not_found(context, "refund", request.refund_id)
         return q.GetRefundResponse(refund=refund_from_hash(h))  # type: ignore[arg-type]
@@ -84,7 +88,9 @@ class ChargeQueries(ReadSide):
         return q.ListRefundsResponse(refunds=[refund_from_hash(h) for h in found], has_more=has_more)
 
     async def GetDispute(self, request: q.GetDisputeRequest, context: grpc.aio.ServicerContext) -> q.GetDisputeResponse:
-        h = await self.rm.owned(self.rm.keys.dispute(request.dispute_id), account(), request.min_position)
+        key, acct = self.rm.keys.dispute(request.dispute_id), account()
+        h = await self.unless_behind(context, DISPUTES, await self.rm.owned(key, acct, request.min_position),
+                                     lambda: self.rm.owned(key, acct))
         if h is None:
             await not_found(context, "dispute", request.dispute_id)
         return q.GetDisputeResponse(dispute=dispute_from_hash(h))  # type: ignore[arg-type]
@@ -97,7 +103,9 @@ class ChargeQueries(ReadSide):
         return q.ListDisputesResponse(disputes=[dispute_from_hash(h) for h in found], has_more=has_more)
 
     async def GetPayout(self, request: q.GetPayoutRequest, context: grpc.aio.ServicerContext) -> q.GetPayoutResponse:
-        h = await self.rm.owned(self.rm.keys.payout(request.payout_id), account(), request.min_position)
+        key, acct = self.rm.keys.payout(request.payout_id), account()
+        h = await self.unless_behind(context, ACCOUNTS, await self.rm.owned(key, acct, request.min_position),
+                                     lambda: self.rm.owned(key, acct))
         if h is None:
             await not_found(context, "payout", request.payout_id)
         return q.GetPayoutResponse(payout=payout_from_hash(h))  # type: ignore[arg-type]
@@ -116,8 +124,7 @@ class ChargeQueries(ReadSide):
 
         try:
             if keep is None:
-                ids, has_more = await self.rm.pager.ids(index, page)
-                return [h for h in await self.rm.owned_many(key_of, acct, ids) if h is not None], has_more
+                return await self.rm.owned_page(key_of, index, acct, page)
             return await self.rm.pager.matching(index, page, load, keep)
         except CursorMissing:
             return [], False

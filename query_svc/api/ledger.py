@@ -9,7 +9,7 @@ from ledgermesh.events.v1 import envelope_pb2
 from ledgermesh.query.v1 import query_service_pb2 as q
 
 from query_svc.adapters.pages import CursorMissing
-from query_svc.api.common import ReadSide, account, not_found, page_of
+from query_svc.api.common import BALANCE, ReadSide, account, not_found, page_of
 from readmodel.accounts import account_from_hash
 from readmodel.events import envelope_from_record
 from readmodel.ledger import balance_from_hash, balance_position, balance_transaction_from_hash
@@ -43,8 +43,9 @@ class LedgerQueries(ReadSide):
     async def GetBalanceTransaction(
         self, request: q.GetBalanceTransactionRequest, context: grpc.aio.ServicerContext
     ) -> q.GetBalanceTransactionResponse:
-        h = await self.rm.owned(self.rm.keys.balance_transaction(request.balance_transaction_id), account(),
-                                request.min_position)
+        key, acct = self.rm.keys.balance_transaction(request.balance_transaction_id), account()
+        h = await self.unless_behind(context, BALANCE, await self.rm.owned(key, acct, request.min_position),
+                                     lambda: self.rm.owned(key, acct))
         if h is None:
             await not_found(context, "balance transaction", request.balance_transaction_id)
         return q.GetBalanceTransactionResponse(balance_transaction=balance_transaction_from_hash(h))  # type: ignore[arg-type]

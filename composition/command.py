@@ -64,7 +64,7 @@ class CountingPublisher(BackgroundPublisher):
 def idempotency_keys(infra: Infrastructure) -> IdempotencyKeys:
     """This process's idempotency keys: its claims are held while it beats (IdempotencyKeys.keep_alive)."""
     s = infra.settings
-    return IdempotencyKeys(infra.pool, timedelta(hours=s.idempotency_ttl_hours), owner_id=IdempotencyKeys.new_owner_id(),
+    return IdempotencyKeys(infra.pool, timedelta(hours=s.idempotency_ttl_hours), owner_id=infra.process_id or None,
                            stale_after=timedelta(milliseconds=s.idempotency_lease_stale_ms))
 
 

@@ -5,6 +5,7 @@ what they need and never open connections of their own."""
 from __future__ import annotations
 
 import os
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 
 from eventlog.bus import connect, ensure_stream
+from eventlog.idempotency import session_name
 from eventlog.integrity import Signer
 from eventlog.migrations import migrate
 from eventlog.store import EventStore
@@ -63,7 +65,7 @@ def subject_keys_for(settings: Settings) -> SubjectKeys:
 
 
 async def open_pool(settings: Settings, *, min_size: int = 2, max_size: int = 20,
-                    timeout: float = 30.0) -> AsyncConnectionPool:
+                    timeout: float = 30.0, application_name: str = "ledgermesh") -> AsyncConnectionPool:
     """A connection pool on the settings' schema, migrated first; `timeout` bounds the wait for a
     pooled connection (a service's calls pass a short one, settings.db_pool_timeout_ms)."""
     if not settings.database_url:
@@ -74,6 +76,7 @@ async def open_pool(settings: Settings, *, min_size: int = 2, max_size: int = 20
         settings.database_url, min_size=min_size, max_size=max_size, open=False,
         timeout=timeout,
         kwargs={"options": options, "autocommit": True, "connect_timeout": settings.db_connect_timeout_s,
+                "application_name": application_name,
                 # A dead peer (a partition, not a refused connection) is noticed in seconds.
                 "keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 2},
     )
@@ -93,6 +96,9 @@ class Infrastructure:
     nc: NATS
     redis: Redis
     signer: Signer
+    # This process among all LedgerMesh processes: its sessions are named after it (application_name),
+    # and it owns idempotency keys by it (eventlog.idempotency).
+    process_id: str = ""
     subject_keys: SubjectKeys = field(init=False)
     store: EventStore = field(init=False)
     # The process's one cache of API keys (PostgreSQL is the truth), emptied on revocation.
@@ -113,7 +119,9 @@ class Infrastructure:
 
     @classmethod
     async def open(cls, settings: Settings) -> Infrastructure:
-        pool = await open_pool(settings, timeout=settings.db_pool_timeout_ms / 1000)
+        process_id = uuid.uuid4().hex
+        pool = await open_pool(settings, timeout=settings.db_pool_timeout_ms / 1000,
+                               application_name=session_name(process_id))
         assert settings.nats_url and settings.redis_url
         nc = await connect(settings.nats_url, name=settings.service_name)
         await ensure_stream(
@@ -121,7 +129,7 @@ class Infrastructure:
             settings.stream_replicas,
         )
         redis = Redis.from_url(settings.redis_url, decode_responses=True)
-        infra = cls(settings, pool, nc, redis, load_signer(settings))
+        infra = cls(settings, pool, nc, redis, load_signer(settings), process_id)
         await infra.follow_revocations()
         return infra
 

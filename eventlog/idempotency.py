@@ -47,6 +47,22 @@ _CLAIM = (
     " VALUES (%(tenant)s, %(key)s, %(operation)s, %(hash)s, 'in_flight', now() + %(lease_for)s, %(owner)s, %(lease)s)"
     " ON CONFLICT (tenant_id, key) DO NOTHING RETURNING key"
 )
+# Transactions of owners that stopped beating (paused, cut off) and that hold locks someone waits for:
+# ended, so a paused process cannot hold a busy merchant's stream locks for as long as it sleeps. Its
+# sessions carry its name (session_name); when it wakes, its commit fails and its caller retries.
+_END_STALE_HOLDERS = (
+    "SELECT count(pg_terminate_backend(a.pid)) FROM pg_stat_activity a JOIN idempotency_owners o"
+    " ON a.application_name = 'ledgermesh:' || o.owner_id"
+    " WHERE o.heartbeat_at < now() - %s AND a.xact_start IS NOT NULL AND a.pid <> pg_backend_pid()"
+    " AND a.pid IN (SELECT unnest(pg_blocking_pids(w.pid)) FROM pg_stat_activity w WHERE w.wait_event_type = 'Lock')"
+)
+
+
+def session_name(owner_id: str) -> str:
+    """The application_name of a process's PostgreSQL sessions: how its stale transactions are found."""
+    return f"ledgermesh:{owner_id}"
+
+
 # Beaten from the owner's own session, which it names: that session's end is the owner's death.
 _BEAT = ("INSERT INTO idempotency_owners (owner_id, heartbeat_at, backend_pid, backend_start)"
          " SELECT %s, now(), pid, backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()"
@@ -66,10 +82,6 @@ class IdempotencyKeys:
         self._unreleased: set[tuple[str, str, str]] = set()
         # The session the owner beats from, taken from the pool and held while the process lives.
         self._session: psycopg.AsyncConnection[Any] | None = None
-
-    @staticmethod
-    def new_owner_id() -> str:
-        return uuid.uuid4().hex
 
     async def claim(
         self, tenant_id: str, key: str, operation: str, request_hash: str
@@ -133,6 +145,10 @@ class IdempotencyKeys:
             await self._pool.putconn(self._session)
             self._session = None
             raise
+        ended = await self._session.execute(_END_STALE_HOLDERS, (self._stale_after,))
+        row = await ended.fetchone()
+        if row and row[0]:
+            log.warning("ended %d transactions of stopped processes that held locks others waited for", row[0])
         for pending in list(self._unreleased):
             await self._release(*pending)
             self._unreleased.discard(pending)

@@ -197,11 +197,18 @@ async def check_log(database_url: str, account_id: str, history: History) -> Ver
 
 async def read_models_match(http: httpx.AsyncClient, history: History) -> list[str]:
     """Every acknowledged charge as the read side shows it, with its amount: what differs."""
+    async def differs(charge_id: str, amount: int) -> str | None:
+        response = await http.get(f"/v1/charges/{charge_id}")
+        body: Any = response.json() if response.status_code == 200 else None
+        if body is None or body.get("amount") != amount:
+            return f"{charge_id}: {response.status_code} {response.text[:200]}"
+        return None
+
+    wanted = [(cid, i.amount) for i in history.acknowledged for cid in i.charge_ids]
     wrong: list[str] = []
-    for intent in history.acknowledged:
-        for charge_id in intent.charge_ids:
-            response = await http.get(f"/v1/charges/{charge_id}")
-            body: Any = response.json() if response.status_code == 200 else None
-            if body is None or body.get("amount") != intent.amount:
-                wrong.append(f"{charge_id}: {response.status_code} {response.text[:200]}")
+    for start in range(0, len(wanted), 16):
+        found = await asyncio.gather(*(differs(cid, amount) for cid, amount in wanted[start:start + 16]))
+        wrong += [w for w in found if w]
+        if wrong:
+            return wrong
     return wrong

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import psycopg
 import pytest
 
 from command_svc.application.pipeline import CommandRunner, Decision, Idempotency, request_fingerprint
@@ -14,7 +15,7 @@ from command_svc.domain.errors import ConcurrencyError
 from composition.infrastructure import Infrastructure
 from eventlog.bus import EventPublisher
 from eventlog.errors import IdempotencyKeyInUse
-from eventlog.idempotency import IdempotencyKeys
+from eventlog.idempotency import IdempotencyKeys, session_name
 from eventlog.records import StoredEvent, StreamAppend
 from tests.conftest import eventually
 from tests.integration.conftest import audit, note
@@ -124,3 +125,35 @@ async def test_a_key_held_by_a_process_whose_session_ended_is_free_at_once(infra
 
     # Polled only for the backend to finish exiting after the signal.
     await eventually(claimed, timeout=5, message="the key of a process whose session ended stayed held")
+
+
+async def test_a_stopped_process_holding_a_stream_lock_others_wait_for_is_ended(
+        infra: Infrastructure) -> None:
+    # SIGSTOP in the middle of a commit: its transaction holds the stream's advisory lock while the
+    # process sleeps. Once it has stopped beating, a living process ends that transaction.
+    stopped = IdempotencyKeys(infra.pool, owner_id="stopped-process", stale_after=STALE)
+    await stopped.beat()
+    url = infra.settings.database_url or ""
+    async with await psycopg.AsyncConnection.connect(url, application_name=session_name("stopped-process"),
+                                                     options=f"-c search_path={infra.settings.db_schema}") as holder, \
+            await psycopg.AsyncConnection.connect(url) as waiter:
+        await holder.execute("BEGIN")
+        await holder.execute("SELECT pg_advisory_xact_lock(42)")
+        waiting = asyncio.create_task(waiter.execute("SELECT pg_advisory_xact_lock(42)"))
+        living = IdempotencyKeys(infra.pool, owner_id="living-process", stale_after=STALE)
+
+        async def lock_freed() -> bool:
+            await living.beat()
+            return waiting.done()
+
+        await eventually(lock_freed, timeout=10, interval=0.1, message="the stopped process kept its lock")
+        await waiting
+        assert holder.broken or holder.closed or await _is_terminated(holder)
+
+
+async def _is_terminated(conn: psycopg.AsyncConnection) -> bool:  # type: ignore[type-arg]
+    try:
+        await conn.execute("SELECT 1")
+    except psycopg.OperationalError:
+        return True
+    return False

@@ -235,7 +235,7 @@ async def test_dispute_evidence_naming_the_cardholder_is_sealed_and_redacted_onc
     merchant = await system.merchant()
     paid = await _charge(system, merchant)
     opened = await system_disputes(system).CreateDispute(
-        dsp.CreateDisputeRequest(charge_id=paid.charge.id, reason="fraudulent"), metadata=merchant.metadata)
+        dsp.CreateDisputeRequest(charge_id=paid.charge.id, reason="fraudulent"), metadata=merchant.platform)
     staged = await system_disputes(system).SubmitEvidence(dsp.SubmitEvidenceRequest(
         dispute_id=opened.dispute.id, evidence={"customer_name": "Jane Doe", "customer_email_address": EMAIL},
         submit=False), metadata=merchant.metadata)

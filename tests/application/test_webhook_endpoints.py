@@ -61,3 +61,20 @@ async def test_an_endpoint_can_be_disabled_and_deleted_only_by_its_account(side:
     await side.webhooks.delete("acct_1", endpoint)
     with pytest.raises(NotFoundError):
         await side.webhooks.get("acct_1", endpoint)
+
+
+async def test_text_with_a_nul_character_is_refused_and_nothing_is_stored(side: CommandSide) -> None:
+    # PostgreSQL cannot hold NUL in text: schemathesis found it as a 500 before it was refused here.
+    with pytest.raises(ValidationError) as refused:
+        await side.webhooks.create("acct_1", url=PUBLIC_URL, enabled_events=["charge.\x00succeeded"],
+                                   description="", metadata={}, idempotency_key="")
+    assert refused.value.reason == "TEXT_INVALID" and refused.value.field == "enabled_events"
+    assert (await side.webhooks.page("acct_1", 10, "", ""))[0] == []
+
+    endpoint = await _create(side, "acct_1")
+    with pytest.raises(ValidationError):
+        await side.webhooks.update("acct_1", endpoint, url=None, enabled_events=["\x00"], disabled=None,
+                                   description=None)
+    with pytest.raises(NotFoundError):
+        await side.webhooks.get("acct_1", endpoint + "\x00")
+    assert (await side.webhooks.get("acct_1", endpoint)).enabled_events == ("charge.succeeded",)

@@ -61,6 +61,20 @@ PERSONAL_FIELDS: dict[str, PersonalFields] = {
                                        indexed=("email",)),
     # Dispute evidence names the cardholder: customer_name, customer_email_address, billing_address...
     "EvidenceSubmitted": PersonalFields(("evidence",)),
+    # Customers are their own data subjects. Postal addresses (the customer's, a card's billing address)
+    # are not sealed yet: the objects read model keeps an address as one JSON value, whose live redaction
+    # would not equal a rebuild's field by field (docs/audit.md section 9).
+    "CustomerCreated": PersonalFields(("email", "name", "phone", "description", "metadata"),
+                                      subject_field="customer_id", indexed=("email",)),
+    "CustomerUpdated": PersonalFields(("email", "name", "phone", "description", "metadata"),
+                                      subject_field="customer_id", indexed=("email",)),
+    "PaymentMethodCreated": PersonalFields(("billing_name", "billing_email", "billing_phone", "metadata"),
+                                           subject_field="customer"),
+    # Names no customer: sealed for the account (a card's holder updated later is the merchant's record).
+    "PaymentMethodUpdated": PersonalFields(("billing_name", "billing_email", "metadata")),
+    "PaymentIntentCreated": PersonalFields(("description", "receipt_email", "metadata"), subject_field="customer"),
+    "PaymentIntentUpdated": PersonalFields(("description", "metadata"), subject_field="customer"),
+    "SetupIntentCreated": PersonalFields(("description", "metadata"), subject_field="customer"),
 }
 
 # The audit metadata key holding the caller's IP address: sealed for the commit's tenant.

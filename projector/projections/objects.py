@@ -7,9 +7,11 @@ from collections.abc import Mapping
 
 from google.protobuf.message import Message
 from ledgermesh.events.v1 import customer_events_pb2 as cus
+from ledgermesh.events.v1 import erasure_events_pb2 as erasure
 from ledgermesh.events.v1 import payment_intent_events_pb2 as pie
 
-from projector.projections.base import Handlers, Op, Projection, hset, required
+from eventcodec.personal import REDACTED
+from projector.projections.base import Handlers, Op, Projection, erased, hset, required
 from readmodel.events import ProjectedEvent
 from readmodel.keys import PATTERNS, Keys
 from readmodel.objects import (
@@ -262,6 +264,30 @@ def _setup_canceled(e: ProjectedEvent, p: pie.SetupIntentCanceled, k: Keys) -> l
     key = k.setup_intent(required(p.setup_intent_id, "setup_intent_id"))
     return [_stamped(e, key, {"status": CANCELED, "cancellation_reason": p.cancellation_reason,
                               "next_action_path": ""})]
+
+
+# --- Erasure -------------------------------------------------------------------------------------
+
+# Which object's hash (readmodel.keys.Keys method) holds each event type's personal fields, under the
+# event's own field names.
+_ERASABLE: Mapping[str, str] = {
+    "CustomerCreated": "customer", "CustomerUpdated": "customer",
+    "PaymentMethodCreated": "payment_method", "PaymentMethodUpdated": "payment_method",
+    "PaymentIntentCreated": "payment_intent", "PaymentIntentUpdated": "payment_intent",
+    "SetupIntentCreated": "setup_intent",
+}
+
+
+@on(erasure.SubjectForgotten)
+def _subject_forgotten(e: ProjectedEvent, p: erasure.SubjectForgotten, k: Keys) -> list[Op]:
+    # The objects' personal fields sealed with the destroyed keys, redacted at once (a rebuild redacts
+    # them by itself: their keys are gone).
+    ops: list[Op] = []
+    for f in erased(p, _ERASABLE):
+        key = getattr(k, _ERASABLE[f.event_type])(f.aggregate_id)
+        field = meta_field(f.map_key or "") if f.field == "metadata" else f.field
+        ops.append(("HSET", key, field, REDACTED))
+    return ops
 
 
 class ObjectsProjection(Projection):

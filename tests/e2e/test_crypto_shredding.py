@@ -14,7 +14,11 @@ from typing import Any
 
 from ledgermesh.accounts.v1 import account_service_pb2 as acc
 from ledgermesh.disputes.v1 import dispute_service_pb2 as dsp
+from ledgermesh.payments.v1 import customer_service_pb2 as cus
+from ledgermesh.payments.v1 import customer_service_pb2_grpc
 from ledgermesh.payments.v1 import payment_service_pb2 as pay
+from ledgermesh.query.v1 import object_query_service_pb2 as oq
+from ledgermesh.query.v1 import object_query_service_pb2_grpc
 from ledgermesh.query.v1 import query_service_pb2 as q
 
 from composition.infrastructure import load_master_key
@@ -254,3 +258,47 @@ async def test_dispute_evidence_naming_the_cardholder_is_sealed_and_redacted_onc
                      message="the evidence was not redacted")
     got = await system.queries.GetDispute(q.GetDisputeRequest(dispute_id=opened.dispute.id), metadata=merchant.metadata)
     assert (got.dispute.amount, got.dispute.status) == (opened.dispute.amount, opened.dispute.status)
+
+
+async def test_forgetting_a_customer_makes_its_email_unreadable_in_the_log_read_models_and_rebuilds(
+    system: Client, settings: Settings,
+) -> None:
+    customers = customer_service_pb2_grpc.CustomerCommandServiceStub(system.command)
+    objects = object_query_service_pb2_grpc.ObjectQueryServiceStub(system.query)
+    merchant = await system.merchant()
+    email, name = "erika.musterfrau@example.net", "Erika Musterfrau"
+    created = await customers.CreateCustomer(cus.CreateCustomerRequest(fields=cus.CustomerFields(
+        email=email, name=name, phone="+49 30 1234567", metadata={"crm": "Erika's file"})),
+        metadata=merchant.metadata)
+    customer_id = created.customer.id
+    kept = await customers.CreateCustomer(cus.CreateCustomerRequest(fields=cus.CustomerFields(
+        email="someone.else@example.net")), metadata=merchant.metadata)
+
+    for secret in (email, name, "+49 30", "Erika's file"):
+        clear = await _rows(system, "SELECT event_type FROM events WHERE event_data::text LIKE %s", (f"%{secret}%",))
+        assert clear == [], f"{secret!r} is stored in clear in {clear}"
+
+    async def read(cid: str, position: int = 0) -> Any:
+        return (await objects.GetCustomer(oq.GetCustomerRequest(customer_id=cid, min_position=position),
+                                          metadata=merchant.metadata)).customer
+
+    shown = await read(customer_id, created.global_position)
+    assert (shown.email, shown.name, dict(shown.metadata)) == (email, name, {"crm": "Erika's file"})
+
+    forgotten = ledgermesh(settings, "forget", customer_id, "--reason", "customer asked")
+    assert forgotten.returncode == 0, forgotten.stdout + forgotten.stderr
+    assert json.loads(forgotten.stdout)["erased_fields"] == 4
+
+    async def redacted() -> bool:
+        c = await read(customer_id)
+        return (c.email, c.name, c.phone, dict(c.metadata)) == (REDACTED, REDACTED, REDACTED, {"crm": REDACTED})
+
+    await eventually(redacted, message="the forgotten customer's fields were not redacted in the read model")
+    assert (await read(kept.customer.id, kept.global_position)).email == "someone.else@example.net"
+
+    rebuilt = ledgermesh(settings, "rebuild", "objects")
+    assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
+    assert await redacted()
+    assert (await read(kept.customer.id)).email == "someone.else@example.net"
+    verified = ledgermesh(settings, "verify")
+    assert verified.returncode == 0, verified.stdout + verified.stderr

@@ -47,7 +47,8 @@ def _populated(descriptor: Any) -> dict[str, Any]:
 _FORMED = {"SubjectForgotten": {"erased_fields": [
     "ch_1 e1 ChargeRequested description", "ch_1 e1 ChargeRequested metadata order note",
     "acct_1 e2 AccountOnboarded email", "acct_1 e2 AccountOnboarded metadata k",
-    "dp_1 e3 EvidenceSubmitted evidence customer_name"]}}
+    "dp_1 e3 EvidenceSubmitted evidence customer_name", "cus_1 e4 CustomerCreated email",
+    "cus_1 e4 CustomerCreated metadata vip", "pm_1 e5 PaymentMethodCreated billing_name"]}}
 
 
 def _sample(event_type: str, data: dict[str, Any]) -> ProjectedEvent:

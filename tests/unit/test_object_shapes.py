@@ -1,6 +1,6 @@
 """Customers, payment methods, PaymentIntents and SetupIntents carry every top-level field Stripe's
-fixtures give them (../shared/reference/stripe_fields.json, from stripe/openapi fixtures3.json), `null`
-where LedgerMesh has no value, as Stripe sends it."""
+fixtures give them (tests/fixtures/stripe_fields.json, copied from ../shared/reference/: stripe/openapi
+fixtures3.json), `null` where LedgerMesh has no value, as Stripe sends it."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from ledgermesh.payments.v1 import customer_pb2
 
 from stripe_shapes import customers as shapes
 
-FIELDS = json.loads((Path(__file__).resolve().parents[2] / "../shared/reference/stripe_fields.json").read_text())
+FIELDS = json.loads((Path(__file__).resolve().parents[1] / "fixtures" / "stripe_fields.json").read_text())
 BASE = "http://127.0.0.1:8080/"
 
 SHAPED = {

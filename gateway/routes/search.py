@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
+from ledgermesh.query.v1 import object_query_service_pb2 as oq
 from ledgermesh.query.v1 import query_service_pb2 as q
 
 from gateway import openapi as doc
@@ -22,7 +23,7 @@ from gateway.errors import StripeError
 from gateway.routes import expansion
 from gateway.routes.common import backends, call, integer, query_params, require, text
 from gateway.search_query import Field, Kind, QueryError, parse
-from stripe_shapes import objects
+from stripe_shapes import customers, objects
 
 router = APIRouter(tags=["search"])
 
@@ -67,9 +68,53 @@ CHARGE_FIELDS = {
     "status": Field(Kind.STRING, "status"),
 }
 
-# Other resources register here (payment_intents, customers, ...).
+async def _payment_intents(request: Request, page: q.Page) -> tuple[list[Any], bool]:
+    response = await call(request, backends(request).objects.ListPaymentIntents,
+                          oq.ListPaymentIntentsRequest(page=page))
+    return list(response.payment_intents), response.has_more
+
+
+def _payment_intent_shape(intent: Any) -> dict[str, Any]:
+    # Matched on the fields a query can name, none of which depends on where the API is served.
+    return customers.payment_intent(intent, "")
+
+
+async def _payment_intent_reply(request: Request, intent: Any, params: dict[str, Any]) -> dict[str, Any]:
+    return customers.payment_intent(intent, str(request.base_url))
+
+
+async def _customers(request: Request, page: q.Page) -> tuple[list[Any], bool]:
+    response = await call(request, backends(request).objects.ListCustomers, oq.ListCustomersRequest(page=page))
+    return list(response.customers), response.has_more
+
+
+async def _customer_reply(request: Request, customer: Any, params: dict[str, Any]) -> dict[str, Any]:
+    return customers.customer(customer)
+
+
+# Stripe's searchable fields of each resource.
+PAYMENT_INTENT_FIELDS = {
+    "amount": Field(Kind.NUMBER, "amount"),
+    "created": Field(Kind.NUMBER, "created"),
+    "currency": Field(Kind.STRING, "currency"),
+    "customer": Field(Kind.STRING, "customer"),
+    "metadata": Field(Kind.STRING, "metadata"),
+    "status": Field(Kind.STRING, "status"),
+}
+CUSTOMER_FIELDS = {
+    "created": Field(Kind.NUMBER, "created"),
+    "email": Field(Kind.STRING, "email"),
+    "metadata": Field(Kind.STRING, "metadata"),
+    "name": Field(Kind.STRING, "name"),
+    "phone": Field(Kind.STRING, "phone"),
+}
+
 SEARCHABLE: dict[str, Searchable] = {
     "/v1/charges/search": Searchable("/v1/charges", CHARGE_FIELDS, _charges, objects.charge, _charge_reply),
+    "/v1/payment_intents/search": Searchable("/v1/payment_intents", PAYMENT_INTENT_FIELDS, _payment_intents,
+                                             _payment_intent_shape, _payment_intent_reply),
+    "/v1/customers/search": Searchable("/v1/customers", CUSTOMER_FIELDS, _customers, customers.customer,
+                                       _customer_reply),
 }
 
 _QUERY_PARAMS = (("query", doc.STRING), ("limit", {"type": "integer", "minimum": 1, "maximum": 100}),

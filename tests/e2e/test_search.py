@@ -71,3 +71,32 @@ async def test_search_pages_follow_next_page_until_the_end(system) -> None:
     assert expanded.json()["data"][0]["balance_transaction"]["amount"] == 500
     bad_page = await system.http.get("/v1/charges/search?query=amount:500&page=nonsense", headers=merchant.headers)
     assert bad_page.status_code == 400 and bad_page.json()["error"]["param"] == "page"
+
+
+async def test_the_sdk_searches_payment_intents_and_customers(system) -> None:
+    merchant = await system.merchant()
+    client = sdk_client(system.system.gateway_port, merchant.secret_key)
+    intents = []
+    for amount, order in ((800, "x"), (1800, "y"), (2800, "x")):
+        intent = await client.v1.payment_intents.create_async({
+            "amount": amount, "currency": "usd", "payment_method": "pm_card_visa", "confirm": True,
+            "metadata": {"order": order}})
+        intents.append(intent.id)
+    ada = await client.v1.customers.create_async({"email": "ada@example.com", "name": "Ada"})
+    await client.v1.customers.create_async({"email": "bob@example.com", "name": "Bob"})
+
+    async def found(resource, query: str, count: int):  # type: ignore[no-untyped-def]
+        result = await resource.search_async({"query": query})
+        return result if len(result.data) == count else None
+
+    big_x = await eventually(lambda: found(client.v1.payment_intents, "metadata['order']:'x' AND amount>1000", 1),
+                             message="the PaymentIntent search never found the intent")
+    assert [pi.id for pi in big_x.data] == [intents[2]] and big_x.data[0].object == "payment_intent"
+    succeeded = await found(client.v1.payment_intents, "status:'succeeded' AND currency:'usd'", 3)
+    assert succeeded is not None and [pi.id for pi in succeeded.data] == intents[::-1]
+    by_email = await eventually(lambda: found(client.v1.customers, "email:'ada@example.com'", 1),
+                                message="the customer search never found the customer")
+    assert [c.id for c in by_email.data] == [ada.id] and by_email.data[0].name == "Ada"
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        await client.v1.customers.search_async({"query": "colour:'red'"})
+    assert refused.value.param == "query"

@@ -178,8 +178,9 @@ class CommandRunner:
                     last_conflict = failure
                     continue
                 raise
+            written = {e.event_id for e in stored}
             for reservation in pending.decision.reservations:
-                reservation.confirm()
+                reservation.settle(written)
             response = pending.responses[-1] if pending.responses else present(pending.decision.result, stored)
             return stored, response
         raise ConcurrencyError(

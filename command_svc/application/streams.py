@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -51,6 +51,17 @@ class Reservation:
 
     def confirm(self) -> None:
         self.writer.confirm(self)
+
+    def settle(self, written: Collection[uuid.UUID]) -> None:
+        """After its command's commit, given the ids of the events the log took: confirmed when they
+        are this decision's. The store may have written an earlier decision of the same command instead
+        (its batch rebased it, then failed and was written again commit by commit, where the first
+        decision passed): the stream is then read again rather than taken to be where this decision
+        would have left it, which the log never confirmed."""
+        if self.after.head_event in written:
+            self.confirm()
+        else:
+            self.abandon()
 
     def abandon(self) -> None:
         self.writer.abandon(self)

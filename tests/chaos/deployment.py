@@ -18,9 +18,11 @@ from pathlib import Path
 
 import grpc
 import httpx
+import psycopg
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from ledgermesh.accounts.v1 import account_service_pb2 as acc
 from ledgermesh.accounts.v1 import account_service_pb2_grpc
+from prometheus_client.parser import text_string_to_metric_families
 
 from composition import servers
 from composition.servers import RunningServer, free_port
@@ -173,6 +175,25 @@ class Deployment:
                 acc.CreateAccountRequest(email="chaos@example.com", business_name="Chaos Shop"), timeout=10)
         self.secret_key = created.secret_key
         return created.account.id
+
+    async def log_head(self) -> int:
+        """The highest position in the log now."""
+        async with await psycopg.AsyncConnection.connect(self.dependencies["postgresql"].url) as conn:
+            cur = await conn.execute("SELECT coalesce(max(global_position), 0) FROM ledgermesh.events")
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def projected_up_to(self, position: int) -> bool:
+        """Every projection has applied the log up to `position`, as the projector's /metrics says
+        (`ledgermesh_projection_position`, the highest position each applied)."""
+        try:
+            async with httpx.AsyncClient(timeout=2) as http:
+                text = (await http.get(f"http://127.0.0.1:{self.ports['projector_metrics']}/metrics")).text
+        except httpx.HTTPError:
+            return False
+        applied = [sample.value for family in text_string_to_metric_families(text)
+                   if family.name == "ledgermesh_projection_position" for sample in family.samples]
+        return bool(applied) and min(applied) >= position
 
     async def cli(self, *args: str, timeout: float = 120.0) -> tuple[int, str]:
         process = await asyncio.create_subprocess_exec(

@@ -150,8 +150,10 @@ class Deployment:
         return "".join(f"\n--- {log.name} ---\n{log.read_text(errors='replace')[-4000:]}"
                        for log in sorted(self.folder.glob("*.log")))
 
-    async def wait_serving(self, name: str, timeout: float = 60.0) -> None:
-        """Until the service answers as its users reach it: gRPC health SERVING, the gateway's /healthz."""
+    async def wait_serving(self, name: str, timeout: float = 180.0) -> None:
+        """Until the service answers as its users reach it: gRPC health SERVING, the gateway's /healthz.
+        The deadline is generous: on a busy 2-core machine (load 15-20) starting five Python processes at
+        once took a command process over 60 s."""
         service = self.services[name]
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -183,17 +185,16 @@ class Deployment:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
 
-    async def projected_up_to(self, position: int) -> bool:
-        """Every projection has applied the log up to `position`, as the projector's /metrics says
-        (`ledgermesh_projection_position`, the highest position each applied)."""
+    async def projection_positions(self) -> dict[str, float]:
+        """The highest log position each projection has applied, as the projector's /metrics says
+        (`ledgermesh_projection_position`); empty while it does not answer."""
         try:
             async with httpx.AsyncClient(timeout=2) as http:
                 text = (await http.get(f"http://127.0.0.1:{self.ports['projector_metrics']}/metrics")).text
         except httpx.HTTPError:
-            return False
-        applied = [sample.value for family in text_string_to_metric_families(text)
-                   if family.name == "ledgermesh_projection_position" for sample in family.samples]
-        return bool(applied) and min(applied) >= position
+            return {}
+        return {sample.labels["projection"]: sample.value for family in text_string_to_metric_families(text)
+                if family.name == "ledgermesh_projection_position" for sample in family.samples}
 
     async def cli(self, *args: str, timeout: float = 120.0) -> tuple[int, str]:
         process = await asyncio.create_subprocess_exec(

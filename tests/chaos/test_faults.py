@@ -25,7 +25,9 @@ from tests.chaos.deployment import Deployment, start_deployment
 from tests.chaos.load import History, Intent, Load, check_log, read_models_match
 from tests.conftest import eventually
 
-pytestmark = pytest.mark.chaos
+# A scenario is a few minutes of processes under load; the 60 s outages on a busy machine need more than
+# the suite's 300 s per test.
+pytestmark = [pytest.mark.chaos, pytest.mark.timeout(600)]
 
 # Charges acknowledged before the fault, and after recovery, per scenario: a few seconds of load each.
 BEFORE, AFTER = 30, 30

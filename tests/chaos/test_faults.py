@@ -21,7 +21,7 @@ from ledgermesh.payments.v1 import payment_service_pb2 as pay
 from ledgermesh.payments.v1 import payment_service_pb2_grpc
 from redis.asyncio import Redis
 
-from tests.chaos.deployment import Deployment, start_deployment
+from tests.chaos.deployment import Deployment, Service, start_deployment
 from tests.chaos.load import History, Intent, Load, check_log, read_models_match
 from tests.conftest import eventually
 
@@ -109,14 +109,17 @@ async def test_kill_9_of_the_command_service_loses_nothing_and_its_retries_succe
 
 async def test_sigstop_and_sigcont_of_the_command_service_loses_nothing(deployment: Deployment) -> None:
     account, load = await _started_load(deployment)
-    command = deployment.services["command"]
-    fault_at = time.monotonic()
-    command.signal(signal.SIGSTOP)
-    # Paused while the clients time out and retry against it: until some of them have.
-    await eventually(lambda: _some_timed_out(load, fault_at), timeout=30, message="no client noticed the pause")
-    command.signal(signal.SIGCONT)
+    await _paused_while_clients_time_out(load, deployment.services["command"])
     history = await _finish_and_check(deployment, account, load, "SIGSTOP/SIGCONT command")
     assert not [a for a in history.answers() if a.startswith("500")], history.answers()
+
+
+async def _paused_while_clients_time_out(load: Load, service: Service) -> None:
+    """SIGSTOP while the clients time out and retry against the service, until some of them have; SIGCONT."""
+    fault_at = time.monotonic()
+    service.signal(signal.SIGSTOP)
+    await eventually(lambda: _some_timed_out(load, fault_at), timeout=30, message="no client noticed the pause")
+    service.signal(signal.SIGCONT)
 
 
 async def _some_timed_out(load: Load, since: float) -> bool:
@@ -174,11 +177,7 @@ async def test_kill_9_of_the_gateway_and_of_the_query_service_loses_nothing(depl
 async def test_sigstop_and_sigcont_of_the_gateway_and_of_the_query_service_loses_nothing(
         deployment: Deployment) -> None:
     account, load = await _started_load(deployment)
-    gateway = deployment.services["gateway"]
-    fault_at = time.monotonic()
-    gateway.signal(signal.SIGSTOP)
-    await eventually(lambda: _some_timed_out(load, fault_at), timeout=30, message="no client noticed the pause")
-    gateway.signal(signal.SIGCONT)
+    await _paused_while_clients_time_out(load, deployment.services["gateway"])
     await load.acknowledged_at_least(load.count + 10)
 
     query = deployment.services["query"]

@@ -170,6 +170,11 @@ class GroupCommit:
             # A context of its own: the writer serves every request, it belongs to none of their traces.
             self._writer = asyncio.create_task(self._write_queued(), name="group-commit",
                                                context=contextvars.Context())
+        parent = trace.get_current_span().get_span_context()
+        if parent.is_valid and not parent.trace_flags.sampled:
+            # The sampler follows the parent (support/telemetry.py): under an unsampled request this
+            # span would record nothing, and creating it cost more than the rest of queueing.
+            return await done
         with tracer.start_as_current_span("INSERT events", kind=trace.SpanKind.CLIENT, attributes={
                 "db.system": "postgresql", "db.operation": "INSERT", "db.statement": INSERT_EVENTS}):
             return await done

@@ -4,6 +4,7 @@ metadata, subject, headers). The payload inside it is converted by eventcodec.co
 from __future__ import annotations
 
 import zlib
+from datetime import UTC, datetime
 from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -34,9 +35,17 @@ def subject_for(prefix: str, aggregate_type: str, event_type: str, aggregate_id:
     return f"{prefix}.{CONTEXTS.get(aggregate_type, 'other')}.{event_type}.{partition_of(aggregate_id)}"
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def timestamp_of(moment: datetime) -> Timestamp:
+    """Timestamp.FromDatetime (a naive datetime is UTC), in a fraction of its time."""
+    since = moment - (_EPOCH if moment.tzinfo is not None else _EPOCH.replace(tzinfo=None))
+    return Timestamp(seconds=since.days * 86_400 + since.seconds, nanos=since.microseconds * 1000)
+
+
 def to_envelope(event: StoredEvent) -> envelope_pb2.EventEnvelope:
-    occurred = Timestamp()
-    occurred.FromDatetime(event.created_at)
+    occurred = timestamp_of(event.created_at)
     envelope = envelope_pb2.EventEnvelope(
         event_id=str(event.event_id),
         event_type=event.event_type,

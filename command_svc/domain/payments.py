@@ -8,13 +8,14 @@ application appends both streams in one transaction.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
 from functools import reduce
 from typing import Final, TypeAlias, assert_never
 
 from command_svc.domain.card_network import CardNetwork, PaymentSource
+from command_svc.domain.copying import evolved
 from command_svc.domain.errors import (
     AlreadyExistsError,
     NotFoundError,
@@ -511,11 +512,11 @@ def _increment(cmd: IncrementAuthorization, state: ChargeState, network: CardNet
 
 
 def evolve(state: ChargeState, event: ChargeEvent) -> ChargeState:
-    # One replace per event: the state has many fields, and copying it is most of folding's cost.
+    # One copy per event: the state has many fields, and copying it is most of folding's cost.
     version = state.version + 1
     match event:
         case ChargeRequested():
-            return replace(
+            return evolved(
                 state,
                 version=version,
                 status=ChargeStatus.REQUESTED,
@@ -534,7 +535,7 @@ def evolve(state: ChargeState, event: ChargeEvent) -> ChargeState:
                 ip_country=event.ip_country,
             )
         case FraudCheckCompleted():
-            return replace(
+            return evolved(
                 state,
                 version=version,
                 risk_score=event.risk_score,
@@ -543,7 +544,7 @@ def evolve(state: ChargeState, event: ChargeEvent) -> ChargeState:
                 rules_triggered=event.rules_triggered,
             )
         case PaymentAuthorized():
-            return replace(
+            return evolved(
                 state,
                 version=version,
                 status=ChargeStatus.AUTHORIZED,
@@ -553,7 +554,7 @@ def evolve(state: ChargeState, event: ChargeEvent) -> ChargeState:
                 expires_at=event.expires_at,
             )
         case PaymentDeclined():
-            return replace(
+            return evolved(
                 state,
                 version=version,
                 status=ChargeStatus.DECLINED,
@@ -563,7 +564,7 @@ def evolve(state: ChargeState, event: ChargeEvent) -> ChargeState:
                 network_transaction_id=event.network_transaction_id,
             )
         case PaymentCaptured():
-            return replace(
+            return evolved(
                 state,
                 version=version,
                 status=ChargeStatus.CAPTURED,
@@ -575,18 +576,18 @@ def evolve(state: ChargeState, event: ChargeEvent) -> ChargeState:
                 balance_transaction_id=event.balance_transaction_id,
             )
         case AuthorizationExpired():
-            return replace(state, version=version, status=ChargeStatus.EXPIRED, released_amount=event.amount)
+            return evolved(state, version=version, status=ChargeStatus.EXPIRED, released_amount=event.amount)
         case AuthorizationIncremented():
-            return replace(state, version=version, amount=event.amount, authorized_amount=event.amount)
+            return evolved(state, version=version, amount=event.amount, authorized_amount=event.amount)
         case RefundCreated():
-            return replace(
+            return evolved(
                 state,
                 version=version,
                 amount_refunded=state.amount_refunded + event.amount,
                 refund_ids=(*state.refund_ids, event.refund_id),
             )
         case ChargeUpdated():
-            return replace(
+            return evolved(
                 state,
                 version=version,
                 description=event.description if event.description_set else state.description,

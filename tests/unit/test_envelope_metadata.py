@@ -7,10 +7,13 @@ import uuid
 from datetime import UTC, datetime
 
 from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.timestamp_pb2 import Timestamp
+from hypothesis import given
+from hypothesis import strategies as st
 from ledgermesh.events.v1 import envelope_pb2
 
 from eventcodec.codec import message_json
-from eventlog.envelope import envelope_metadata, envelope_metadata_json
+from eventlog.envelope import envelope_metadata, envelope_metadata_json, timestamp_of
 from eventlog.records import StoredEvent
 
 _FROM_EVENT = {"event_hash", "previous_event_hash", "signature"}
@@ -42,3 +45,11 @@ def test_every_metadata_field_reads_the_same_on_the_rebuilds_direct_path() -> No
 def test_empty_metadata_reads_the_same_on_the_rebuilds_direct_path() -> None:
     stored = _stored({})
     assert envelope_metadata_json(stored) == message_json(envelope_metadata(stored))
+
+
+@given(st.datetimes(timezones=st.none() | st.timezones()))
+def test_an_envelopes_time_is_the_moment_timestamp_from_datetime_gives(moment: datetime) -> None:
+    expected = Timestamp()
+    expected.FromDatetime(moment)
+
+    assert timestamp_of(moment) == expected

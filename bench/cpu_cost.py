@@ -1,0 +1,115 @@
+"""CPU per command, the figure a busy machine does not blur: `python -m bench.cpu_cost [--clients C]
+[--ops N] [--rounds R] [--rest]` runs CreateCharge against a command service in its own process
+(`--rest`: POST /v1/charges against the all-in-one process of `ledgermesh up`) and prints, per round,
+the service process's CPU seconds (user + system, every thread) divided by the charges it served,
+with the throughput and the load average. Throughput moves with what else the machine runs; CPU per
+charge much less, so A/B comparisons of the command path use it (docs/write-path.md)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+from pathlib import Path
+from typing import Any
+
+from bench.harness import ensure_import_paths
+
+ensure_import_paths()
+
+from bench.harness import (  # noqa: E402
+    Servers,
+    charge_request,
+    closed_loop,
+    create_merchants,
+    isolated,
+    merchants_needed,
+    services,
+)
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process, all its threads (/proc/PID/stat fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+async def _grpc_rounds(settings: Any, clients: int, ops: int, rounds: int) -> list[tuple[float, float, float]]:
+    import grpc
+    from ledgermesh.payments.v1 import payment_service_pb2_grpc
+
+    async with services(settings, "command") as started:
+        channel = grpc.aio.insecure_channel(started["command"].target)
+        try:
+            stub = payment_service_pb2_grpc.PaymentCommandServiceStub(channel)
+            merchants = await create_merchants(channel, merchants_needed(clients, ops * (rounds + 1)))
+
+            async def op(n: int) -> None:
+                await stub.CreateCharge(charge_request(n), metadata=merchants[n % len(merchants)].metadata)
+
+            return await _measure(started["command"].process.pid, op, clients, ops, rounds)
+        finally:
+            await channel.close()
+
+
+async def _rest_rounds(settings: Any, clients: int, ops: int, rounds: int) -> list[tuple[float, float, float]]:
+    import httpx
+
+    settings = settings.with_(gateway_rate_per_second=100_000.0, gateway_rate_burst=100_000)
+    async with services(settings, "all") as started:
+        async with httpx.AsyncClient(base_url=f"http://{started['all'].target}", timeout=30) as http:
+            keys = []
+            for n in range(clients):
+                reply = await http.post("/v1/accounts", data={"email": f"cpu{n}@example.com",
+                                                              "business_profile[name]": f"Shop {n}"})
+                reply.raise_for_status()
+                keys.append({"Authorization": f"Bearer {reply.json()['secret_key']}"})
+
+            async def op(n: int) -> None:
+                reply = await http.post("/v1/charges", headers=keys[n % clients], data={
+                    "amount": str(1_000 + n % 4_000), "currency": "usd", "source": "tok_visa",
+                    "description": f"bench order {n}", "metadata[order_id]": f"o-{n}"})
+                reply.raise_for_status()
+
+            return await _measure(started["all"].process.pid, op, clients, ops, rounds)
+
+
+async def _measure(pid: int, op: Any, clients: int, ops: int, rounds: int) -> list[tuple[float, float, float]]:
+    """(CPU ms per charge, charges/s, 1-minute load average) per round, after a warm-up round."""
+    await closed_loop(op, clients=clients, ops=max(ops // 4, clients * 4), max_seconds=30)
+    out = []
+    for _ in range(rounds):
+        before = cpu_seconds(pid)
+        result = await closed_loop(op, clients=clients, ops=ops, max_seconds=120)
+        if result.errors:
+            raise RuntimeError(f"{result.errors} calls failed")
+        out.append((1000 * (cpu_seconds(pid) - before) / result.completed, result.throughput, os.getloadavg()[0]))
+    return out
+
+
+async def main(clients: int, ops: int, rounds: int, rest: bool) -> None:
+    servers = Servers.start()
+    try:
+        async with isolated(servers) as settings:
+            measure = _rest_rounds if rest else _grpc_rounds
+            results = await measure(settings, clients, ops, rounds)
+    finally:
+        servers.stop()
+    what = "REST POST /v1/charges, all in one process" if rest else "gRPC CreateCharge, command service"
+    for cpu_ms, per_s, load in results:
+        print(f"{what}, {clients} clients: {cpu_ms:.2f} CPU-ms/charge, {per_s:.0f}/s, load {load:.2f}")
+    print(f"median: {statistics.median(r[0] for r in results):.2f} CPU-ms/charge, "
+          f"{statistics.median(r[1] for r in results):.0f}/s")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(prog="python -m bench.cpu_cost")
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--ops", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rest", action="store_true", help="REST on the all-in-one process (make run)")
+    a = parser.parse_args()
+    asyncio.run(main(a.clients, a.ops, a.rounds, a.rest))

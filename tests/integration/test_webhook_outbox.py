@@ -37,7 +37,7 @@ async def test_a_restarted_dispatcher_sends_the_deliveries_queued_before_it_stop
 
             # When a dispatcher starts
             dispatcher = WebhookDispatcher(
-                infra.nc.jetstream(), EndpointDirectory(infra.pool), outbox, stream=settings.stream_name,
+                infra.nc, EndpointDirectory(infra.pool), outbox, stream=settings.stream_name,
                 subject_prefix=settings.subject_prefix, durable="outbox-test", retry_delays=(0.1,),
                 allow_private=True)
             task = asyncio.create_task(dispatcher.run(stop))

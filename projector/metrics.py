@@ -27,7 +27,7 @@ class ProjectorMetrics:
 
     def applied_to(self, projection: str) -> AppliedMetrics:
         """The applied-event metrics of one projection, resolved once (a `labels()` lookup per event
-        and projection was a tenth of the projector's CPU)."""
+        and projection was about a tenth of the projector's CPU)."""
         return AppliedMetrics(self.applied.labels(projection), self.lag.labels(projection),
                               self.position.labels(projection))
 

@@ -3,8 +3,8 @@
 Traces are sampled where they start, at a ratio from settings, and every later hop follows the
 parent's decision (ParentBased): an unsampled request creates only non-recording spans. A process that
 samples nothing and exports nowhere is not instrumented at all: its per-call spans (gRPC server and
-client, REST, every Redis command) could never be seen, and cost the read path about a tenth of its
-CPU (docs/read-side.md). Spans are taken at service boundaries (REST, gRPC, the event log's commit, NATS
+client, REST, every Redis command) could never be seen, and cost the query service about a third of
+its CPU per call (docs/read-side.md). Spans are taken at service boundaries (REST, gRPC, the event log's commit, NATS
 publish and consume), not around each PostgreSQL statement."""
 
 from __future__ import annotations

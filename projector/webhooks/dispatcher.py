@@ -84,15 +84,15 @@ class WebhookDispatcher:
     async def dispatch(self, msgs: Sequence[Msg]) -> None:
         """Record the deliveries of a batch of bus messages and settle them: the endpoints of every
         account in the batch are read in one query."""
-        events = [(msg, _deliverable(msg.data)) for msg in msgs]
+        batch = [(msg, _deliverable(msg.data)) for msg in msgs]
         try:
-            endpoints = await self._directory.enabled_for({e.tenant_id for _, e in events if e is not None})
+            endpoints = await self._directory.enabled_for({e.tenant_id for _, e in batch if e is not None})
         except Exception:  # noqa: BLE001 - PostgreSQL unreachable: redeliver the batch later
             log.exception("webhook endpoints unreadable; redelivering the batch")
             for msg in msgs:
                 await msg.nak(delay=1.0)
             return
-        for msg, envelope in events:
+        for msg, envelope in batch:
             try:
                 if envelope is not None:
                     await self._enqueue(envelope, endpoints[envelope.tenant_id])

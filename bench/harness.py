@@ -42,6 +42,13 @@ def percentile(samples: list[float], q: float) -> float:
     return ordered[rank - 1]
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far: CPU per operation is the figure a busy
+    machine disturbs least (other processes lengthen latencies, not the work one call costs)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def latency_summary(prefix: str, seconds: list[float]) -> dict[str, float]:
     """p50/p99/max in milliseconds."""
     ms = [s * 1000.0 for s in seconds]

@@ -1,7 +1,7 @@
-"""Where the time goes, for a goal LedgerMesh misses: `python -m bench.profile {command,projector,rebuild}
+"""Where the time goes, for a goal LedgerMesh misses: `python -m bench.profile {command,projector,query,rebuild}
 [--seconds S]` samples the service process under load with py-spy (pinned in the dev extras)
 and prints the functions with the largest share of samples, inclusive and self.
-Writes bench/results/profile-<target>.txt."""
+Writes bench/results/profile-<target>.txt (`query` also profile-gateway.txt: REST GETs)."""
 
 from __future__ import annotations
 
@@ -121,6 +121,45 @@ async def profile_projector(ctx: RunContext, seconds: float, out: Path) -> None:
         log(f"projector sampled while CreateCharge ran at {result.throughput:.0f}/s")
 
 
+async def profile_query(ctx: RunContext, seconds: float, out: Path) -> None:
+    """The query service (and, in a second file, the gateway) while 8 clients read charges: GetCharge
+    over gRPC, then GET /v1/charges/{id} over REST."""
+    import grpc
+    import httpx
+    from ledgermesh.payments.v1 import payment_service_pb2_grpc
+    from ledgermesh.query.v1 import query_service_pb2 as q
+    from ledgermesh.query.v1 import query_service_pb2_grpc
+
+    async with isolated(ctx.servers) as settings, services(settings, "command", "projector", "query",
+                                                           "gateway") as started:
+        command = grpc.aio.insecure_channel(started["command"].target)
+        query = grpc.aio.insecure_channel(started["query"].target)
+        http = httpx.AsyncClient(base_url=f"http://{started['gateway'].target}", timeout=15)
+        merchant = (await create_merchants(command, 1))[0]
+        pay = payment_service_pb2_grpc.PaymentCommandServiceStub(command)
+        ids = [(await pay.CreateCharge(charge_request(n), metadata=merchant.metadata)).charge.id for n in range(20)]
+        stub = query_service_pb2_grpc.QueryServiceStub(query)
+        await asyncio.sleep(1.0)
+
+        async def get(n: int) -> None:
+            await stub.GetCharge(q.GetChargeRequest(charge_id=ids[n % len(ids)]), metadata=merchant.metadata)
+
+        async def rest(n: int) -> None:
+            await http.get(f"/v1/charges/{ids[n % len(ids)]}", headers=merchant.headers)
+
+        spy = record(started["query"].process.pid, seconds, out)
+        result = await closed_loop(get, clients=8, ops=10**9, max_seconds=seconds)
+        await asyncio.to_thread(spy.wait)
+        log(f"GetCharge at 8 clients: {result.throughput:.0f}/s while sampled")
+        spy = record(started["gateway"].process.pid, seconds, out.with_name("gateway.txt"))
+        result = await closed_loop(rest, clients=8, ops=10**9, max_seconds=seconds)
+        await asyncio.to_thread(spy.wait)
+        log(f"REST GET at 8 clients: {result.throughput:.0f}/s while sampled")
+        await http.aclose()
+        await query.close()
+        await command.close()
+
+
 async def profile_rebuild(ctx: RunContext, seconds: float, out: Path) -> None:
     import os
     import uuid
@@ -145,7 +184,8 @@ async def profile_rebuild(ctx: RunContext, seconds: float, out: Path) -> None:
         await rebuild.cleanup(ctx)
 
 
-TARGETS = {"command": profile_command, "projector": profile_projector, "rebuild": profile_rebuild}
+TARGETS = {"command": profile_command, "projector": profile_projector, "query": profile_query,
+           "rebuild": profile_rebuild}
 
 
 async def main(target: str, seconds: float) -> None:
@@ -155,10 +195,13 @@ async def main(target: str, seconds: float) -> None:
         await TARGETS[target](RunContext(servers, Size.FULL), seconds, out)
     finally:
         servers.stop()
-    report = f"# py-spy profile of {target} ({seconds:g} s)\n\n" + hot_spots(out)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"profile-{target}.txt").write_text(report + "\n")
-    print(report)
+    for name, collapsed in ((target, out), ("gateway", out.with_name("gateway.txt"))):
+        if name != target and not collapsed.exists():
+            continue
+        report = f"# py-spy profile of {name} ({seconds:g} s)\n\n" + hot_spots(collapsed)
+        (RESULTS / f"profile-{name}.txt").write_text(report + "\n")
+        print(report)
 
 
 if __name__ == "__main__":

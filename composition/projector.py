@@ -51,7 +51,7 @@ def consumer_options(infra: Infrastructure) -> ConsumerOptions:
 
 def webhook_dispatcher(infra: Infrastructure) -> WebhookDispatcher:
     s = infra.settings
-    return WebhookDispatcher(infra.nc.jetstream(), EndpointDirectory(infra.pool), DeliveryOutbox(infra.pool),
+    return WebhookDispatcher(infra.nc, EndpointDirectory(infra.pool), DeliveryOutbox(infra.pool),
                              stream=s.stream_name,
                              subject_prefix=s.subject_prefix, durable=f"{s.stream_name.lower()}-webhooks",
                              retry_delays=s.webhook_retry_delays, allow_private=s.webhooks_allow_private,

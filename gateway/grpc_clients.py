@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import grpc
 from ledgermesh.accounts.v1 import account_service_pb2_grpc
@@ -20,6 +21,9 @@ CHANNEL_OPTIONS = (
 
 @dataclass
 class Backends:
+    """The two channels and their stubs. A stub builds a callable per RPC when it is made (the
+    QueryService has dozens), so each is made once, not per request."""
+
     command_channel: grpc.aio.Channel
     query_channel: grpc.aio.Channel
 
@@ -28,31 +32,31 @@ class Backends:
         return cls(grpc.aio.insecure_channel(command_target, options=CHANNEL_OPTIONS),
                    grpc.aio.insecure_channel(query_target, options=CHANNEL_OPTIONS))
 
-    @property
+    @cached_property
     def payments(self) -> payment_service_pb2_grpc.PaymentCommandServiceStub:
         return payment_service_pb2_grpc.PaymentCommandServiceStub(self.command_channel)
 
-    @property
+    @cached_property
     def disputes(self) -> dispute_service_pb2_grpc.DisputeCommandServiceStub:
         return dispute_service_pb2_grpc.DisputeCommandServiceStub(self.command_channel)
 
-    @property
+    @cached_property
     def accounts(self) -> account_service_pb2_grpc.AccountCommandServiceStub:
         return account_service_pb2_grpc.AccountCommandServiceStub(self.command_channel)
 
-    @property
+    @cached_property
     def customers(self) -> customer_service_pb2_grpc.CustomerCommandServiceStub:
         return customer_service_pb2_grpc.CustomerCommandServiceStub(self.command_channel)
 
-    @property
+    @cached_property
     def intents(self) -> payment_intent_service_pb2_grpc.PaymentIntentCommandServiceStub:
         return payment_intent_service_pb2_grpc.PaymentIntentCommandServiceStub(self.command_channel)
 
-    @property
+    @cached_property
     def objects(self) -> object_query_service_pb2_grpc.ObjectQueryServiceStub:
         return object_query_service_pb2_grpc.ObjectQueryServiceStub(self.query_channel)
 
-    @property
+    @cached_property
     def query(self) -> query_service_pb2_grpc.QueryServiceStub:
         return query_service_pb2_grpc.QueryServiceStub(self.query_channel)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from prometheus_client import Counter, Gauge, Histogram
 
 
@@ -23,12 +25,28 @@ class ProjectorMetrics:
         self.redeliveries = Counter(
             "ledgermesh_consumer_redeliveries_total", "Messages delivered more than once", ["projection"])
 
-    def observe_applied(self, projection: str, lag_seconds: float, position: int) -> None:
-        self.applied.labels(projection).inc()
-        self.lag.labels(projection).observe(lag_seconds)
-        gauge = self.position.labels(projection)
-        if position > gauge._value.get():  # noqa: SLF001
-            gauge.set(position)
+    def applied_to(self, projection: str) -> AppliedMetrics:
+        """The applied-event metrics of one projection, resolved once (a `labels()` lookup per event
+        and projection was about a tenth of the projector's CPU)."""
+        return AppliedMetrics(self.applied.labels(projection), self.lag.labels(projection),
+                              self.position.labels(projection))
+
+
+class AppliedMetrics:
+    """One projection's applied counter, lag histogram and position gauge, written once per batch."""
+
+    def __init__(self, applied: Counter, lag: Histogram, position: Gauge) -> None:
+        self._applied = applied
+        self._lag = lag
+        self._position = position
+
+    def observe(self, lags_seconds: Sequence[float], top_position: int) -> None:
+        self._applied.inc(len(lags_seconds))
+        for lag in lags_seconds:
+            self._lag.observe(lag)
+        # Several workers of one process share the gauge: it only moves up.
+        if top_position > self._position._value.get():  # noqa: SLF001
+            self._position.set(top_position)
 
 
 PROJECTOR_METRICS = ProjectorMetrics()

@@ -1,8 +1,10 @@
 """OpenTelemetry set-up: one tracer provider per process, W3C trace context everywhere.
 
 Traces are sampled where they start, at a ratio from settings, and every later hop follows the
-parent's decision (ParentBased): an unsampled request creates only non-recording spans, which cost
-almost nothing. Spans are taken at service boundaries (REST, gRPC, the event log's commit, NATS
+parent's decision (ParentBased): an unsampled request creates only non-recording spans. A process that
+samples nothing and exports nowhere is not instrumented at all: its per-call spans (gRPC server and
+client, REST, every Redis command) could never be seen, and cost the query service about a third of
+its CPU per call (docs/read-side.md). Spans are taken at service boundaries (REST, gRPC, the event log's commit, NATS
 publish and consume), not around each PostgreSQL statement."""
 
 from __future__ import annotations
@@ -64,8 +66,9 @@ def setup_tracing(settings: Settings, *, exporter: SpanExporter | None = None) -
         provider = TracerProvider(resource=Resource.create({"service.name": settings.service_name}),
                                   sampler=ParentBased(_root_sampler))
         trace.set_tracer_provider(provider)
-    _root_sampler.set_ratio(sample_ratio(
-        settings, exporting=exporter is not None or bool(settings.otlp_endpoint) or settings.otel_console))
+    exporting = exporter is not None or bool(settings.otlp_endpoint) or settings.otel_console
+    ratio = sample_ratio(settings, exporting=exporting)
+    _root_sampler.set_ratio(ratio)
     if exporter is not None:
         provider.add_span_processor(SimpleSpanProcessor(exporter))
     if settings.otlp_endpoint and settings.otlp_endpoint not in _otlp_processors:
@@ -79,7 +82,8 @@ def setup_tracing(settings: Settings, *, exporter: SpanExporter | None = None) -
     if settings.otel_console and not _console_added:
         provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter()))
         _console_added = True
-    instrument_libraries()
+    if exporting or ratio > 0:
+        instrument_libraries()
     return provider
 
 
@@ -91,7 +95,10 @@ def stop_exporting(endpoint: str) -> None:
 
 
 def instrument_gateway(app: object) -> None:
-    """Server spans for every REST request, parents of the gateway's gRPC client spans."""
+    """Server spans for every REST request, parents of the gateway's gRPC client spans; none when
+    tracing is off in this process (setup_tracing did not instrument the libraries)."""
+    if not _instrumented:
+        return
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,metrics")  # type: ignore[arg-type]

@@ -12,10 +12,12 @@ import time
 from typing import Any
 
 import grpc
+import nats
 
 from bench.harness import (
     charge_request,
     closed_loop,
+    cpu_seconds,
     create_merchants,
     isolated,
     latency_summary,
@@ -35,14 +37,42 @@ SIZES: dict[Size, dict[str, Any]] = {
 }
 
 
+class PublishWatcher:
+    """A plain NATS subscriber on the event subjects (JetStream publishes reach core subscribers too):
+    when each charge's captured event was published, to split commit -> visible into created ->
+    published (INSERT, COMMIT, publish after commit) and published -> visible (the projector)."""
+
+    def __init__(self) -> None:
+        self.published: dict[str, float] = {}
+        self._sub: Any = None
+
+    async def start(self, nc: Any, subject_prefix: str) -> None:
+        self._sub = await nc.subscribe(f"{subject_prefix}.payments.>", cb=self._on_message,
+                                       pending_msgs_limit=-1, pending_bytes_limit=-1)
+
+    async def _on_message(self, msg: Any) -> None:
+        from ledgermesh.events.v1 import envelope_pb2
+
+        envelope = envelope_pb2.EventEnvelope()
+        envelope.ParseFromString(msg.data)
+        if envelope.aggregate_type == "Charge" and envelope.aggregate_version == CHARGE_VERSION_CAPTURED:
+            self.published.setdefault(envelope.aggregate_id, time.time())
+
+    async def stop(self) -> None:
+        if self._sub is not None:
+            await self._sub.unsubscribe()
+
+
 class VisibilityPoller:
-    """Watches charge hashes until each is fully projected; records created -> visible."""
+    """Watches charge hashes until each is fully projected; records created -> visible, and per charge
+    (created, visible) for the split against PublishWatcher."""
 
     def __init__(self, redis: Any, prefix: str) -> None:
         self._redis = redis
         self._prefix = prefix
         self.pending: set[str] = set()
         self.lags: list[float] = []
+        self.seen: dict[str, tuple[float, float]] = {}
         self.closing = False
 
     def watch(self, charge_id: str) -> None:
@@ -65,6 +95,7 @@ class VisibilityPoller:
                 for key, (version, created_us) in zip(keys, values, strict=True):
                     if version is not None and int(version) >= CHARGE_VERSION_CAPTURED and created_us:
                         self.lags.append(now - int(created_us) / 1e6)
+                        self.seen[key.rsplit(":", 1)[1]] = (int(created_us) / 1e6, now)
                         self.pending.discard(key)
             await asyncio.sleep(0.001)
 
@@ -174,7 +205,12 @@ async def run(ctx: RunContext) -> dict[str, float]:
                     metrics["max_rate_per_s"] = max_rate
                     metrics["target_rate_per_s"] = rate
                     poller = VisibilityPoller(redis, settings.redis_prefix)
+                    published = PublishWatcher()
+                    nc = await nats.connect(settings.nats_url or "")
+                    await published.start(nc, settings.subject_prefix)
                     watcher = asyncio.create_task(poller.run(sizes["visible_timeout"]))
+                    pids = {role: started[role].process.pid for role in ("command", "projector")}
+                    cpu_before = {role: cpu_seconds(pid) for role, pid in pids.items()}
 
                     async def op(n: int) -> None:
                         m = merchants[n % len(merchants)]
@@ -184,11 +220,20 @@ async def run(ctx: RunContext) -> dict[str, float]:
                     result = await open_loop(op, rate=rate, seconds=sizes["seconds"], max_in_flight=64)
                     poller.closing = True
                     never = await watcher
+                    for role, pid in pids.items():
+                        metrics[f"{role}_cpu_ms_per_charge"] = (
+                            1000 * (cpu_seconds(pid) - cpu_before[role]) / max(1, result.completed))
+                    await published.stop()
+                    await nc.close()
                 finally:
                     await channel.close()
             metrics["achieved_rate_per_s"] = result.throughput
             metrics.update(latency_summary("command", result.latencies_s))
             metrics.update(latency_summary("lag", poller.lags))
+            split = [(published.published[c] - created, visible - published.published[c])
+                     for c, (created, visible) in poller.seen.items() if c in published.published]
+            metrics.update(latency_summary("lag_to_publish", [s[0] for s in split]))
+            metrics.update(latency_summary("lag_publish_to_visible", [s[1] for s in split]))
             log(f"  {result.completed} commands at {result.throughput:.1f}/s (target {rate:.1f}/s); "
                 f"{len(poller.lags)} seen in Redis, lag p99 {metrics['lag_p99_ms']:.1f} ms")
             metrics["not_visible"] = float(never)
@@ -207,7 +252,13 @@ ROWS = (
     Row("lag_p50_ms", "commit -> visible in Redis p50", "ms"),
     Row("lag_p99_ms", "commit -> visible in Redis p99 at half load", "ms", goal=at_most(25, "ms")),
     Row("lag_max_ms", "commit -> visible in Redis max", "ms"),
+    Row("lag_to_publish_p50_ms", "  of which created -> published (INSERT, COMMIT, publish) p50", "ms"),
+    Row("lag_to_publish_p99_ms", "  of which created -> published (INSERT, COMMIT, publish) p99", "ms"),
+    Row("lag_publish_to_visible_p50_ms", "  of which published -> visible (projector) p50", "ms"),
+    Row("lag_publish_to_visible_p99_ms", "  of which published -> visible (projector) p99", "ms"),
     Row("not_visible", "charges never visible within the timeout", "charges"),
+    Row("projector_cpu_ms_per_charge", "projector CPU per charge (5 events; with the webhook dispatcher)", "ms"),
+    Row("command_cpu_ms_per_charge", "command service CPU per charge (with the relay)", "ms"),
     Row("apply_one_p50_ms", "apply one event, all projections (Lua each), p50", "ms"),
     Row("apply_one_p99_ms", "apply one event, all projections (Lua each), p99", "ms"),
     Row("apply_batched_events_per_s", "apply events/s, batches of 100 (apply_many)", "/s",

@@ -12,6 +12,7 @@ from ledgermesh.query.v1 import query_service_pb2 as q
 
 from gateway import openapi as doc
 from gateway.errors import card_declined
+from gateway.json_body import StripeJSON
 from gateway.routes import expansion
 from gateway.routes.common import (
     backends,
@@ -70,9 +71,9 @@ async def create_charge(request: Request) -> dict[str, Any]:
 
 @router.get("/v1/charges/{charge_id}", response_model=None, responses=doc.responds(CHARGE),
             openapi_extra=doc.query(("expand[]", doc.STRING)))
-async def retrieve_charge(request: Request, charge_id: str) -> dict[str, Any]:
+async def retrieve_charge(request: Request, charge_id: str) -> StripeJSON:
     response = await call(request, backends(request).query.GetCharge, q.GetChargeRequest(charge_id=charge_id))
-    return await _shaped(request, response.charge, query_params(request))
+    return StripeJSON(await _shaped(request, response.charge, query_params(request)))
 
 
 @router.post("/v1/charges/{charge_id}", response_model=None, responses=doc.responds(CHARGE),
@@ -101,11 +102,12 @@ async def capture_charge(request: Request, charge_id: str) -> dict[str, Any]:
 
 @router.get("/v1/charges", response_model=None, responses=doc.responds(doc.list_of(CHARGE)),
             openapi_extra=doc.list_query(("customer", doc.STRING)))
-async def list_charges(request: Request) -> dict[str, Any]:
+async def list_charges(request: Request) -> StripeJSON:
     p = query_params(request)
     message = q.ListChargesRequest(page=page_from(p), customer=text(p, "customer"))
     response = await call(request, backends(request).query.ListCharges, message)
     refunds = expansion.wants(p, "data.refunds")
     shaped = await asyncio.gather(*(expansion.charge_object(request, c, with_refunds=refunds)
                                     for c in response.charges))
-    return await expansion.expand(request, objects.list_object("/v1/charges", list(shaped), response.has_more), p)
+    return StripeJSON(await expansion.expand(
+        request, objects.list_object("/v1/charges", list(shaped), response.has_more), p))

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from enum import Enum
 from typing import NamedTuple
 
+import orjson
 from redis.asyncio import Redis
 
 from projector.projections.base import Op
@@ -241,9 +242,11 @@ class AllProjectionsApplier:
         self._script = redis.register_script(APPLY_ALL_SCRIPT)
 
     async def apply(self, events: Sequence[EventWrites]) -> list[list[EntryResult]]:
-        spec = json.dumps([self._keys, [
+        # orjson, which writes the ops' tuples as arrays itself: json.dumps of the same document, with
+        # each op copied to a list first, was a fifth of the worker's CPU.
+        spec = orjson.dumps([self._keys, [
             [e.aggregate_id, str(e.version), str(e.position), str(e.now_ms), str(e.lag_ms),
-             "1" if e.record_lag else "0", [[index + 1, [list(op) for op in ops]] for index, ops in e.writes]]
+             "1" if e.record_lag else "0", [[index + 1, ops] for index, ops in e.writes]]
             for e in events
         ]])
         replies = await self._script(keys=[], args=[spec])

@@ -94,6 +94,7 @@ class ProjectorWorker:
         self._names = [p.name for p in self._projections]
         self._options = options
         self._applier = AllProjectionsApplier(redis, prefix, self._names)
+        self._applied_metrics = [PROJECTOR_METRICS.applied_to(name) for name in self._names]
         self.worker = worker
         self.durable = worker_durable(options, worker)
         self.filter_subjects = options.worker_subjects(worker)
@@ -208,23 +209,28 @@ class ProjectorWorker:
         results = await self._until_written(lambda: self._traced(first, self._applier.apply(batch)), stop)
         if results is None:
             return False
+        # Per projection: the lags of the events it applied, and the highest position among them.
+        lags: dict[int, list[float]] = {}
+        tops: dict[int, int] = {}
         for item, entries, writes in zip(applied_items, results, batch, strict=True):
             for (index, _), result in zip(writes.writes, entries, strict=True):
-                self._record(item, index, result, writes.lag_ms)
+                if self._record(item, index, result):
+                    lags.setdefault(index, []).append(writes.lag_ms / 1000.0)
+                    tops[index] = max(tops.get(index, 0), writes.position)
+        for index, applied_lags in lags.items():
+            self._applied_metrics[index].observe(applied_lags, tops[index])
+            self._clear(self._names[index])
         return True
 
-    def _record(self, item: _Item, index: int, result: EntryResult, lag_ms: int) -> None:
-        name = self._names[index]
+    def _record(self, item: _Item, index: int, result: EntryResult) -> bool:
+        """Note the outcome of one (event, projection); True if it was applied."""
         if result.outcome is None:
             item.errors[index] = result.error
-            return
+            return False
         item.outcomes[index] = result.outcome
-        if result.outcome is Outcome.APPLIED:
-            assert item.event is not None
-            PROJECTOR_METRICS.observe_applied(name, lag_ms / 1000.0, item.event.global_position)
-            self._clear(name)
-        elif result.outcome is Outcome.DUPLICATE:
-            PROJECTOR_METRICS.duplicates.labels(name).inc()
+        if result.outcome is Outcome.DUPLICATE:
+            PROJECTOR_METRICS.duplicates.labels(self._names[index]).inc()
+        return result.outcome is Outcome.APPLIED
 
     async def _traced(self, item: _Item, work: Awaitable[T]) -> T:
         # The consume span continues the producer's trace of the batch's first event; the Redis write

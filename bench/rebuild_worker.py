@@ -1,5 +1,6 @@
 """Rebuilds every projection from the log in its own process, so its peak RSS is its own:
-`python -m bench.rebuild_worker '<json>'` prints one JSON line {events, seconds, peak_rss_mb, engine}.
+`python -m bench.rebuild_worker '<json>'` prints one JSON line {events, seconds, peak_rss_mb, worker_peak_rss_mb,
+engine} (worker_peak_rss_mb: the largest fold worker process's, with `"workers": N` > 1).
 
 Stops after `max_seconds` (the rate is then measured over the events done so far).
 Uses projector's rebuild engine when it exists (projector/rebuild.py: every projection in turn);
@@ -13,6 +14,9 @@ import json
 import resource
 import sys
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 BATCH = 500
@@ -66,26 +70,38 @@ def engine_available() -> bool:
     return importlib.util.find_spec("projector.rebuild") is not None
 
 
-class TimeUp(Exception):
-    """Raised from the engine's progress callback to stop a rebuild at the time cap."""
-
-
-async def engine_rebuild(database_url: str, schema: str, redis_url: str, prefix: str, max_seconds: float) -> int:
-    """projector.rebuild as `ledgermesh rebuild` uses it (build, diff, switch, catch up): rebuild_many
-    (the log read once for every projection) when it exists, else rebuild() per projection in turn.
-    Returns log events taken through every projection."""
+@asynccontextmanager
+async def open_bench_side(database_url: str, schema: str, redis_url: str) -> AsyncIterator[tuple[Any, Any]]:
+    """The event store (reading only: no signing, no key store) and Redis client of the bench's log: in
+    this process and in each fold worker process."""
     from psycopg_pool import AsyncConnectionPool
     from redis.asyncio import Redis
 
     from eventlog.store import EventStore
-    from projector import rebuild as engine
-    from projector.projections import all_projections
 
     pool = AsyncConnectionPool(database_url, min_size=1, max_size=2, open=False,
                                kwargs={"options": f"-c search_path={schema}", "autocommit": True})
     await pool.open(wait=True)
     redis = Redis.from_url(redis_url, decode_responses=True)
-    store = EventStore(pool, None)  # type: ignore[arg-type]  # reading only: no signing
+    try:
+        yield EventStore(pool, None), redis  # type: ignore[arg-type]
+    finally:
+        await redis.aclose()
+        await pool.close()
+
+
+class TimeUp(Exception):
+    """Raised from the engine's progress callback to stop a rebuild at the time cap."""
+
+
+async def engine_rebuild(database_url: str, schema: str, redis_url: str, prefix: str, max_seconds: float,
+                         workers: int = 1) -> int:
+    """projector.rebuild as `ledgermesh rebuild` uses it (build, diff, switch, catch up): rebuild_many
+    (the log read once for every projection; folded by `workers` processes) when it exists, else
+    rebuild() per projection in turn. Returns log events taken through every projection."""
+    from projector import rebuild as engine
+    from projector.projections import all_projections
+
     projections = all_projections()
     deadline = time.perf_counter() + max_seconds
     applications = 0
@@ -97,10 +113,12 @@ async def engine_rebuild(database_url: str, schema: str, redis_url: str, prefix:
         if time.perf_counter() > deadline:
             raise TimeUp
 
-    try:
+    async with open_bench_side(database_url, schema, redis_url) as (store, redis):
         if hasattr(engine, "rebuild_many"):
+            parallel = {"workers": workers, "open_worker": partial(open_bench_side, database_url, schema, redis_url)
+                        } if workers > 1 else {}
             try:
-                await engine.rebuild_many(store, redis, prefix, projections, progress=progress)
+                await engine.rebuild_many(store, redis, prefix, projections, progress=progress, **parallel)
             except TimeUp:
                 pass
             return current
@@ -112,9 +130,6 @@ async def engine_rebuild(database_url: str, schema: str, redis_url: str, prefix:
                 applications += current
                 break
             applications += result.build.events
-    finally:
-        await redis.aclose()
-        await pool.close()
     return applications // len(projections)
 
 
@@ -127,15 +142,21 @@ async def main(args: dict[str, Any]) -> dict[str, Any]:
         engine = ("projector.rebuild.rebuild_many (one read of the log for all projections; build, diff, "
                   "switch, catch-up)" if hasattr(projector.rebuild, "rebuild_many") else
                   "projector.rebuild.rebuild (one pass per projection; build, diff, switch, catch-up)")
+        workers = int(args.get("workers", 1))
+        if workers > 1:
+            engine += f", folded by {workers} processes"
         count = await engine_rebuild(args["database_url"], args["schema"], args["redis_url"], args["prefix"],
-                                     args["max_seconds"])
+                                     args["max_seconds"], workers)
     else:
         engine = "minimal single-pass loop" + ("" if engine_available() else " (projector.rebuild absent)")
         count = await minimal_rebuild(args["database_url"], args["schema"], args["redis_url"], args["prefix"],
                                       args["max_seconds"])
     seconds = time.perf_counter() - start
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"events": count, "seconds": seconds, "peak_rss_mb": peak_kb / 1024.0, "engine": engine}
+    # The largest fold worker process's peak (0 without workers).
+    worker_peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {"events": count, "seconds": seconds, "peak_rss_mb": peak_kb / 1024.0,
+            "worker_peak_rss_mb": worker_peak_kb / 1024.0, "engine": engine}
 
 
 if __name__ == "__main__":

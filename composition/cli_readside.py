@@ -47,3 +47,11 @@ async def open_read_side(settings: Settings) -> AsyncIterator[ReadSide]:
         keys.close()
         await redis.aclose()
         await pool.close()
+
+
+@asynccontextmanager
+async def fold_worker_side(settings: Settings) -> AsyncIterator[tuple[EventStore, Redis]]:
+    """The read side as a fold worker process opens it (projector.log_fold's WorkerOpener, given as
+    functools.partial(fold_worker_side, settings)): its own pool, Redis client and key store."""
+    async with open_read_side(settings) as side:
+        yield side.store, side.redis

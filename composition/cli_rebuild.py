@@ -1,4 +1,4 @@
-"""`ledgermesh rebuild PROJECTION [--dry-run]`: blue/green rebuild from the event log (projector.rebuild).
+"""`ledgermesh rebuild PROJECTION [--dry-run] [--workers N]`: blue/green rebuild from the event log (projector.rebuild).
 `--as-of TIME|POSITION` builds the projection as the log stood then into a prefix of its own instead
 (the live read model is not touched), e.g. the books at a quarter's close."""
 
@@ -8,8 +8,9 @@ import argparse
 import asyncio
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
-from composition.cli_readside import cli_settings, open_read_side
+from composition.cli_readside import cli_settings, fold_worker_side, open_read_side
 from composition.cli_replay import parse_time
 from composition.subcommand import Subcommand
 from projector.projections import all_projections, projection_named
@@ -21,6 +22,8 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("projection", help="projection name, or 'all'")
     parser.add_argument("--dry-run", action="store_true", help="build and show the diff; do not switch")
     parser.add_argument("--batch", type=int, default=1000, help="events per read and per Redis pipeline")
+    parser.add_argument("--workers", type=int, default=1, metavar="N",
+                        help="fold the log in N processes, each a share of the tenants (one per core)")
     parser.add_argument("--as-of", type=as_of, metavar="TIME|POSITION",
                         help="the log up to this global position (a number) or time (ISO, e.g. 2026-04-01): events "
                              "created before it, into a new prefix")
@@ -62,10 +65,12 @@ async def _rebuild_as_of(args: argparse.Namespace) -> int:
 async def _rebuild(args: argparse.Namespace) -> int:
     projections = all_projections() if args.projection == "all" else [projection_named(args.projection)]
     differences = 0
-    async with open_read_side(cli_settings()) as side:
+    settings = cli_settings()
+    async with open_read_side(settings) as side:
         bar = ProgressBar(f"rebuild {args.projection}")
         results = await rebuild_many(side.store, side.redis, side.prefix, projections, dry_run=args.dry_run,
-                                     batch=args.batch, progress=bar)
+                                     batch=args.batch, progress=bar, workers=args.workers,
+                                     open_worker=partial(fold_worker_side, settings))
         bar.close()
     for result in results:
         b, d = result.build, result.diff

@@ -49,7 +49,7 @@ async def _add_commit_positions(conn: psycopg.AsyncConnection, rows: list[dict[s
 
 def _log_query(event_types: Sequence[str], tenant_id: str | None, since: datetime | None, until: datetime | None,
                until_position: int | None, data_filter: str, data_params: dict[str, Any] | None,
-               finished_only: bool) -> tuple[str, dict[str, Any]]:
+               finished_only: bool, share: tuple[int, int] | None = None) -> tuple[str, dict[str, Any]]:
     """The keyset-paged read of the log behind `iterate`: %(after)s and %(limit)s left to bind."""
     clauses = ["global_position > %(after)s"]
     if finished_only:
@@ -70,6 +70,10 @@ def _log_query(event_types: Sequence[str], tenant_id: str | None, since: datetim
     if until_position is not None:
         clauses.append("global_position <= %(until_position)s")
         params["until_position"] = until_position
+    if share is not None:
+        # The i-th of n shares of the tenants, by a hash of the id: the same for all of a tenant's events.
+        clauses.append("mod(hashtext(tenant_id) & 2147483647, %(shares)s) = %(share)s")
+        params["share"], params["shares"] = share
     if data_filter:
         clauses.append(f"({data_filter})")
     query = f"SELECT {_COLUMNS} FROM events WHERE {' AND '.join(clauses)} ORDER BY global_position LIMIT %(limit)s"
@@ -293,16 +297,18 @@ class EventStore:
         data_params: dict[str, Any] | None = None,
         batch_size: int = 10_000,
         finished_only: bool = True,
+        share: tuple[int, int] | None = None,
     ) -> AsyncIterator[list[StoredEvent]]:
         """`iterate(commit_positions=True)` a batch at a time, for readers of the whole log (rebuilds):
-        the same events with their commit positions, read as tuples and their JSON parsed by orjson,
-        several times faster than one dict per row."""
+        the same events with their commit positions, read as tuples in binary form (no text to parse
+        for times, ids and numbers) and their JSON parsed by orjson, several times faster than one
+        dict per row. `share` (i, n) reads only the i-th of n shares of the tenants (a fold in n processes)."""
         query, params = _log_query(event_types, tenant_id, since, until, until_position, data_filter, data_params,
-                                   finished_only)
+                                   finished_only, share)
         after = 0
         while True:
             async with self._pool.connection() as conn:
-                cur = conn.cursor()
+                cur = conn.cursor(binary=True)
                 set_json_loads(_fast_json_loads, cur)
                 await cur.execute(query, {**params, "after": after, "limit": batch_size})
                 rows = await cur.fetchall()

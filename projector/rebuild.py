@@ -1,9 +1,9 @@
 """Blue/green rebuild of a projection from the PostgreSQL log, and filtered replay.
 
 Rebuild: fold every event of the log into a fresh key prefix (`{prefix}rb{n}:`) with the same pure
-projections as the live consumer (LogFolder: chunks of events merged per key in memory, each key
-written once per chunk in pipelines; the per-aggregate guard runs in memory, so there is no per-event
-Lua call), compare with the live keys, then switch in one MULTI/EXEC (keyspace.switch). The live
+projections as the live consumer (projector.log_fold.LogFolder: chunks of events merged per key in
+memory, each key written once per chunk in pipelines; the per-aggregate guard runs in memory, so there
+is no per-event Lua call; optionally in several processes, each folding its share of the tenants), compare with the live keys, then switch in one MULTI/EXEC (keyspace.switch). The live
 consumer keeps running throughout; after the switch, the events of the last minutes before the rebuild
 started are applied again to the live keys through the per-aggregate version guard: what the rebuild already holds is skipped, what the live
 consumer applied to the old keys meanwhile is redone. The log is read without the event store's
@@ -18,15 +18,13 @@ the Lua guard (LogReplayer: only events not yet applied change anything), as the
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import hiredis
 from redis.asyncio import Redis
 
 from eventlog.records import StoredEvent
@@ -34,52 +32,21 @@ from eventlog.store import EventStore
 from projector import keyspace
 from projector.adapters.jetstream_consumer import stored_projected_event
 from projector.adapters.redis_apply import Application, Outcome, RedisApplier
-from projector.fold import Fold
-from projector.log_events import projected_from_log
+from projector.log_fold import (
+    CHUNK_EVENTS,
+    EventFilter,
+    LogFolder,
+    ProgressCallback,
+    RunResult,
+    WorkerOpener,
+    head_position,
+)
 from projector.projections.base import Projection
 from readmodel.keys import Keys
-
-# Called as (events done, last position read, head position) after each batch.
-ProgressCallback = Callable[[int, int, int], None]
-
-# A fold chunk: events folded in memory before their keys are written (bounds memory: the chunk's merged
-# keys, a few KB per event, twice while a chunk is written as the next is folded), and commands per pipeline round trip.
-CHUNK_EVENTS = 5_000
-PIPELINE_COMMANDS = 2_000
 
 # How far before the rebuild's start the post-switch catch-up re-reads the log: transactions that
 # were still open when the rebuild read past them (they commit late) are covered by it.
 CATCH_UP_WINDOW = timedelta(minutes=1)
-
-
-@dataclass(frozen=True)
-class EventFilter:
-    """Which events of the log to read; every condition is evaluated by PostgreSQL."""
-
-    event_types: tuple[str, ...] = ()
-    tenant_id: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-    # Upper bound on the global position (inclusive): the log as it stood at that position.
-    until_position: int | None = None
-    data_sql: str = ""
-    data_params: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class RunResult:
-    events: int = 0
-    applied: int = 0
-    duplicates: int = 0
-    out_of_order: int = 0
-    failed: int = 0
-    errors: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-    event_ids: list[str] = field(default_factory=list)
-
-    @property
-    def rate(self) -> float:
-        return self.events / self.seconds if self.seconds > 0 else 0.0
 
 
 class PredicateError(ValueError):
@@ -111,13 +78,6 @@ def parse_where(text: str) -> tuple[str, dict[str, Any]]:
             params[f"wv{i}"] = value
             clauses.append(f"(event_data #>> %(wp{i})s) {'=' if op == '=' else '<>'} %(wv{i})s")
     return " AND ".join(clauses), params
-
-
-async def head_position(store: EventStore) -> int:
-    async with store.pool.connection() as conn:
-        cur = await conn.execute("SELECT coalesce(max(global_position), 0) FROM events")
-        row = await cur.fetchone()
-        return int(row[0]) if row else 0
 
 
 class LogReplayer:
@@ -199,141 +159,6 @@ class LogReplayer:
                     result.out_of_order += 1
 
 
-class LogFolder:
-    """Builds projections into a fresh prefix as a fold of the log: the log is read in large batches
-    and decoded once, every projection's writes of a chunk of events are merged per key in memory
-    (projector.fold), and each key is written once per chunk in pipelines, with no per-event guard.
-    The per-aggregate guard still runs, in memory: a duplicate or an out-of-order event is skipped and
-    counted exactly as the Lua guard would, and each projection's checkpoint (the versions hash) is
-    written per chunk for the aggregates it moved. Writing a chunk overlaps reading the next one."""
-
-    def __init__(self, store: EventStore, redis: Redis, projection: Projection | Sequence[Projection], prefix: str, *,
-                 force: bool = False, chunk: int = CHUNK_EVENTS, batch: int = 10_000, keep_ids: bool = False) -> None:
-        self._store = store
-        self._redis = redis
-        self._projections = [projection] if not isinstance(projection, Sequence) else list(projection)
-        self._keys = Keys(prefix)
-        self._force = force
-        self._chunk = chunk
-        self._batch = batch
-        self._keep_ids = keep_ids
-        self.results: dict[str, RunResult] = {}
-
-    async def run(self, events_filter: EventFilter, progress: ProgressCallback | None = None) -> RunResult:
-        """Returns the result of the first projection; `results` has every projection's."""
-        self.results = {p.name: RunResult() for p in self._projections}
-        started = time.monotonic()
-        head = await head_position(self._store)
-        pairs = [(p, self.results[p.name]) for p in self._projections]
-        versions: dict[str, int] = {}
-        moved: dict[str, int] = {}
-        fold = Fold()
-        in_chunk, events, last_position, top_position = 0, 0, 0, 0
-        applied = duplicates = out_of_order = 0
-        event_ids: list[str] = []
-        writing: asyncio.Task[None] | None = None
-        keys, force = self._keys, self._force
-        f = events_filter
-        try:
-            async for batch in self._store.iterate_batches(
-                event_types=f.event_types, tenant_id=f.tenant_id, since=f.since, until=f.until,
-                until_position=f.until_position, data_filter=f.data_sql, data_params=f.data_params,
-                batch_size=self._batch, finished_only=False,
-            ):
-                for stored in batch:
-                    events += 1
-                    in_chunk += 1
-                    last_position = stored.global_position
-                    if self._keep_ids:
-                        event_ids.append(str(stored.event_id))
-                    aggregate, version = stored.aggregate_id, stored.aggregate_version
-                    current = versions.get(aggregate, 0)
-                    if not force:
-                        if version <= current:
-                            duplicates += 1
-                            continue
-                        if version > current + 1:
-                            out_of_order += 1
-                            continue
-                    event = projected_from_log(stored)
-                    for projection, result in pairs:
-                        try:
-                            fold.add_all(projection.apply(event, keys))
-                        except Exception as exc:  # noqa: BLE001 - a poison event is counted and stepped over, as live
-                            result.failed += 1
-                            if len(result.errors) < 20:
-                                result.errors.append(
-                                    f"{stored.event_id} {stored.event_type}: {type(exc).__name__}: {exc}")
-                    applied += 1
-                    if version > current:
-                        versions[aggregate] = moved[aggregate] = version
-                    if event.global_position > top_position:
-                        top_position = event.global_position
-                    if in_chunk >= self._chunk:
-                        if writing is not None:
-                            await writing
-                        writing = asyncio.create_task(self._write(fold, moved))
-                        fold, moved, in_chunk = Fold(), {}, 0
-                if progress:
-                    progress(events, last_position, max(head, last_position))
-            if writing is not None:
-                await writing
-                writing = None
-            await self._write(fold, moved)
-            await self._write_stats(applied, top_position)
-        finally:
-            if writing is not None and not writing.done():
-                writing.cancel()
-        if progress:
-            progress(events, max(head, last_position), max(head, last_position))
-        seconds = time.monotonic() - started
-        for result in self.results.values():
-            result.events, result.seconds, result.event_ids = events, seconds, event_ids
-            result.applied, result.duplicates, result.out_of_order = applied, duplicates, out_of_order
-        return self.results[self._projections[0].name]
-
-    async def _write(self, fold: Fold, moved: dict[str, int]) -> None:
-        commands = fold.commands()
-        if moved:
-            flat: list[str | int] = []
-            for aggregate, version in moved.items():
-                flat += (aggregate, version)
-            for projection in self._projections:
-                versions_key = self._keys.projection_versions(projection.name)
-                for i in range(0, len(flat), 2 * PIPELINE_COMMANDS):
-                    commands.append(("HSET", versions_key, *flat[i:i + 2 * PIPELINE_COMMANDS]))
-        for i in range(0, len(commands), PIPELINE_COMMANDS):
-            await self._send(commands[i:i + PIPELINE_COMMANDS])
-
-    async def _send(self, commands: Sequence[Sequence[Any]]) -> None:
-        """One pipeline, packed by hiredis (redis-py packs each argument in Python: a quarter of a
-        rebuild's time) and written on a connection of the client's pool; an error reply raises, and
-        the connection, with replies still unread, is dropped."""
-        pool = self._redis.connection_pool
-        connection = await pool.get_connection()  # type: ignore[no-untyped-call]
-        try:
-            await connection.send_packed_command(b"".join(hiredis.pack_command(tuple(c)) for c in commands),
-                                                 check_health=False)
-            for _ in commands:
-                await connection.read_response()
-        except BaseException:
-            await connection.disconnect()
-            raise
-        finally:
-            await pool.release(connection)
-
-    async def _write_stats(self, applied: int, top_position: int) -> None:
-        if not applied:
-            return
-        pipe = self._redis.pipeline(transaction=False)
-        now_ms = int(time.time() * 1000)
-        for projection in self._projections:
-            stats = self._keys.projection_stats(projection.name)
-            pipe.hincrby(stats, "applied", applied)
-            pipe.hset(stats, mapping={"position": top_position, "last_applied_ms": now_ms, "last_lag_ms": 0})
-        await pipe.execute()
-
-
 @dataclass
 class RebuildResult:
     projection: str
@@ -351,13 +176,15 @@ async def next_prefix(redis: Redis, prefix: str, kind: str = "rb") -> str:
 
 async def rebuild_many(store: EventStore, redis: Redis, prefix: str, projections: Sequence[Projection], *,
                        dry_run: bool = False, batch: int = 1000, progress: ProgressCallback | None = None,
-                       examples: int = 20, chunk: int = CHUNK_EVENTS) -> list[RebuildResult]:
+                       examples: int = 20, chunk: int = CHUNK_EVENTS, workers: int = 1,
+                       open_worker: WorkerOpener | None = None) -> list[RebuildResult]:
     """Build `projections` from the whole log (read once) into a new prefix, diff each against its live
-    keys, and (unless `dry_run`) switch each atomically and catch up. The new prefix is removed after."""
+    keys, and (unless `dry_run`) switch each atomically and catch up. The new prefix is removed after.
+    `workers` > 1 folds the log in that many processes (projector.log_fold), opened by `open_worker`."""
     target = await next_prefix(redis, prefix)
     started_at = datetime.now().astimezone()
     try:
-        builder = LogFolder(store, redis, projections, target, chunk=chunk)
+        builder = LogFolder(store, redis, projections, target, chunk=chunk, workers=workers, open_worker=open_worker)
         await builder.run(EventFilter(), progress)
         results = [RebuildResult(p.name, target, builder.results[p.name],
                                  await keyspace.diff(redis, prefix, target, p, examples)) for p in projections]

@@ -46,7 +46,9 @@ class ProjectedEvent:
 
     @cached_property
     def day(self) -> str:
-        return self.created_at.strftime("%Y-%m-%d")
+        created = self.created_at
+        # isoformat is strftime's text (and several times faster) from year 1000 on.
+        return created.date().isoformat() if created.year >= 1000 else created.strftime("%Y-%m-%d")
 
     @cached_property
     def record(self) -> str:

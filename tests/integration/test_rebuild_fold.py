@@ -1,16 +1,19 @@
 """Rebuild as a fold: writes merged per key in memory, chunk by chunk, give exactly what applying each
-command in order gives, and a rebuild folded in tiny chunks equals the live read models key for key.
+command in order gives, and a rebuild folded in tiny chunks, or by two processes, equals the live read
+models key for key.
 Real PostgreSQL, NATS JetStream and Redis."""
 
 from __future__ import annotations
 
 import random
+from functools import partial
 
 from ledgermesh.disputes.v1 import dispute_service_pb2 as dsp
 from ledgermesh.disputes.v1 import dispute_service_pb2_grpc
 from ledgermesh.payments.v1 import payment_service_pb2 as pay
 from redis.asyncio import Redis
 
+from composition.cli_readside import fold_worker_side
 from projector import keyspace
 from projector.fold import Fold
 from projector.projections import all_projections
@@ -79,7 +82,9 @@ async def test_folding_writes_chunk_by_chunk_gives_what_applying_each_command_in
         await redis.aclose()
 
 
-async def test_a_rebuild_folded_in_tiny_chunks_equals_the_live_read_models_key_for_key(stack: Stack) -> None:
+async def _story(stack: Stack) -> None:
+    """Charges of two merchants with refunds, metadata removed, a dispute with evidence, a decline;
+    then the projector stopped with everything applied."""
     stack.start_projector()
     first, second = await stack.merchant(), await stack.merchant()
     disputes = dispute_service_pb2_grpc.DisputeCommandServiceStub(stack.command)
@@ -102,6 +107,10 @@ async def test_a_rebuild_folded_in_tiny_chunks_equals_the_live_read_models_key_f
     await stack.charge(first, 3_000, source="tok_chargeDeclined")
     await stack.settle()
     await stack.stop_projector()
+
+
+async def test_a_rebuild_folded_in_tiny_chunks_equals_the_live_read_models_key_for_key(stack: Stack) -> None:
+    await _story(stack)
     live = await stack.dump()
     events = await stack.event_count()
 
@@ -114,5 +123,30 @@ async def test_a_rebuild_folded_in_tiny_chunks_equals_the_live_read_models_key_f
 
     # And switched in: every key and every checkpoint as the live projector left them.
     results = await rebuild_many(stack.infra.store, stack.infra.redis, stack.prefix, all_projections(), chunk=4)
+    assert all(r.switched for r in results)
+    assert await stack.dump() == live
+
+
+async def test_a_rebuild_folded_by_two_processes_equals_the_live_read_models_key_for_key(stack: Stack) -> None:
+    # Each process folds the streams of its share of the tenants: merchants until both shares have some.
+    for _ in range(12):
+        shares = await stack.scalar("SELECT count(DISTINCT mod(hashtext(tenant_id) & 2147483647, 2)) FROM events"
+                                    " WHERE tenant_id <> ''")
+        if shares == 2:
+            break
+        await stack.charge(await stack.merchant(), 2_500, metadata={"order": "share"})
+    await _story(stack)
+    live = await stack.dump()
+    events = await stack.event_count()
+    two_processes = {"workers": 2, "open_worker": partial(fold_worker_side, stack.infra.settings)}
+
+    results = await rebuild_many(stack.infra.store, stack.infra.redis, stack.prefix, all_projections(),
+                                 dry_run=True, **two_processes)
+    for result in results:
+        assert result.build.events == events and result.build.failed == 0, result.projection
+        assert result.diff.differences == 0, (result.projection, result.diff.examples)
+
+    results = await rebuild_many(stack.infra.store, stack.infra.redis, stack.prefix, all_projections(),
+                                 **two_processes)
     assert all(r.switched for r in results)
     assert await stack.dump() == live

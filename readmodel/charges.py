@@ -69,6 +69,8 @@ def charge_from_hash(h: Hash, metadata: Hash) -> charge_pb2.Charge:
         version=integer(h, "version"),
         position=integer(h, "position"),
         source=h.get("source", ""),
+        payment_intent=h.get("payment_intent", ""),
+        payment_method=h.get("payment_method", ""),
     )
     expires = timestamp_from_text(h.get("authorization_expires_at"))
     if expires is not None:

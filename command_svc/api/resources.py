@@ -88,6 +88,7 @@ def charge_hash(s: ChargeState, created: datetime, position: int, dispute: Dispu
         "amount_captured": str(s.amount_captured),
         "amount_refunded": str(s.released_amount if expired else s.amount_refunded), "fee": str(s.fee),
         "description": s.description, "customer": s.customer, "source": s.source,
+        "payment_intent": s.payment_intent, "payment_method": s.payment_method,
         "statement_descriptor": s.statement_descriptor, "receipt_email": s.receipt_email,
         "created_us": str(micros(created)), "card": json.dumps(card), "card_last4": c.last4,
         "risk_score": str(s.risk_score), "risk_level": s.risk_level,

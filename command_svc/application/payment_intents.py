@@ -184,6 +184,7 @@ class PaymentIntentsApp:
             "capture": state.capture_method == "automatic", "description": state.description,
             "metadata": dict(state.metadata), "customer": state.customer,
             "statement_descriptor": state.statement_descriptor, "receipt_email": state.receipt_email,
+            "payment_intent": state.payment_intent_id, "payment_method": pm.state.payment_method_id,
         })
         charge = decision.result.state
         outcome = payment_intents.decide(payment_intents.RecordPayment(

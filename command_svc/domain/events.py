@@ -73,6 +73,8 @@ class ChargeRequested:
     statement_descriptor: str = ""
     receipt_email: str = ""
     ip_country: str = ""
+    payment_intent: str = ""
+    payment_method: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -83,6 +83,8 @@ class ChargeState:
     statement_descriptor: str = ""
     receipt_email: str = ""
     ip_country: str = ""
+    payment_intent: str = ""
+    payment_method: str = ""
     risk_score: int = 0
     risk_level: str = ""
     fraud_decision: FraudDecision = FraudDecision.UNSPECIFIED
@@ -148,6 +150,9 @@ class CreateCharge:
     receipt_email: str = ""
     ip_country: str = ""
     account_country: str = ""
+    # The PaymentIntent making this charge and the payment method it charges (empty for a direct charge).
+    payment_intent: str = ""
+    payment_method: str = ""
     fees: FeeSchedule = field(default_factory=FeeSchedule)
     settlement_delay_days: int = DEFAULT_SETTLEMENT_DELAY_DAYS
     # Charges on the same card (by fingerprint, from network.resolve) in the hour before this one.
@@ -268,6 +273,8 @@ def _create(
         statement_descriptor=cmd.statement_descriptor,
         receipt_email=cmd.receipt_email,
         ip_country=ip_country,
+        payment_intent=cmd.payment_intent,
+        payment_method=cmd.payment_method,
     )
     assessment = assess(
         FraudContext(
@@ -532,6 +539,8 @@ def evolve(state: ChargeState, event: ChargeEvent) -> ChargeState:
                 statement_descriptor=event.statement_descriptor,
                 receipt_email=event.receipt_email,
                 ip_country=event.ip_country,
+                payment_intent=event.payment_intent,
+                payment_method=event.payment_method,
             )
         case FraudCheckCompleted():
             return replace(

@@ -224,10 +224,12 @@ class GetEventRequest(_message.Message):
     def __init__(self, event_id: _Optional[str] = ...) -> None: ...
 
 class GetEventResponse(_message.Message):
-    __slots__ = ("event",)
+    __slots__ = ("event", "data_object_json")
     EVENT_FIELD_NUMBER: _ClassVar[int]
+    DATA_OBJECT_JSON_FIELD_NUMBER: _ClassVar[int]
     event: _envelope_pb2.EventEnvelope
-    def __init__(self, event: _Optional[_Union[_envelope_pb2.EventEnvelope, _Mapping]] = ...) -> None: ...
+    data_object_json: str
+    def __init__(self, event: _Optional[_Union[_envelope_pb2.EventEnvelope, _Mapping]] = ..., data_object_json: _Optional[str] = ...) -> None: ...
 
 class ListEventsRequest(_message.Message):
     __slots__ = ("page", "type")
@@ -238,12 +240,14 @@ class ListEventsRequest(_message.Message):
     def __init__(self, page: _Optional[_Union[Page, _Mapping]] = ..., type: _Optional[str] = ...) -> None: ...
 
 class ListEventsResponse(_message.Message):
-    __slots__ = ("events", "has_more")
+    __slots__ = ("events", "has_more", "data_objects_json")
     EVENTS_FIELD_NUMBER: _ClassVar[int]
     HAS_MORE_FIELD_NUMBER: _ClassVar[int]
+    DATA_OBJECTS_JSON_FIELD_NUMBER: _ClassVar[int]
     events: _containers.RepeatedCompositeFieldContainer[_envelope_pb2.EventEnvelope]
     has_more: bool
-    def __init__(self, events: _Optional[_Iterable[_Union[_envelope_pb2.EventEnvelope, _Mapping]]] = ..., has_more: _Optional[bool] = ...) -> None: ...
+    data_objects_json: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, events: _Optional[_Iterable[_Union[_envelope_pb2.EventEnvelope, _Mapping]]] = ..., has_more: _Optional[bool] = ..., data_objects_json: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Dashboard(_message.Message):
     __slots__ = ("day", "volume", "charge_count", "succeeded_count", "failed_count", "success_rate_bps", "recent_charges", "refunded")

@@ -105,4 +105,5 @@ def refund_from_hash(h: Hash) -> charge_pb2.Refund:
         reason=h.get("reason", ""), status=h.get("status", ""), metadata=json_value(h, "metadata") or {},
         created=timestamp_from_us(h.get("created_us")), balance_transaction=h.get("balance_transaction", ""),
         account_id=h.get("account_id", ""), position=integer(h, "position"),
+        payment_intent=h.get("payment_intent", ""),
     )

@@ -136,7 +136,7 @@ def refund(r: charge_pb2.Refund) -> dict[str, Any]:
         "currency": r.currency,
         "livemode": False,
         "metadata": dict(r.metadata),
-        "payment_intent": None,
+        "payment_intent": r.payment_intent or None,
         "reason": r.reason or None,
         "status": r.status or "succeeded",
         "customer": None,

@@ -113,7 +113,7 @@ def refund_hash(r: RefundCreated, account_id: str, created: datetime, position: 
         "id": r.refund_id, "charge_id": r.charge_id, "account_id": account_id, "amount": r.amount,
         "currency": r.currency, "reason": r.reason, "status": charge_model.REFUND_SUCCEEDED,
         "created_us": micros(created), "balance_transaction": r.balance_transaction_id, "position": position,
-        "metadata": json.dumps(dict(r.metadata), sort_keys=True),
+        "metadata": json.dumps(dict(r.metadata), sort_keys=True), "payment_intent": r.payment_intent,
     })
 
 

@@ -133,6 +133,7 @@ class RefundCreated:
     reason: str = ""
     metadata: Mapping[str, str] = field(default_factory=dict)
     balance_transaction_id: str = ""
+    payment_intent: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

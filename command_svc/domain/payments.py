@@ -473,6 +473,7 @@ def _refund(cmd: RefundCharge, state: ChargeState) -> list[ChargeEvent]:
             reason=cmd.reason,
             metadata=set_metadata({}, cmd.metadata),
             balance_transaction_id=cmd.balance_transaction_id,
+            payment_intent=state.payment_intent,
         )
     ]
 

@@ -106,7 +106,7 @@ def _refund_created(e: ProjectedEvent, p: payments.RefundCreated, k: Keys) -> li
             "amount": p.amount, "currency": p.currency, "reason": p.reason,
             "status": REFUND_SUCCEEDED, "created_us": e.created_us,
             "balance_transaction": p.balance_transaction_id, "position": e.commit_position,
-            "metadata": json.dumps(dict(p.metadata), sort_keys=True),
+            "metadata": json.dumps(dict(p.metadata), sort_keys=True), "payment_intent": p.payment_intent,
         }),
         ("ZADD", k.account_refunds(e.tenant_id), str(e.created_us), refund_id),
         ("ZADD", k.charge_refunds(charge_id), str(e.created_us), refund_id),

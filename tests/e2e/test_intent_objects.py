@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 import stripe
 
 from tests.conftest import eventually
@@ -64,6 +65,32 @@ async def test_a_payment_intents_charge_names_the_intent_and_expands_through_it(
 
     direct = await client.v1.charges.create_async({"amount": 700, "currency": "usd", "source": "tok_visa"})
     assert direct.payment_intent is None and direct.payment_method == "tok_visa"
+
+
+async def test_charges_and_refunds_list_by_payment_intent(system) -> None:
+    merchant = await system.merchant()
+    client = sdk_client(system.system.gateway_port, merchant.secret_key)
+    intent = await client.v1.payment_intents.create_async({
+        "amount": 3000, "currency": "usd", "payment_method": "pm_card_visa", "confirm": True,
+        "payment_method_types": ["card"]})
+    other = await client.v1.payment_intents.create_async({
+        "amount": 900, "currency": "usd", "payment_method": "pm_card_visa", "confirm": True,
+        "automatic_payment_methods": {"enabled": "true", "allow_redirects": "never"}})
+    refund = await client.v1.refunds.create_async({"payment_intent": intent.id, "amount": 1000})
+    await client.v1.refunds.create_async({"payment_intent": other.id})
+
+    charges = await until_readable(lambda: client.v1.charges.list_async({"payment_intent": intent.id}),
+                                   lambda page: len(page.data) == 1)
+    assert charges.data[0].id == intent.latest_charge and charges.data[0].amount == 3000
+    refunds = await until_readable(lambda: client.v1.refunds.list_async({"payment_intent": intent.id}),
+                                   lambda page: len(page.data) == 1)
+    assert refunds.data[0].id == refund.id and refunds.data[0].payment_intent == intent.id
+    unpaid = await client.v1.payment_intents.create_async({"amount": 500, "currency": "usd"})
+    assert (await client.v1.refunds.list_async({"payment_intent": unpaid.id})).data == []
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        await client.v1.payment_intents.create_async({"amount": 500, "currency": "usd",
+                                                      "payment_method_types": ["card", "sepa_debit"]})
+    assert refused.value.http_status == 400 and refused.value.param == "payment_method_types"
 
 
 async def test_a_customers_default_payment_method_and_a_setup_intent_expand(system) -> None:

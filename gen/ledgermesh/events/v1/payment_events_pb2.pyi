@@ -155,7 +155,7 @@ class AuthorizationExpired(_message.Message):
     def __init__(self, charge_id: _Optional[str] = ..., amount: _Optional[int] = ..., currency: _Optional[str] = ...) -> None: ...
 
 class RefundCreated(_message.Message):
-    __slots__ = ("refund_id", "charge_id", "amount", "currency", "reason", "metadata", "balance_transaction_id")
+    __slots__ = ("refund_id", "charge_id", "amount", "currency", "reason", "metadata", "balance_transaction_id", "payment_intent")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -170,6 +170,7 @@ class RefundCreated(_message.Message):
     REASON_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
     BALANCE_TRANSACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_INTENT_FIELD_NUMBER: _ClassVar[int]
     refund_id: str
     charge_id: str
     amount: int
@@ -177,7 +178,8 @@ class RefundCreated(_message.Message):
     reason: str
     metadata: _containers.ScalarMap[str, str]
     balance_transaction_id: str
-    def __init__(self, refund_id: _Optional[str] = ..., charge_id: _Optional[str] = ..., amount: _Optional[int] = ..., currency: _Optional[str] = ..., reason: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., balance_transaction_id: _Optional[str] = ...) -> None: ...
+    payment_intent: str
+    def __init__(self, refund_id: _Optional[str] = ..., charge_id: _Optional[str] = ..., amount: _Optional[int] = ..., currency: _Optional[str] = ..., reason: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., balance_transaction_id: _Optional[str] = ..., payment_intent: _Optional[str] = ...) -> None: ...
 
 class ChargeUpdated(_message.Message):
     __slots__ = ("charge_id", "description", "metadata", "description_set")

@@ -135,7 +135,7 @@ class Charge(_message.Message):
     def __init__(self, id: _Optional[str] = ..., account_id: _Optional[str] = ..., amount: _Optional[int] = ..., amount_captured: _Optional[int] = ..., amount_refunded: _Optional[int] = ..., currency: _Optional[str] = ..., status: _Optional[_Union[ChargeStatus, str]] = ..., captured: _Optional[bool] = ..., paid: _Optional[bool] = ..., refunded: _Optional[bool] = ..., disputed: _Optional[bool] = ..., description: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., customer: _Optional[str] = ..., failure_code: _Optional[str] = ..., failure_message: _Optional[str] = ..., outcome: _Optional[_Union[Outcome, _Mapping]] = ..., card: _Optional[_Union[CardDetails, _Mapping]] = ..., balance_transaction: _Optional[str] = ..., created: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., authorization_code: _Optional[str] = ..., network_transaction_id: _Optional[str] = ..., receipt_email: _Optional[str] = ..., statement_descriptor: _Optional[str] = ..., dispute: _Optional[str] = ..., fee: _Optional[int] = ..., version: _Optional[int] = ..., position: _Optional[int] = ..., authorization_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., decline_code: _Optional[str] = ..., source: _Optional[str] = ..., payment_intent: _Optional[str] = ..., payment_method: _Optional[str] = ...) -> None: ...
 
 class Refund(_message.Message):
-    __slots__ = ("id", "charge_id", "amount", "currency", "reason", "status", "metadata", "created", "balance_transaction", "account_id", "position")
+    __slots__ = ("id", "charge_id", "amount", "currency", "reason", "status", "metadata", "created", "balance_transaction", "account_id", "position", "payment_intent")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -154,6 +154,7 @@ class Refund(_message.Message):
     BALANCE_TRANSACTION_FIELD_NUMBER: _ClassVar[int]
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     POSITION_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_INTENT_FIELD_NUMBER: _ClassVar[int]
     id: str
     charge_id: str
     amount: int
@@ -165,4 +166,5 @@ class Refund(_message.Message):
     balance_transaction: str
     account_id: str
     position: int
-    def __init__(self, id: _Optional[str] = ..., charge_id: _Optional[str] = ..., amount: _Optional[int] = ..., currency: _Optional[str] = ..., reason: _Optional[str] = ..., status: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., created: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., balance_transaction: _Optional[str] = ..., account_id: _Optional[str] = ..., position: _Optional[int] = ...) -> None: ...
+    payment_intent: str
+    def __init__(self, id: _Optional[str] = ..., charge_id: _Optional[str] = ..., amount: _Optional[int] = ..., currency: _Optional[str] = ..., reason: _Optional[str] = ..., status: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., created: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., balance_transaction: _Optional[str] = ..., account_id: _Optional[str] = ..., position: _Optional[int] = ..., payment_intent: _Optional[str] = ...) -> None: ...

@@ -42,7 +42,7 @@ class GetChargeResponse(_message.Message):
     def __init__(self, charge: _Optional[_Union[_charge_pb2.Charge, _Mapping]] = ...) -> None: ...
 
 class ListChargesRequest(_message.Message):
-    __slots__ = ("page", "status", "amount_gte", "amount_lte", "currency", "customer", "card_last4", "metadata_key", "metadata_value")
+    __slots__ = ("page", "status", "amount_gte", "amount_lte", "currency", "customer", "card_last4", "metadata_key", "metadata_value", "payment_intent")
     PAGE_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_GTE_FIELD_NUMBER: _ClassVar[int]
@@ -52,6 +52,7 @@ class ListChargesRequest(_message.Message):
     CARD_LAST4_FIELD_NUMBER: _ClassVar[int]
     METADATA_KEY_FIELD_NUMBER: _ClassVar[int]
     METADATA_VALUE_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_INTENT_FIELD_NUMBER: _ClassVar[int]
     page: Page
     status: str
     amount_gte: int
@@ -61,7 +62,8 @@ class ListChargesRequest(_message.Message):
     card_last4: str
     metadata_key: str
     metadata_value: str
-    def __init__(self, page: _Optional[_Union[Page, _Mapping]] = ..., status: _Optional[str] = ..., amount_gte: _Optional[int] = ..., amount_lte: _Optional[int] = ..., currency: _Optional[str] = ..., customer: _Optional[str] = ..., card_last4: _Optional[str] = ..., metadata_key: _Optional[str] = ..., metadata_value: _Optional[str] = ...) -> None: ...
+    payment_intent: str
+    def __init__(self, page: _Optional[_Union[Page, _Mapping]] = ..., status: _Optional[str] = ..., amount_gte: _Optional[int] = ..., amount_lte: _Optional[int] = ..., currency: _Optional[str] = ..., customer: _Optional[str] = ..., card_last4: _Optional[str] = ..., metadata_key: _Optional[str] = ..., metadata_value: _Optional[str] = ..., payment_intent: _Optional[str] = ...) -> None: ...
 
 class ListChargesResponse(_message.Message):
     __slots__ = ("charges", "has_more")

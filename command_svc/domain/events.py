@@ -460,6 +460,7 @@ class SetupIntentRequiresAction:
     setup_intent_id: str = ""
     payment_method: str = ""
     redirect_path: str = ""
+    return_url: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

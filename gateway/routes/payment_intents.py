@@ -45,7 +45,7 @@ _PI_FORM = {
 }
 _SETUP_FORM = {
     "customer": doc.STRING, "payment_method": doc.STRING, "usage": doc.STRING, "description": doc.STRING,
-    "metadata": doc.METADATA, "confirm": doc.BOOLEAN, "payment_method_types": doc.STRING_ARRAY,
+    "metadata": doc.METADATA, "confirm": doc.BOOLEAN, "return_url": doc.STRING, "payment_method_types": doc.STRING_ARRAY,
     "automatic_payment_methods": doc.AUTOMATIC_PAYMENT_METHODS,
 }
 
@@ -225,7 +225,7 @@ async def create_setup_intent(request: Request) -> dict[str, Any]:
     response = await call(request, backends(request).intents.CreateSetupIntent, pis.CreateSetupIntentRequest(
         customer=text(p, "customer"), payment_method=text(p, "payment_method"), usage=text(p, "usage"),
         description=text(p, "description"), metadata=string_map(p, "metadata"), confirm=bool(boolean(p, "confirm")),
-        idempotency_key=idempotency_key(request)))
+        return_url=text(p, "return_url"), idempotency_key=idempotency_key(request)))
     return await _setup_shaped(request, response.setup_intent, p)
 
 
@@ -239,11 +239,12 @@ async def retrieve_setup_intent(request: Request, intent_id: str) -> dict[str, A
 
 
 @router.post("/v1/setup_intents/{intent_id}/confirm", response_model=None, responses=doc.responds(SETUP_INTENT),
-             openapi_extra=doc.form({"payment_method": doc.STRING}))
+             openapi_extra=doc.form({"payment_method": doc.STRING, "return_url": doc.STRING}))
 async def confirm_setup_intent(request: Request, intent_id: str) -> dict[str, Any]:
     p = await form(request)
     response = await call(request, backends(request).intents.ConfirmSetupIntent, pis.ConfirmSetupIntentRequest(
-        setup_intent_id=intent_id, payment_method=text(p, "payment_method"), idempotency_key=idempotency_key(request)))
+        setup_intent_id=intent_id, payment_method=text(p, "payment_method"), return_url=text(p, "return_url"),
+        idempotency_key=idempotency_key(request)))
     return await _setup_shaped(request, response.setup_intent, p)
 
 

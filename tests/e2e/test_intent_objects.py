@@ -117,6 +117,23 @@ async def test_a_customers_default_payment_method_and_a_setup_intent_expand(syst
     assert listed.data[0].payment_method.card.brand == "visa"
 
 
+async def test_a_setup_intent_confirmed_with_return_url_links_back_to_it_from_3d_secure(system) -> None:
+    merchant = await system.merchant()
+    client = sdk_client(system.system.gateway_port, merchant.secret_key)
+    customer = await client.v1.customers.create_async({"name": "Sam"})
+    setup = await client.v1.setup_intents.create_async({"customer": customer.id, "payment_method_types": ["card"],
+                                                        "usage": "off_session"})
+
+    confirmed = await client.v1.setup_intents.confirm_async(setup.id, {
+        "payment_method": "pm_card_threeDSecure2Required", "return_url": "https://shop.example/saved"})
+
+    assert confirmed.status == "requires_action"
+    assert confirmed.next_action.redirect_to_url.return_url == "https://shop.example/saved"
+    read = await until_readable(lambda: client.v1.setup_intents.retrieve_async(setup.id),
+                                lambda s: s.status == "requires_action")
+    assert read.next_action.redirect_to_url.return_url == "https://shop.example/saved"
+
+
 async def test_webhooks_and_the_events_api_carry_the_whole_intent_customer_and_payment_method(system) -> None:
     merchant = await system.merchant()
     client = sdk_client(system.system.gateway_port, merchant.secret_key)

@@ -55,7 +55,7 @@ def webhook_dispatcher(infra: Infrastructure) -> WebhookDispatcher:
                              stream=s.stream_name,
                              subject_prefix=s.subject_prefix, durable=f"{s.stream_name.lower()}-webhooks",
                              retry_delays=s.webhook_retry_delays, allow_private=s.webhooks_allow_private,
-                             history=ResourceHistory(infra.store))
+                             history=ResourceHistory(infra.store, s.api_base))
 
 
 async def supervised(name: str, run: Callable[[asyncio.Event], Awaitable[None]], stop: asyncio.Event) -> None:

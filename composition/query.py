@@ -11,6 +11,7 @@ from ledgermesh.query.v1 import (
 )
 
 from composition.infrastructure import Infrastructure
+from projector.webhooks.resources import ResourceHistory
 from query_svc.adapters.read_models import ReadModels
 from query_svc.api.objects import ObjectQueryServicer
 from query_svc.api.servicer import QueryServicer
@@ -26,7 +27,7 @@ OBJECTS_SERVICE_NAME = object_query_service_pb2.DESCRIPTOR.services_by_name["Obj
 async def start_query_server(infra: Infrastructure) -> RunningGrpcServer:
     s = infra.settings
     read_models = ReadModels(infra.redis, s.redis_prefix, s.read_your_writes_timeout_ms)
-    servicer = QueryServicer(read_models)
+    servicer = QueryServicer(read_models, ResourceHistory(infra.store, s.api_base))
     objects = ObjectQueryServicer(read_models)
 
     def register(srv: grpc.aio.Server) -> None:

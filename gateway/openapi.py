@@ -70,6 +70,11 @@ INTEGER: dict[str, Any] = {"type": "integer"}
 BOOLEAN: dict[str, Any] = {"type": "string", "enum": ["true", "false"]}
 METADATA: dict[str, Any] = {"type": "object", "additionalProperties": {"type": "string"}}
 EXPAND: dict[str, Any] = {"type": "array", "items": {"type": "string"}}
+STRING_ARRAY: dict[str, Any] = EXPAND
+# Stripe's choice of payment methods on intents: `automatic_payment_methods[enabled]`, `[allow_redirects]`.
+AUTOMATIC_PAYMENT_METHODS: dict[str, Any] = {
+    "type": "object", "properties": {"enabled": BOOLEAN, "allow_redirects": {"type": "string", "enum": ["always", "never"]}},
+    "additionalProperties": False}
 
 
 def form(properties: dict[str, dict[str, Any]], required: tuple[str, ...] = ()) -> dict[str, Any]:

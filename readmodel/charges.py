@@ -69,6 +69,8 @@ def charge_from_hash(h: Hash, metadata: Hash) -> charge_pb2.Charge:
         version=integer(h, "version"),
         position=integer(h, "position"),
         source=h.get("source", ""),
+        payment_intent=h.get("payment_intent", ""),
+        payment_method=h.get("payment_method", ""),
     )
     expires = timestamp_from_text(h.get("authorization_expires_at"))
     if expires is not None:
@@ -103,4 +105,5 @@ def refund_from_hash(h: Hash) -> charge_pb2.Refund:
         reason=h.get("reason", ""), status=h.get("status", ""), metadata=json_value(h, "metadata") or {},
         created=timestamp_from_us(h.get("created_us")), balance_transaction=h.get("balance_transaction", ""),
         account_id=h.get("account_id", ""), position=integer(h, "position"),
+        payment_intent=h.get("payment_intent", ""),
     )

@@ -125,6 +125,7 @@ def setup_intent_from_hash(h: Hash) -> customer_pb2.SetupIntent:
         metadata=metadata_of(h), client_secret=h.get("client_secret", ""),
         next_action_path=h.get("next_action_path", ""), cancellation_reason=h.get("cancellation_reason", ""),
         created=timestamp_from_us(h.get("created_us")), position=integer(h, "position"),
+        return_url=h.get("return_url", ""),
     )
     error = _error(h, "last_setup_error")
     if error is not None:

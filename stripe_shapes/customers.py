@@ -188,7 +188,7 @@ def setup_intent(s: customer_pb2.SetupIntent, api_base: str) -> dict[str, Any]:
         "livemode": False,
         "mandate": None,
         "metadata": dict(s.metadata),
-        "next_action": _next_action(s.next_action_path, "", api_base),
+        "next_action": _next_action(s.next_action_path, s.return_url, api_base),
         "on_behalf_of": None,
         "payment_method": s.payment_method or None,
         "payment_method_configuration_details": None,

@@ -93,7 +93,9 @@ def charge(c: charge_pb2.Charge, refunds: list[charge_pb2.Refund] | None = None)
         "outcome": outcome,
         "paid": c.paid,
         "payment_method_details": {"type": "card", "card": card},
-        "source": {"object": "card", "id": c.source, **card} if c.source else None,
+        # A PaymentIntent's charge is paid by its payment method, not a source (its source is the
+        # network's token, which Stripe never shows).
+        "source": {"object": "card", "id": c.source, **card} if c.source and not c.payment_method else None,
         "receipt_email": c.receipt_email or None,
         "refunded": c.refunded,
         "statement_descriptor": c.statement_descriptor or None,
@@ -107,9 +109,9 @@ def charge(c: charge_pb2.Charge, refunds: list[charge_pb2.Refund] | None = None)
         "failure_balance_transaction": None,
         "fraud_details": {},
         "on_behalf_of": None,
-        "payment_intent": None,
+        "payment_intent": c.payment_intent or None,
         # A charge made from a source is paid by the card that source stands for.
-        "payment_method": c.source or None,
+        "payment_method": c.payment_method or c.source or None,
         "receipt_number": None,
         "receipt_url": None,
         "refunds": list_object(f"/v1/charges/{c.id}/refunds", [refund(r) for r in refunds or []],
@@ -134,7 +136,7 @@ def refund(r: charge_pb2.Refund) -> dict[str, Any]:
         "currency": r.currency,
         "livemode": False,
         "metadata": dict(r.metadata),
-        "payment_intent": None,
+        "payment_intent": r.payment_intent or None,
         "reason": r.reason or None,
         "status": r.status or "succeeded",
         "customer": None,

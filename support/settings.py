@@ -249,3 +249,9 @@ class Settings:
     @property
     def webhook_retry_delays(self) -> tuple[float, ...]:
         return tuple(float(x) for x in self.webhook_retry_schedule.split(",") if x.strip())
+
+    @property
+    def api_base(self) -> str:
+        """The gateway's address, for links in objects built away from a request (webhooks, events):
+        intents' 3-D Secure page."""
+        return f"http://{self.host}:{self.gateway_port}/"

@@ -85,7 +85,8 @@ def setup_intent(s: SetupIntentState, created: datetime, stored: Sequence[Stored
         "id": s.setup_intent_id, "account_id": s.account_id, "status": s.status.value, "customer": s.customer,
         "payment_method": s.payment_method, "usage": s.usage, "description": s.description,
         "client_secret": s.client_secret, "last_setup_error": _error(s.last_setup_error),
-        "next_action_path": s.next_action_path, "cancellation_reason": s.cancellation_reason,
+        "next_action_path": s.next_action_path, "return_url": s.return_url,
+        "cancellation_reason": s.cancellation_reason,
         "created_us": str(micros(created_at(stored, s.setup_intent_id, created))),
         "position": str(position_of(stored)), **metadata_fields(s.metadata),
     })

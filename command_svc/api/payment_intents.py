@@ -158,14 +158,16 @@ class PaymentIntentServicer(CommandServicerBase, payment_intent_service_pb2_grpc
                   "description": request.description, "metadata": dict(request.metadata)}
         return await self.execute(
             context, operation="CreateSetupIntent", request=request, response_type=pb.CreateSetupIntentResponse,
-            decide=lambda tenant: self.app.create_setup(tenant, dict(fields), confirm=request.confirm),
+            decide=lambda tenant: self.app.create_setup(tenant, dict(fields), confirm=request.confirm,
+                                                        return_url=request.return_url),
             present=_setup(pb.CreateSetupIntentResponse), idempotency_key=request.idempotency_key)
 
     async def ConfirmSetupIntent(self, request: pb.ConfirmSetupIntentRequest,
                                  context: grpc.aio.ServicerContext) -> pb.ConfirmSetupIntentResponse:
         return await self.execute(
             context, operation="ConfirmSetupIntent", request=request, response_type=pb.ConfirmSetupIntentResponse,
-            decide=lambda tenant: self.app.confirm_setup(tenant, request.setup_intent_id, request.payment_method),
+            decide=lambda tenant: self.app.confirm_setup(tenant, request.setup_intent_id, request.payment_method,
+                                                         request.return_url),
             present=_setup(pb.ConfirmSetupIntentResponse), idempotency_key=request.idempotency_key)
 
     async def AuthenticateSetupIntent(self, request: pb.AuthenticateSetupIntentRequest,

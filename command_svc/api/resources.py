@@ -88,6 +88,7 @@ def charge_hash(s: ChargeState, created: datetime, position: int, dispute: Dispu
         "amount_captured": str(s.amount_captured),
         "amount_refunded": str(s.released_amount if expired else s.amount_refunded), "fee": str(s.fee),
         "description": s.description, "customer": s.customer, "source": s.source,
+        "payment_intent": s.payment_intent, "payment_method": s.payment_method,
         "statement_descriptor": s.statement_descriptor, "receipt_email": s.receipt_email,
         "created_us": str(micros(created)), "card": json.dumps(card), "card_last4": c.last4,
         "risk_score": str(s.risk_score), "risk_level": s.risk_level,
@@ -112,7 +113,7 @@ def refund_hash(r: RefundCreated, account_id: str, created: datetime, position: 
         "id": r.refund_id, "charge_id": r.charge_id, "account_id": account_id, "amount": r.amount,
         "currency": r.currency, "reason": r.reason, "status": charge_model.REFUND_SUCCEEDED,
         "created_us": micros(created), "balance_transaction": r.balance_transaction_id, "position": position,
-        "metadata": json.dumps(dict(r.metadata), sort_keys=True),
+        "metadata": json.dumps(dict(r.metadata), sort_keys=True), "payment_intent": r.payment_intent,
     })
 
 

@@ -184,6 +184,7 @@ class PaymentIntentsApp:
             "capture": state.capture_method == "automatic", "description": state.description,
             "metadata": dict(state.metadata), "customer": state.customer,
             "statement_descriptor": state.statement_descriptor, "receipt_email": state.receipt_email,
+            "payment_intent": state.payment_intent_id, "payment_method": pm.state.payment_method_id,
         })
         charge = decision.result.state
         outcome = payment_intents.decide(payment_intents.RecordPayment(
@@ -294,7 +295,8 @@ class PaymentIntentsApp:
             raise NotFoundError("RESOURCE_MISSING", f"No such setupintent: '{intent_id}'", field="intent")
         return loaded
 
-    async def create_setup(self, tenant_id: str, fields: dict[str, Any], *, confirm: bool) -> Decision:
+    async def create_setup(self, tenant_id: str, fields: dict[str, Any], *, confirm: bool,
+                           return_url: str = "") -> Decision:
         now = self._clock()
         intent_id = new_id("seti")
         guards: list[StreamAppend] = []
@@ -317,9 +319,10 @@ class PaymentIntentsApp:
             if pm is not None:
                 appends.append(self._pm_append(pm, []))
             return Decision(appends, SetupIntentResult(state, now))
-        return await self._set_up(tenant_id, state, 0, events, pm, guards, now)
+        return await self._set_up(tenant_id, state, 0, events, pm, guards, now, return_url)
 
-    def _confirm_setup_command(self, intent_id: str, pm: ResolvedPaymentMethod | None) -> payment_intents.ConfirmSetup:
+    def _confirm_setup_command(self, intent_id: str, pm: ResolvedPaymentMethod | None,
+                               return_url: str = "") -> payment_intents.ConfirmSetup:
         if pm is None:
             return payment_intents.ConfirmSetup(payment_method="", authentication=Authentication.NEVER,
                                                 redirect_path="")
@@ -328,14 +331,15 @@ class PaymentIntentsApp:
         verdict = self._network.authorize(source, amount=0, currency="usd", reference=intent_id)
         return payment_intents.ConfirmSetup(
             payment_method=pm.state.payment_method_id, authentication=source.authentication,
-            redirect_path=authentication_path("setup_intents", intent_id),
+            redirect_path=authentication_path("setup_intents", intent_id), return_url=return_url,
             decline_code="" if verdict.approved else verdict.decline_code,
             decline_message="" if verdict.approved else verdict.message)
 
     async def _set_up(self, tenant_id: str, state: SetupIntentState, version: int,
                       earlier: Sequence[SetupIntentEvent], pm: ResolvedPaymentMethod, guards: Sequence[StreamAppend],
-                      created_at: datetime) -> Decision:
-        events = payment_intents.decide_setup(self._confirm_setup_command(state.setup_intent_id, pm), state)
+                      created_at: datetime, return_url: str = "") -> Decision:
+        events = payment_intents.decide_setup(self._confirm_setup_command(state.setup_intent_id, pm, return_url),
+                                              state)
         return await self._record_setup(tenant_id, state, version, [*earlier, *events], pm, guards, created_at)
 
     async def _record_setup(self, tenant_id: str, state: SetupIntentState, version: int,
@@ -353,7 +357,8 @@ class PaymentIntentsApp:
                    self._pm_append(pm, pm_events), *guards]
         return Decision(appends, SetupIntentResult(after, created_at))
 
-    async def confirm_setup(self, tenant_id: str, intent_id: str, payment_method: str) -> Decision:
+    async def confirm_setup(self, tenant_id: str, intent_id: str, payment_method: str,
+                            return_url: str = "") -> Decision:
         loaded = await self._load_setup(tenant_id, intent_id)
         now = self._clock()
         pm_id = payment_method or loaded.state.payment_method
@@ -361,7 +366,8 @@ class PaymentIntentsApp:
                                                     IntentStatus.REQUIRES_CONFIRMATION):
             payment_intents.decide_setup(self._confirm_setup_command(intent_id, None), loaded.state)
         pm = await self._payment_method(tenant_id, pm_id, loaded.state.customer, now)
-        return await self._set_up(tenant_id, loaded.state, loaded.version, [], pm, [], loaded.created_at or now)
+        return await self._set_up(tenant_id, loaded.state, loaded.version, [], pm, [], loaded.created_at or now,
+                                  return_url)
 
     async def authenticate_setup(self, tenant_id: str, intent_id: str, fail: bool) -> Decision:
         loaded = await self._load_setup(tenant_id, intent_id)

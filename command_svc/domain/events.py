@@ -73,6 +73,8 @@ class ChargeRequested:
     statement_descriptor: str = ""
     receipt_email: str = ""
     ip_country: str = ""
+    payment_intent: str = ""
+    payment_method: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -131,6 +133,7 @@ class RefundCreated:
     reason: str = ""
     metadata: Mapping[str, str] = field(default_factory=dict)
     balance_transaction_id: str = ""
+    payment_intent: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -457,6 +460,7 @@ class SetupIntentRequiresAction:
     setup_intent_id: str = ""
     payment_method: str = ""
     redirect_path: str = ""
+    return_url: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -485,6 +485,7 @@ class SetupIntentState:
     client_secret: str = ""
     last_setup_error: PaymentError | None = None
     next_action_path: str = ""
+    return_url: str = ""
     cancellation_reason: str = ""
     version: int = 0
 
@@ -506,6 +507,7 @@ class ConfirmSetup:
     payment_method: str
     authentication: Authentication
     redirect_path: str
+    return_url: str = ""
     # What the issuer answers to the card's verification (a decline code, "" when approved).
     decline_code: str = ""
     decline_message: str = ""
@@ -554,7 +556,8 @@ def decide_setup(command: SetupIntentCommand, state: SetupIntentState) -> list[S
             if command.authentication is not Authentication.NEVER:
                 return [SetupIntentRequiresAction(setup_intent_id=state.setup_intent_id,
                                                   payment_method=command.payment_method,
-                                                  redirect_path=command.redirect_path)]
+                                                  redirect_path=command.redirect_path,
+                                                  return_url=command.return_url)]
             return [_setup_outcome(state.setup_intent_id, command.payment_method, command.decline_code,
                                    command.decline_message)]
         case AuthenticateSetup():
@@ -613,7 +616,7 @@ def evolve_setup(state: SetupIntentState, event: SetupIntentEvent) -> SetupInten
                         else IntentStatus.REQUIRES_PAYMENT_METHOD))
         case SetupIntentRequiresAction():
             return replace(state, status=IntentStatus.REQUIRES_ACTION, payment_method=event.payment_method,
-                           next_action_path=event.redirect_path, last_setup_error=None)
+                           next_action_path=event.redirect_path, return_url=event.return_url, last_setup_error=None)
         case SetupIntentSucceeded():
             return replace(state, status=IntentStatus.SUCCEEDED, payment_method=event.payment_method,
                            next_action_path="", last_setup_error=None)

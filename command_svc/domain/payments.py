@@ -84,6 +84,8 @@ class ChargeState:
     statement_descriptor: str = ""
     receipt_email: str = ""
     ip_country: str = ""
+    payment_intent: str = ""
+    payment_method: str = ""
     risk_score: int = 0
     risk_level: str = ""
     fraud_decision: FraudDecision = FraudDecision.UNSPECIFIED
@@ -149,6 +151,9 @@ class CreateCharge:
     receipt_email: str = ""
     ip_country: str = ""
     account_country: str = ""
+    # The PaymentIntent making this charge and the payment method it charges (empty for a direct charge).
+    payment_intent: str = ""
+    payment_method: str = ""
     fees: FeeSchedule = field(default_factory=FeeSchedule)
     settlement_delay_days: int = DEFAULT_SETTLEMENT_DELAY_DAYS
     # Charges on the same card (by fingerprint, from network.resolve) in the hour before this one.
@@ -269,6 +274,8 @@ def _create(
         statement_descriptor=cmd.statement_descriptor,
         receipt_email=cmd.receipt_email,
         ip_country=ip_country,
+        payment_intent=cmd.payment_intent,
+        payment_method=cmd.payment_method,
     )
     assessment = assess(
         FraudContext(
@@ -467,6 +474,7 @@ def _refund(cmd: RefundCharge, state: ChargeState) -> list[ChargeEvent]:
             reason=cmd.reason,
             metadata=set_metadata({}, cmd.metadata),
             balance_transaction_id=cmd.balance_transaction_id,
+            payment_intent=state.payment_intent,
         )
     ]
 
@@ -533,6 +541,8 @@ def evolve(state: ChargeState, event: ChargeEvent) -> ChargeState:
                 statement_descriptor=event.statement_descriptor,
                 receipt_email=event.receipt_email,
                 ip_country=event.ip_country,
+                payment_intent=event.payment_intent,
+                payment_method=event.payment_method,
             )
         case FraudCheckCompleted():
             return evolved(

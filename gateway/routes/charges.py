@@ -101,10 +101,11 @@ async def capture_charge(request: Request, charge_id: str) -> dict[str, Any]:
 
 
 @router.get("/v1/charges", response_model=None, responses=doc.responds(doc.list_of(CHARGE)),
-            openapi_extra=doc.list_query(("customer", doc.STRING)))
+            openapi_extra=doc.list_query(("customer", doc.STRING), ("payment_intent", doc.STRING)))
 async def list_charges(request: Request) -> StripeJSON:
     p = query_params(request)
-    message = q.ListChargesRequest(page=page_from(p), customer=text(p, "customer"))
+    message = q.ListChargesRequest(page=page_from(p), customer=text(p, "customer"),
+                                   payment_intent=text(p, "payment_intent"))
     response = await call(request, backends(request).query.ListCharges, message)
     refunds = expansion.wants(p, "data.refunds")
     shaped = await asyncio.gather(*(expansion.charge_object(request, c, with_refunds=refunds)

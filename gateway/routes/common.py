@@ -202,16 +202,6 @@ def string_map(params: dict[str, Any], name: str) -> dict[str, str]:
     return dict(raw)
 
 
-def expand(params: dict[str, Any]) -> set[str]:
-    """The `expand[]` paths asked for, as a set (routes that expand their own fields read it)."""
-    raw = params.get("expand")
-    if isinstance(raw, list):
-        return {str(x) for x in raw}
-    if isinstance(raw, dict):
-        return {str(x) for x in raw.values()}
-    return {str(raw)} if raw else set()
-
-
 def string_list(params: dict[str, Any], name: str) -> list[str]:
     raw = params.get(name)
     if raw is None or raw == "":

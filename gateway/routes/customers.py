@@ -12,6 +12,7 @@ from ledgermesh.query.v1 import object_query_service_pb2 as oq
 
 from gateway import openapi as doc
 from gateway.errors import StripeError
+from gateway.routes import expansion
 from gateway.routes.common import backends, call, form, idempotency_key, query_params, require, string_map, text
 from gateway.routes.pages import page_from
 from stripe_shapes import customers as shapes
@@ -79,13 +80,15 @@ async def create_customer(request: Request) -> dict[str, Any]:
         read = await call(request, b.objects.GetCustomer, oq.GetCustomerRequest(
             customer_id=customer.id, min_position=added.global_position))
         customer = read.customer
-    return shapes.customer(customer)
+    return await expansion.expand(request, shapes.customer(customer), p)
 
 
-@router.get("/v1/customers/{customer_id}", response_model=None, responses=doc.responds(CUSTOMER))
+@router.get("/v1/customers/{customer_id}", response_model=None, responses=doc.responds(CUSTOMER),
+            openapi_extra=doc.query())
 async def retrieve_customer(request: Request, customer_id: str) -> dict[str, Any]:
+    p = query_params(request)
     response = await call(request, backends(request).objects.GetCustomer, oq.GetCustomerRequest(customer_id=customer_id))
-    return shapes.customer(response.customer)
+    return await expansion.expand(request, shapes.customer(response.customer), p)
 
 
 @router.post("/v1/customers/{customer_id}", response_model=None, responses=doc.responds(CUSTOMER),
@@ -99,7 +102,7 @@ async def update_customer(request: Request, customer_id: str) -> dict[str, Any]:
         fields.default_source = added.payment_method.source_id
     response = await call(request, backends(request).customers.UpdateCustomer, cs.UpdateCustomerRequest(
         customer_id=customer_id, fields=fields, idempotency_key=idempotency_key(request)))
-    return shapes.customer(response.customer)
+    return await expansion.expand(request, shapes.customer(response.customer), p)
 
 
 @router.delete("/v1/customers/{customer_id}", response_model=None, responses=doc.responds(CUSTOMER))
@@ -115,7 +118,8 @@ async def list_customers(request: Request) -> dict[str, Any]:
     p = query_params(request)
     response = await call(request, backends(request).objects.ListCustomers, oq.ListCustomersRequest(
         page=page_from(p), email=text(p, "email")))
-    return list_object("/v1/customers", [shapes.customer(c) for c in response.customers], response.has_more)
+    return await expansion.expand(request, list_object(
+        "/v1/customers", [shapes.customer(c) for c in response.customers], response.has_more), p)
 
 
 @router.get("/v1/customers/{customer_id}/payment_methods", response_model=None,
@@ -126,8 +130,9 @@ async def list_customer_payment_methods(request: Request, customer_id: str) -> d
     await call(request, backends(request).objects.GetCustomer, oq.GetCustomerRequest(customer_id=customer_id))
     response = await call(request, backends(request).objects.ListPaymentMethods, oq.ListPaymentMethodsRequest(
         page=page_from(p), customer=customer_id, type=text(p, "type")))
-    return list_object(f"/v1/customers/{customer_id}/payment_methods",
-                       [shapes.payment_method(m) for m in response.payment_methods], response.has_more)
+    return await expansion.expand(request, list_object(
+        f"/v1/customers/{customer_id}/payment_methods", [shapes.payment_method(m) for m in response.payment_methods],
+        response.has_more), p)
 
 
 async def _add_source(request: Request, customer_id: str, source: str,

@@ -1,7 +1,9 @@
-"""/v1/events over QueryService: the account's log events in Stripe's event shape."""
+"""/v1/events over QueryService: the account's log events in Stripe's event shape, `data.object` the
+whole object as it stood right after the event, as webhooks send it."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -26,7 +28,7 @@ async def retrieve_event(request: Request, event_id: str) -> dict[str, Any]:
     query_params(request)
     response = await call(request, backends(request).query.GetEvent,
                           q.GetEventRequest(event_id=events.envelope_id(event_id)))
-    return events.event(response.event)
+    return events.event(response.event, _data_object(response.data_object_json))
 
 
 @router.get("/v1/events", response_model=None, responses=doc.responds(doc.list_of(EVENT)),
@@ -42,4 +44,12 @@ async def list_events(request: Request) -> dict[str, Any]:
     # One Stripe type may stand for one log type (the common case) or several; the first is asked.
     response = await call(request, backends(request).query.ListEvents,
                           q.ListEventsRequest(page=page, type=log_types[0]))
-    return objects.list_object("/v1/events", [events.event(e) for e in response.events], response.has_more)
+    data_objects = list(response.data_objects_json) or [""] * len(response.events)
+    return objects.list_object("/v1/events", [events.event(e, _data_object(o))
+                                              for e, o in zip(response.events, data_objects, strict=True)],
+                               response.has_more)
+
+
+def _data_object(data_object_json: str) -> dict[str, Any] | None:
+    # Empty for an event about no object (balance.available): the event then shows its own fields.
+    return json.loads(data_object_json) if data_object_json else None

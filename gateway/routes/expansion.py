@@ -11,11 +11,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import Request
+from ledgermesh.query.v1 import object_query_service_pb2 as oq
 from ledgermesh.query.v1 import query_service_pb2 as q
 
 from gateway.errors import StripeError
 from gateway.routes.common import backends, call, min_position
-from stripe_shapes import objects
+from stripe_shapes import customers, objects
 
 # Stripe expands at most four levels deep.
 MAX_DEPTH = 4
@@ -69,9 +70,48 @@ async def _account(request: Request, object_id: str) -> dict[str, Any]:
     return objects.account(response.account)
 
 
-# Id prefix -> how to read the object; other resources add theirs here (cus, pi, pm, ...).
+def api_base(request: Request) -> str:
+    """The gateway's address as the client called it: intents link their 3-D Secure page under it."""
+    return str(request.base_url)
+
+
+async def _customer(request: Request, object_id: str) -> dict[str, Any]:
+    response = await call(request, backends(request).objects.GetCustomer,
+                          oq.GetCustomerRequest(customer_id=object_id, min_position=min_position(request)))
+    return customers.customer(response.customer)
+
+
+async def _read_payment_method(request: Request, payment_method_id: str) -> Any:
+    response = await call(request, backends(request).objects.GetPaymentMethod, oq.GetPaymentMethodRequest(
+        payment_method_id=payment_method_id, min_position=min_position(request)))
+    return response.payment_method
+
+
+async def _payment_method(request: Request, object_id: str) -> dict[str, Any]:
+    return customers.payment_method(await _read_payment_method(request, object_id))
+
+
+async def _card_source(request: Request, object_id: str) -> dict[str, Any]:
+    # A customer's card source card_X is the payment method pm_X.
+    return customers.card_source(await _read_payment_method(request, "pm_" + object_id.removeprefix("card_")))
+
+
+async def _payment_intent(request: Request, object_id: str) -> dict[str, Any]:
+    response = await call(request, backends(request).objects.GetPaymentIntent, oq.GetPaymentIntentRequest(
+        payment_intent_id=object_id, min_position=min_position(request)))
+    return customers.payment_intent(response.payment_intent, api_base(request))
+
+
+async def _setup_intent(request: Request, object_id: str) -> dict[str, Any]:
+    response = await call(request, backends(request).objects.GetSetupIntent, oq.GetSetupIntentRequest(
+        setup_intent_id=object_id, min_position=min_position(request)))
+    return customers.setup_intent(response.setup_intent, api_base(request))
+
+
+# Id prefix -> how to read the object; a new resource adds its loader here.
 LOADERS: dict[str, Loader] = {
     "ch": _charge, "re": _refund, "dp": _dispute, "txn": _balance_transaction, "po": _payout, "acct": _account,
+    "cus": _customer, "pm": _payment_method, "card": _card_source, "pi": _payment_intent, "seti": _setup_intent,
 }
 
 

@@ -12,6 +12,7 @@ from ledgermesh.query.v1 import object_query_service_pb2 as oq
 
 from gateway import openapi as doc
 from gateway.errors import StripeError
+from gateway.routes import expansion
 from gateway.routes.common import (
     backends,
     call,
@@ -72,14 +73,16 @@ async def create_payment_method(request: Request) -> dict[str, Any]:
     response = await call(request, backends(request).customers.CreatePaymentMethod, cs.CreatePaymentMethodRequest(
         type=text(p, "type") or str(require(p, "type")), card=card_input(p), billing_details=_billing(p),
         metadata=string_map(p, "metadata"), idempotency_key=idempotency_key(request)))
-    return shapes.payment_method(response.payment_method)
+    return await expansion.expand(request, shapes.payment_method(response.payment_method), p)
 
 
-@router.get("/v1/payment_methods/{payment_method_id}", response_model=None, responses=doc.responds(PAYMENT_METHOD))
+@router.get("/v1/payment_methods/{payment_method_id}", response_model=None, responses=doc.responds(PAYMENT_METHOD),
+            openapi_extra=doc.query())
 async def retrieve_payment_method(request: Request, payment_method_id: str) -> dict[str, Any]:
+    p = query_params(request)
     response = await call(request, backends(request).objects.GetPaymentMethod,
                           oq.GetPaymentMethodRequest(payment_method_id=payment_method_id))
-    return shapes.payment_method(response.payment_method)
+    return await expansion.expand(request, shapes.payment_method(response.payment_method), p)
 
 
 @router.post("/v1/payment_methods/{payment_method_id}", response_model=None, responses=doc.responds(PAYMENT_METHOD),
@@ -102,7 +105,7 @@ async def update_payment_method(request: Request, payment_method_id: str) -> dic
         if "email" in billing:
             message.billing_email = str(billing["email"])
     response = await call(request, backends(request).customers.UpdatePaymentMethod, message)
-    return shapes.payment_method(response.payment_method)
+    return await expansion.expand(request, shapes.payment_method(response.payment_method), p)
 
 
 @router.post("/v1/payment_methods/{payment_method_id}/attach", response_model=None,
@@ -112,16 +115,16 @@ async def attach_payment_method(request: Request, payment_method_id: str) -> dic
     response = await call(request, backends(request).customers.AttachPaymentMethod, cs.AttachPaymentMethodRequest(
         payment_method_id=payment_method_id, customer=text(p, "customer") or str(require(p, "customer")),
         idempotency_key=idempotency_key(request)))
-    return shapes.payment_method(response.payment_method)
+    return await expansion.expand(request, shapes.payment_method(response.payment_method), p)
 
 
 @router.post("/v1/payment_methods/{payment_method_id}/detach", response_model=None,
-             responses=doc.responds(PAYMENT_METHOD))
+             responses=doc.responds(PAYMENT_METHOD), openapi_extra=doc.form({}))
 async def detach_payment_method(request: Request, payment_method_id: str) -> dict[str, Any]:
-    await form(request)
+    p = await form(request)
     response = await call(request, backends(request).customers.DetachPaymentMethod, cs.DetachPaymentMethodRequest(
         payment_method_id=payment_method_id, idempotency_key=idempotency_key(request)))
-    return shapes.payment_method(response.payment_method)
+    return await expansion.expand(request, shapes.payment_method(response.payment_method), p)
 
 
 @router.get("/v1/payment_methods", response_model=None, responses=doc.responds(doc.list_of(PAYMENT_METHOD)),
@@ -134,5 +137,5 @@ async def list_payment_methods(request: Request) -> dict[str, Any]:
         return list_object("/v1/payment_methods", [], False)
     response = await call(request, backends(request).objects.ListPaymentMethods, oq.ListPaymentMethodsRequest(
         page=page_from(p), customer=customer, type=text(p, "type")))
-    return list_object("/v1/payment_methods", [shapes.payment_method(m) for m in response.payment_methods],
-                       response.has_more)
+    return await expansion.expand(request, list_object(
+        "/v1/payment_methods", [shapes.payment_method(m) for m in response.payment_methods], response.has_more), p)

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from ledgermesh.payments.v1 import payment_intent_service_pb2 as pis
 from ledgermesh.payments.v1 import payment_service_pb2 as pay
+from ledgermesh.query.v1 import object_query_service_pb2 as oq
 from ledgermesh.query.v1 import query_service_pb2 as q
 
 from gateway import openapi as doc
@@ -57,9 +58,7 @@ async def _refund_payment_intent(request: Request, p: dict[str, Any]) -> dict[st
     if amount is not None:
         message.amount = amount
     response = await call(request, backends(request).intents.RefundPaymentIntent, message)
-    refund = objects.refund(response.refund)
-    refund["payment_intent"] = message.payment_intent_id
-    return await expansion.expand(request, refund, p)
+    return await expansion.expand(request, objects.refund(response.refund), p)
 
 
 @router.get("/v1/refunds/{refund_id}", response_model=None, responses=doc.responds(REFUND),
@@ -71,11 +70,21 @@ async def retrieve_refund(request: Request, refund_id: str) -> dict[str, Any]:
 
 
 @router.get("/v1/refunds", response_model=None, responses=doc.responds(doc.list_of(REFUND)),
-            openapi_extra=doc.list_query(("charge", doc.STRING)))
+            openapi_extra=doc.list_query(("charge", doc.STRING), ("payment_intent", doc.STRING)))
 async def list_refunds(request: Request) -> dict[str, Any]:
     p = query_params(request)
+    charge = text(p, "charge")
+    intent_id = text(p, "payment_intent")
+    if intent_id:
+        # An intent's refunds are those of its charge (POST /v1/refunds with payment_intent= refunds it).
+        intent = await call(request, backends(request).objects.GetPaymentIntent,
+                            oq.GetPaymentIntentRequest(payment_intent_id=intent_id))
+        paid_by = intent.payment_intent.latest_charge
+        if not paid_by or (charge and charge != paid_by):
+            return objects.list_object("/v1/refunds", [], False)
+        charge = paid_by
     response = await call(request, backends(request).query.ListRefunds,
-                          q.ListRefundsRequest(page=page_from(p), charge_id=text(p, "charge")))
+                          q.ListRefundsRequest(page=page_from(p), charge_id=charge))
     return await expansion.expand(request, objects.list_object(
         "/v1/refunds", [objects.refund(r) for r in response.refunds], response.has_more), p)
 

@@ -229,7 +229,7 @@ def _setup_created(e: ProjectedEvent, p: pie.SetupIntentCreated, k: Keys) -> lis
             "status": REQUIRES_CONFIRMATION if p.payment_method else REQUIRES_PAYMENT_METHOD,
             "customer": p.customer, "payment_method": p.payment_method, "usage": p.usage,
             "description": p.description, "client_secret": p.client_secret, "last_setup_error": "",
-            "next_action_path": "", "cancellation_reason": "", "created_us": e.created_us,
+            "next_action_path": "", "return_url": "", "cancellation_reason": "", "created_us": e.created_us,
             **metadata_fields(p.metadata),
         }),
         ("ZADD", k.account_setup_intents(e.tenant_id), str(e.created_us), si_id),
@@ -240,7 +240,8 @@ def _setup_created(e: ProjectedEvent, p: pie.SetupIntentCreated, k: Keys) -> lis
 def _setup_requires_action(e: ProjectedEvent, p: pie.SetupIntentRequiresAction, k: Keys) -> list[Op]:
     key = k.setup_intent(required(p.setup_intent_id, "setup_intent_id"))
     return [_stamped(e, key, {"status": REQUIRES_ACTION, "payment_method": p.payment_method,
-                              "next_action_path": p.redirect_path, "last_setup_error": ""})]
+                              "next_action_path": p.redirect_path, "return_url": p.return_url,
+                              "last_setup_error": ""})]
 
 
 @on(pie.SetupIntentSucceeded)

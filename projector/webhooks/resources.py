@@ -8,7 +8,7 @@ readmodel's mappers and stripe_shapes, as the API would have answered at that mo
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from ledgermesh.events.v1 import envelope_pb2
@@ -19,13 +19,21 @@ from projector.projections.accounts import AccountsProjection
 from projector.projections.base import Op, Projection
 from projector.projections.charges import ChargesProjection
 from projector.projections.disputes import DisputesProjection
+from projector.projections.objects import ObjectsProjection
 from readmodel.accounts import account_from_hash, payout_from_hash
 from readmodel.charges import charge_from_hash, refund_from_hash
 from readmodel.disputes import dispute_from_hash
 from readmodel.keys import Keys
-from stripe_shapes import events, objects
+from readmodel.objects import (
+    customer_from_hash,
+    payment_intent_from_hash,
+    payment_method_from_hash,
+    setup_intent_from_hash,
+)
+from stripe_shapes import customers, events, objects
 
-_FOLDED: tuple[Projection, ...] = (ChargesProjection(), DisputesProjection(), AccountsProjection())
+_FOLDED: tuple[Projection, ...] = (ChargesProjection(), DisputesProjection(), AccountsProjection(),
+                                   ObjectsProjection())
 _KEYS = Keys("")
 
 
@@ -59,7 +67,12 @@ class Hashes:
         return self.hashes.get(key, {})
 
 
-def _charge(hashes: Hashes, charge_id: str) -> dict[str, Any] | None:
+# Builds the Stripe object with this id from the folded hashes (None when the fold has none); the
+# string is the API's base address, which intents' `next_action` links under.
+Build = Callable[[Hashes, str, str], dict[str, Any] | None]
+
+
+def _charge(hashes: Hashes, charge_id: str, _api_base: str) -> dict[str, Any] | None:
     h = hashes.get(_KEYS.charge(charge_id))
     if "id" not in h:
         return None
@@ -70,47 +83,82 @@ def _charge(hashes: Hashes, charge_id: str) -> dict[str, Any] | None:
 
 
 def _from(key: Callable[[str], str], mapper: Callable[[dict[str, str]], Any],
-          shape: Callable[[Any], dict[str, Any]]) -> Callable[[Hashes, str], dict[str, Any] | None]:
-    def build(hashes: Hashes, object_id: str) -> dict[str, Any] | None:
+          shape: Callable[[Any], dict[str, Any]]) -> Build:
+    def build(hashes: Hashes, object_id: str, _api_base: str) -> dict[str, Any] | None:
         h = hashes.get(key(object_id))
         return shape(mapper(h)) if "id" in h else None
     return build
 
 
+def _intent(key: Callable[[str], str], mapper: Callable[[dict[str, str]], Any],
+            shape: Callable[[Any, str], dict[str, Any]]) -> Build:
+    def build(hashes: Hashes, object_id: str, api_base: str) -> dict[str, Any] | None:
+        h = hashes.get(key(object_id))
+        return shape(mapper(h), api_base) if "id" in h else None
+    return build
+
+
 # Stripe event type prefix -> (which id in the event names the object, how to build it from the fold).
-_OBJECTS: tuple[tuple[str, str, Callable[[Hashes, str], dict[str, Any] | None]], ...] = (
+_OBJECTS: tuple[tuple[str, str, Build], ...] = (
     ("charge.dispute.", "aggregate_id", _from(_KEYS.dispute, dispute_from_hash, objects.dispute)),
     ("charge.", "aggregate_id", _charge),
     ("payout.", "payout_id", _from(_KEYS.payout, payout_from_hash, objects.payout)),
     ("account.", "aggregate_id", _from(_KEYS.account, account_from_hash, objects.account)),
+    ("customer.", "aggregate_id", _from(_KEYS.customer, customer_from_hash, customers.customer)),
+    ("payment_method.", "aggregate_id", _from(_KEYS.payment_method, payment_method_from_hash,
+                                              customers.payment_method)),
+    ("payment_intent.", "aggregate_id", _intent(_KEYS.payment_intent, payment_intent_from_hash,
+                                                customers.payment_intent)),
+    ("setup_intent.", "aggregate_id", _intent(_KEYS.setup_intent, setup_intent_from_hash, customers.setup_intent)),
 )
 
 
+def _target(envelope: envelope_pb2.EventEnvelope) -> tuple[str, Build] | None:
+    """The id of the object `envelope` is about and how to build it; None for events with no object."""
+    stripe_type = events.stripe_event_type(envelope.event_type)
+    found = next(((id_field, build) for prefix, id_field, build in _OBJECTS if stripe_type.startswith(prefix)), None)
+    if found is None:
+        return None
+    id_field, build = found
+    object_id = envelope.aggregate_id if id_field == "aggregate_id" else str(
+        events.event_payload(envelope).get(id_field, ""))
+    return (object_id, build) if object_id else None
+
+
 class ResourceHistory:
-    def __init__(self, log_reader: StreamReader) -> None:
+    """The objects events are about, folded from the log: webhooks' and the events API's `data.object`."""
+
+    def __init__(self, log_reader: StreamReader, api_base: str = "") -> None:
         self._log = log_reader
+        self._api_base = api_base
 
     async def object_at(self, envelope: envelope_pb2.EventEnvelope) -> dict[str, Any] | None:
         """The Stripe object `envelope` is about, right after it; None for events with no such object
         (the caller then sends the event's own fields)."""
-        stripe_type = events.stripe_event_type(envelope.event_type)
-        found = next(((id_field, build) for prefix, id_field, build in _OBJECTS if stripe_type.startswith(prefix)),
-                     None)
-        if found is None:
-            return None
-        id_field, build = found
-        object_id = envelope.aggregate_id if id_field == "aggregate_id" else str(
-            events.event_payload(envelope).get(id_field, ""))
-        if not object_id:
-            return None
-        hashes = Hashes()
-        for stored in await self._log.read_stream(envelope.aggregate_id):
-            if stored.aggregate_version > envelope.aggregate_version:
-                break
-            event = stored_projected_event(stored)
-            for projection in _FOLDED:
-                if projection.handlers.handles(event.event_type):
-                    for op in projection.handlers.apply(event, _KEYS):
-                        hashes.apply(op)
-        return build(hashes, object_id)
+        return (await self.objects_at([envelope]))[0]
 
+    async def objects_at(self, envelopes: Sequence[envelope_pb2.EventEnvelope]) -> list[dict[str, Any] | None]:
+        """object_at for each envelope, reading each stream once however many of its events are asked."""
+        found: list[dict[str, Any] | None] = [None] * len(envelopes)
+        by_stream: dict[str, list[int]] = {}
+        targets = [_target(e) for e in envelopes]
+        for i, target in enumerate(targets):
+            if target is not None:
+                by_stream.setdefault(envelopes[i].aggregate_id, []).append(i)
+        for aggregate_id, asked in by_stream.items():
+            asked.sort(key=lambda i: envelopes[i].aggregate_version)
+            hashes = Hashes()
+            for stored in await self._log.read_stream(aggregate_id):
+                if stored.aggregate_version > envelopes[asked[-1]].aggregate_version:
+                    break
+                event = stored_projected_event(stored)
+                for projection in _FOLDED:
+                    if projection.handlers.handles(event.event_type):
+                        for op in projection.handlers.apply(event, _KEYS):
+                            hashes.apply(op)
+                for i in asked:
+                    if envelopes[i].aggregate_version == stored.aggregate_version:
+                        target = targets[i]
+                        assert target is not None
+                        found[i] = target[1](hashes, target[0], self._api_base)
+        return found

@@ -29,6 +29,8 @@ def charge_filter(request: q.ListChargesRequest):  # type: ignore[no-untyped-def
         checks.append(lambda c: c.currency.lower() == currency)
     if request.customer:
         checks.append(lambda c: c.customer == request.customer)
+    if request.payment_intent:
+        checks.append(lambda c: c.payment_intent == request.payment_intent)
     if request.card_last4:
         checks.append(lambda c: c.card.last4 == request.card_last4)
     if request.metadata_key:

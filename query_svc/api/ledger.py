@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, Protocol
 
 import grpc
+import orjson
 from ledgermesh.events.v1 import envelope_pb2
 from ledgermesh.query.v1 import query_service_pb2 as q
 
@@ -15,7 +17,22 @@ from readmodel.events import envelope_from_record
 from readmodel.ledger import balance_from_hash, balance_position, balance_transaction_from_hash
 
 
+class EventObjects(Protocol):
+    """The objects events are about, each as it stood right after its event (Stripe's `data.object`):
+    folded from the log by the webhooks' own code, which the composition root hands in."""
+
+    async def objects_at(self, envelopes: Sequence[envelope_pb2.EventEnvelope]) -> list[dict[str, Any] | None]: ...
+
+
 class LedgerQueries(ReadSide):
+    event_objects: EventObjects | None
+
+    async def _objects_json(self, envelopes: Sequence[envelope_pb2.EventEnvelope]) -> list[str]:
+        if self.event_objects is None or not envelopes:
+            return [""] * len(envelopes)
+        found = await self.event_objects.objects_at(envelopes)
+        return ["" if o is None else orjson.dumps(o).decode() for o in found]
+
     async def GetAccount(self, request: q.GetAccountRequest, context: grpc.aio.ServicerContext) -> q.GetAccountResponse:
         acct = account()
         if request.account_id and request.account_id != acct:
@@ -80,7 +97,9 @@ class LedgerQueries(ReadSide):
         envelope = envelope_from_record(str(raw)) if raw else None
         if envelope is None or envelope.tenant_id != account():
             await not_found(context, "event", request.event_id)
-        return q.GetEventResponse(event=envelope)
+        assert envelope is not None  # not_found aborts
+        (data_object,) = await self._objects_json([envelope])
+        return q.GetEventResponse(event=envelope, data_object_json=data_object)
 
     async def ListEvents(self, request: q.ListEventsRequest, context: grpc.aio.ServicerContext) -> q.ListEventsResponse:
         acct = account()
@@ -101,4 +120,4 @@ class LedgerQueries(ReadSide):
         except CursorMissing:
             return q.ListEventsResponse()
         mine = [e for e in events if isinstance(e, envelope_pb2.EventEnvelope) and e.tenant_id == acct]
-        return q.ListEventsResponse(events=mine, has_more=has_more)
+        return q.ListEventsResponse(events=mine, has_more=has_more, data_objects_json=await self._objects_json(mine))

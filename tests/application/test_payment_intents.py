@@ -38,6 +38,19 @@ async def test_an_intent_confirmed_at_once_succeeds_with_a_real_captured_charge(
     assert len(commit) == 1
 
 
+async def test_an_intents_charge_names_the_intent_its_payment_method_and_customer(
+        side: CommandSide, objects: ObjectSide) -> None:
+    merchant = (await side.onboard()).state.account_id
+    customer = (await objects.customer(merchant)).state.customer_id
+
+    intent = await objects.intent(merchant, 3_000, payment_method="pm_card_visa", confirm=True, customer=customer)
+
+    charge = await side.charge_state(merchant, intent.state.latest_charge)
+    assert charge.payment_intent == intent.state.payment_intent_id
+    assert charge.payment_method == intent.state.payment_method and charge.payment_method.startswith("pm_")
+    assert charge.customer == customer
+
+
 async def test_an_intent_walks_from_requires_payment_method_to_succeeded(
         side: CommandSide, objects: ObjectSide) -> None:
     merchant = (await side.onboard()).state.account_id

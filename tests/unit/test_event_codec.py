@@ -227,7 +227,8 @@ _AT = datetime(2026, 11, 25, 14, 0, 0, 123456, tzinfo=UTC)
      '{"charge_id": "ch_1", "amount": 2000, "currency": "usd", "source": "tok_visa", "merchant_id": "acct_1", '
      '"metadata": {"order_id": "42"}, "capture": true, "description": "", "customer": "", "card": {"brand": "visa", '
      '"last4": "4242", "fingerprint": "fp_1", "country": "US", "exp_month": 12, "exp_year": 2030, '
-     '"funding": "credit"}, "statement_descriptor": "", "receipt_email": "", "ip_country": ""}'),
+     '"funding": "credit"}, "statement_descriptor": "", "receipt_email": "", "ip_country": "", '
+     '"payment_intent": "", "payment_method": ""}'),
     (events.FraudCheckCompleted(charge_id="ch_1", risk_score=12, decision=events.FraudDecision.REVIEW,
                                 rules_triggered=("velocity", "country_mismatch"), risk_level="elevated"),
      '{"charge_id": "ch_1", "risk_score": 12, "decision": "FRAUD_DECISION_REVIEW", '
@@ -253,6 +254,15 @@ def test_an_event_is_stored_exactly_as_before(event: events.DomainEvent, stored:
     new_event = to_new_event(event)
     assert json.dumps(new_event.data) == stored
     assert from_stored(new_event.event_type, json.loads(stored)) == event
+
+
+def test_a_charge_requested_stored_before_it_named_its_payment_intent_reads_as_a_direct_charge() -> None:
+    stored = {"charge_id": "ch_1", "amount": 2000, "currency": "usd", "source": "tok_visa", "merchant_id": "acct_1",
+              "metadata": {}, "capture": True, "description": "", "customer": "", "card": {},
+              "statement_descriptor": "", "receipt_email": "", "ip_country": ""}
+    event = from_stored("ChargeRequested", stored)
+    assert isinstance(event, events.ChargeRequested)
+    assert event.payment_intent == "" and event.payment_method == "" and event.amount == 2000
 
 
 @given(st.datetimes(min_value=datetime(1000, 1, 1), timezones=st.sampled_from([UTC, None])))

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)ledgermesh/events/v1/payment_events.proto\x12\x14ledgermesh.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x80\x01\n\x04\x43\x61rd\x12\r\n\x05\x62rand\x18\x01 \x01(\t\x12\r\n\x05last4\x18\x02 \x01(\t\x12\x13\n\x0b\x66ingerprint\x18\x03 \x01(\t\x12\x0f\n\x07\x63ountry\x18\x04 \x01(\t\x12\x11\n\texp_month\x18\x05 \x01(\x05\x12\x10\n\x08\x65xp_year\x18\x06 \x01(\x05\x12\x0f\n\x07\x66unding\x18\x07 \x01(\t\"\x8e\x03\n\x0f\x43hargeRequested\x12\x11\n\tcharge_id\x18\x01 \x01(\t\x12\x0e\n\x06\x61mount\x18\x02 \x01(\x03\x12\x10\n\x08\x63urrency\x18\x03 \x01(\t\x12\x0e\n\x06source\x18\x04 \x01(\t\x12\x13\n\x0bmerchant_id\x18\x05 \x01(\t\x12\x45\n\x08metadata\x18\x06 \x03(\x0b\x32\x33.ledgermesh.events.v1.ChargeRequested.MetadataEntry\x12\x0f\n\x07\x63\x61pture\x18\x07 \x01(\x08\x12\x13\n\x0b\x64\x65scription\x18\x08 \x01(\t\x12\x10\n\x08\x63ustomer\x18\t \x01(\t\x12(\n\x04\x63\x61rd\x18\n \x01(\x0b\x32\x1a.ledgermesh.events.v1.Card\x12\x1c\n\x14statement_descriptor\x18\x0b \x01(\t\x12\x15\n\rreceipt_email\x18\x0c \x01(\t\x12\x12\n\nip_country\x18\r \x01(\t\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xa0\x01\n\x13\x46raudCheckCompleted\x12\x11\n\tcharge_id\x18\x01 \x01(\t\x12\x12\n\nrisk_score\x18\x02 \x01(\x05\x12\x35\n\x08\x64\x65\x63ision\x18\x03 \x01(\x0e\x32#.ledgermesh.events.v1.FraudDecision\x12\x17\n\x0frules_triggered\x18\x04 \x03(\t\x12\x12\n\nrisk_level\x18\x05 \x01(\t\"\xb4\x01\n\x11PaymentAuthorized\x12\x11\n\tcharge_id\x18\x01 \x01(\t\x12\x0e\n\x06\x61mount\x18\x02 \x01(\x03\x12\x10\n\x08\x63urrency\x18\x03 \x01(\t\x12\x1a\n\x12\x61uthorization_code\x18\x04 \x01(\t\x12\x1e\n\x16network_transaction_id\x18\x05 \x01(\t\x12.\n\nexpires_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x89\x01\n\x0fPaymentDeclined\x12\x11\n\tcharge_id\x18\x01 \x01(\t\x12\x14\n\x0c\x66\x61ilure_code\x18\x02 \x01(\t\x12\x14\n\x0c\x64\x65\x63line_code\x18\x03 \x01(\t\x12\x17\n\x0f\x66\x61ilure_message\x18\x04 \x01(\t\x12\x1e\n\x16network_transaction_id\x18\x05 \x01(\t\"\xea\x01\n\x0fPaymentCaptured\x12\x11\n\tcharge_id\x18\x01 \x01(\t\x12\x17\n\x0f\x63\x61ptured_amount\x18\x02 \x01(\x03\x12\x10\n\x08\x63urrency\x18\x03 \x01(\t\x12\x17\n\x0fprocessing_fees\x18\x04 \x01(\x03\x12\x12\n\nnet_amount\x18\x05 \x01(\x03\x12\x33\n\x0fsettlement_date\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0freleased_amount\x18\x07 \x01(\x03\x12\x1e\n\x16\x62\x61lance_transaction_id\x18\x08 \x01(\t\"K\n\x14\x41uthorizationExpired\x12\x11\n\tcharge_id\x18\x01 \x01(\t\x12\x0e\n\x06\x61mount\x18\x02 \x01(\x03\x12\x10\n\x08\x63urrency\x18\x03 \x01(\t\"\xfd\x01\n\rRefundCreated\x12\x11\n\trefund_id\x18\x01 \x01(\t\x12\x11\n\tcharge_id\x18\x02 \x01(\t\x12\x0e\n\x06\x61mount\x18\x03 \x01(\x03\x12\x10\n\x08\x63urrency\x18\x04 \x01(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\x43\n\x08metadata\x18\x06 \x03(\x0b\x32\x31.ledgermesh.events.v1.RefundCreated.MetadataEntry\x12\x1e\n\x16\x62\x61lance_transaction_id\x18\x07 \x01(\t\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xc6\x01\n\rChargeUpdated\x12\x11\n\tcharge_id\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\x43\n\x08metadata\x18\x03 \x03(\x0b\x32\x31.ledgermesh.events.v1.ChargeUpdated.MetadataEntry\x12\x17\n\x0f\x64\x65scription_set\x18\x04 \x01(\x08\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"h\n\x18\x41uthorizationIncremented\x12\x11\n\tcharge_id\x18\x01 \x01(\t\x12\x0e\n\x06\x61mount\x18\x02 \x01(\x03\x12\x17\n\x0fprevious_amount\x18\x03 \x01(\x03\x12\x10\n\x08\x63urrency\x18\x04 \x01(\t*~\n\rFraudDecision\x12\x1e\n\x1a\x46RAUD_DECISION_UNSPECIFIED\x10\x00\x12\x18\n\x14\x46RAUD_DECISION_ALLOW\x10\x01\x12\x19\n\x15\x46RAUD_DECISION_REVIEW\x10\x02\x12\x18\n\x14\x46RAUD_DECISION_BLOCK\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)ledgermesh/events/v1/payment_events.proto\x12\x14ledgermesh.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x80\x01\n\x04\x43\x61rd\x12\r\n\x05\x62rand\x18\x01 \x01(\t\x12\r\n\x05last4\x18\x02 \x01(\t\x12\x13\n\x0b\x66ingerprint\x18\x03 \x01(\t\x12\x0f\n\x07\x63ountry\x18\x04 \x01(\t\x12\x11\n\texp_month\x18\x05 \x01(\x05\x12\x10\n\x08\x65xp_year\x18\x06 \x01(\x05\x12\x0f\n\x07\x66unding\x18\x07 \x01(\t\"\xbe\x03\n\x0f\x43hargeRequested\x12\x11\n\tcharge_id\x18\x01 \x01(\t\x12\x0e\n\x06\x61mount\x18\x02 \x01(\x03\x12\x10\n\x08\x63urrency\x18\x03 \x01(\t\x12\x0e\n\x06source\x18\x04 \x01(\t\x12\x13\n\x0bmerchant_id\x18\x05 \x01(\t\x12\x45\n\x08metadata\x18\x06 \x03(\x0b\x32\x33.ledgermesh.events.v1.ChargeRequested.MetadataEntry\x12\x0f\n\x07\x63\x61pture\x18\x07 \x01(\x08\x12\x13\n\x0b\x64\x65scription\x18\x08 \x01(\t\x12\x10\n\x08\x63ustomer\x18\t \x01(\t\x12(\n\x04\x63\x61rd\x18\n \x01(\x0b\x32\x1a.ledgermesh.events.v1.Card\x12\x1c\n\x14statement_descriptor\x18\x0b \x01(\t\x12\x15\n\rreceipt_email\x18\x0c \x01(\t\x12\x12\n\nip_country\x18\r \x01(\t\x12\x16\n\x0epayment_intent\x18\x0e \x01(\t\x12\x16\n\x0epayment_method\x18\x0f \x01(\t\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xa0\x01\n\x13\x46raudCheckCompleted\x12\x11\n\tcharge_id\x18\x01 \x01(\t\x12\x12\n\nrisk_score\x18\x02 \x01(\x05\x12\x35\n\x08\x64\x65\x63ision\x18\x03 \x01(\x0e\x32#.ledgermesh.events.v1.FraudDecision\x12\x17\n\x0frules_triggered\x18\x04 \x03(\t\x12\x12\n\nrisk_level\x18\x05 \x01(\t\"\xb4\x01\n\x11PaymentAuthorized\x12\x11\n\tcharge_id\x18\x01 \x01(\t\x12\x0e\n\x06\x61mount\x18\x02 \x01(\x03\x12\x10\n\x08\x63urrency\x18\x03 \x01(\t\x12\x1a\n\x12\x61uthorization_code\x18\x04 \x01(\t\x12\x1e\n\x16network_transaction_id\x18\x05 \x01(\t\x12.\n\nexpires_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x89\x01\n\x0fPaymentDeclined\x12\x11\n\tcharge_id\x18\x01 \x01(\t\x12\x14\n\x0c\x66\x61ilure_code\x18\x02 \x01(\t\x12\x14\n\x0c\x64\x65\x63line_code\x18\x03 \x01(\t\x12\x17\n\x0f\x66\x61ilure_message\x18\x04 \x01(\t\x12\x1e\n\x16network_transaction_id\x18\x05 \x01(\t\"\xea\x01\n\x0fPaymentCaptured\x12\x11\n\tcharge_id\x18\x01 \x01(\t\x12\x17\n\x0f\x63\x61ptured_amount\x18\x02 \x01(\x03\x12\x10\n\x08\x63urrency\x18\x03 \x01(\t\x12\x17\n\x0fprocessing_fees\x18\x04 \x01(\x03\x12\x12\n\nnet_amount\x18\x05 \x01(\x03\x12\x33\n\x0fsettlement_date\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0freleased_amount\x18\x07 \x01(\x03\x12\x1e\n\x16\x62\x61lance_transaction_id\x18\x08 \x01(\t\"K\n\x14\x41uthorizationExpired\x12\x11\n\tcharge_id\x18\x01 \x01(\t\x12\x0e\n\x06\x61mount\x18\x02 \x01(\x03\x12\x10\n\x08\x63urrency\x18\x03 \x01(\t\"\x95\x02\n\rRefundCreated\x12\x11\n\trefund_id\x18\x01 \x01(\t\x12\x11\n\tcharge_id\x18\x02 \x01(\t\x12\x0e\n\x06\x61mount\x18\x03 \x01(\x03\x12\x10\n\x08\x63urrency\x18\x04 \x01(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\x43\n\x08metadata\x18\x06 \x03(\x0b\x32\x31.ledgermesh.events.v1.RefundCreated.MetadataEntry\x12\x1e\n\x16\x62\x61lance_transaction_id\x18\x07 \x01(\t\x12\x16\n\x0epayment_intent\x18\x08 \x01(\t\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xc6\x01\n\rChargeUpdated\x12\x11\n\tcharge_id\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\x43\n\x08metadata\x18\x03 \x03(\x0b\x32\x31.ledgermesh.events.v1.ChargeUpdated.MetadataEntry\x12\x17\n\x0f\x64\x65scription_set\x18\x04 \x01(\x08\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"h\n\x18\x41uthorizationIncremented\x12\x11\n\tcharge_id\x18\x01 \x01(\t\x12\x0e\n\x06\x61mount\x18\x02 \x01(\x03\x12\x17\n\x0fprevious_amount\x18\x03 \x01(\x03\x12\x10\n\x08\x63urrency\x18\x04 \x01(\t*~\n\rFraudDecision\x12\x1e\n\x1a\x46RAUD_DECISION_UNSPECIFIED\x10\x00\x12\x18\n\x14\x46RAUD_DECISION_ALLOW\x10\x01\x12\x19\n\x15\x46RAUD_DECISION_REVIEW\x10\x02\x12\x18\n\x14\x46RAUD_DECISION_BLOCK\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -38,32 +38,32 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_REFUNDCREATED_METADATAENTRY']._serialized_options = b'8\001'
   _globals['_CHARGEUPDATED_METADATAENTRY']._loaded_options = None
   _globals['_CHARGEUPDATED_METADATAENTRY']._serialized_options = b'8\001'
-  _globals['_FRAUDDECISION']._serialized_start=1995
-  _globals['_FRAUDDECISION']._serialized_end=2121
+  _globals['_FRAUDDECISION']._serialized_start=2067
+  _globals['_FRAUDDECISION']._serialized_end=2193
   _globals['_CARD']._serialized_start=101
   _globals['_CARD']._serialized_end=229
   _globals['_CHARGEREQUESTED']._serialized_start=232
-  _globals['_CHARGEREQUESTED']._serialized_end=630
-  _globals['_CHARGEREQUESTED_METADATAENTRY']._serialized_start=583
-  _globals['_CHARGEREQUESTED_METADATAENTRY']._serialized_end=630
-  _globals['_FRAUDCHECKCOMPLETED']._serialized_start=633
-  _globals['_FRAUDCHECKCOMPLETED']._serialized_end=793
-  _globals['_PAYMENTAUTHORIZED']._serialized_start=796
-  _globals['_PAYMENTAUTHORIZED']._serialized_end=976
-  _globals['_PAYMENTDECLINED']._serialized_start=979
-  _globals['_PAYMENTDECLINED']._serialized_end=1116
-  _globals['_PAYMENTCAPTURED']._serialized_start=1119
-  _globals['_PAYMENTCAPTURED']._serialized_end=1353
-  _globals['_AUTHORIZATIONEXPIRED']._serialized_start=1355
-  _globals['_AUTHORIZATIONEXPIRED']._serialized_end=1430
-  _globals['_REFUNDCREATED']._serialized_start=1433
-  _globals['_REFUNDCREATED']._serialized_end=1686
-  _globals['_REFUNDCREATED_METADATAENTRY']._serialized_start=583
-  _globals['_REFUNDCREATED_METADATAENTRY']._serialized_end=630
-  _globals['_CHARGEUPDATED']._serialized_start=1689
-  _globals['_CHARGEUPDATED']._serialized_end=1887
-  _globals['_CHARGEUPDATED_METADATAENTRY']._serialized_start=583
-  _globals['_CHARGEUPDATED_METADATAENTRY']._serialized_end=630
-  _globals['_AUTHORIZATIONINCREMENTED']._serialized_start=1889
-  _globals['_AUTHORIZATIONINCREMENTED']._serialized_end=1993
+  _globals['_CHARGEREQUESTED']._serialized_end=678
+  _globals['_CHARGEREQUESTED_METADATAENTRY']._serialized_start=631
+  _globals['_CHARGEREQUESTED_METADATAENTRY']._serialized_end=678
+  _globals['_FRAUDCHECKCOMPLETED']._serialized_start=681
+  _globals['_FRAUDCHECKCOMPLETED']._serialized_end=841
+  _globals['_PAYMENTAUTHORIZED']._serialized_start=844
+  _globals['_PAYMENTAUTHORIZED']._serialized_end=1024
+  _globals['_PAYMENTDECLINED']._serialized_start=1027
+  _globals['_PAYMENTDECLINED']._serialized_end=1164
+  _globals['_PAYMENTCAPTURED']._serialized_start=1167
+  _globals['_PAYMENTCAPTURED']._serialized_end=1401
+  _globals['_AUTHORIZATIONEXPIRED']._serialized_start=1403
+  _globals['_AUTHORIZATIONEXPIRED']._serialized_end=1478
+  _globals['_REFUNDCREATED']._serialized_start=1481
+  _globals['_REFUNDCREATED']._serialized_end=1758
+  _globals['_REFUNDCREATED_METADATAENTRY']._serialized_start=631
+  _globals['_REFUNDCREATED_METADATAENTRY']._serialized_end=678
+  _globals['_CHARGEUPDATED']._serialized_start=1761
+  _globals['_CHARGEUPDATED']._serialized_end=1959
+  _globals['_CHARGEUPDATED_METADATAENTRY']._serialized_start=631
+  _globals['_CHARGEUPDATED_METADATAENTRY']._serialized_end=678
+  _globals['_AUTHORIZATIONINCREMENTED']._serialized_start=1961
+  _globals['_AUTHORIZATIONINCREMENTED']._serialized_end=2065
 # @@protoc_insertion_point(module_scope)

@@ -40,7 +40,7 @@ class Card(_message.Message):
     def __init__(self, brand: _Optional[str] = ..., last4: _Optional[str] = ..., fingerprint: _Optional[str] = ..., country: _Optional[str] = ..., exp_month: _Optional[int] = ..., exp_year: _Optional[int] = ..., funding: _Optional[str] = ...) -> None: ...
 
 class ChargeRequested(_message.Message):
-    __slots__ = ("charge_id", "amount", "currency", "source", "merchant_id", "metadata", "capture", "description", "customer", "card", "statement_descriptor", "receipt_email", "ip_country")
+    __slots__ = ("charge_id", "amount", "currency", "source", "merchant_id", "metadata", "capture", "description", "customer", "card", "statement_descriptor", "receipt_email", "ip_country", "payment_intent", "payment_method")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -61,6 +61,8 @@ class ChargeRequested(_message.Message):
     STATEMENT_DESCRIPTOR_FIELD_NUMBER: _ClassVar[int]
     RECEIPT_EMAIL_FIELD_NUMBER: _ClassVar[int]
     IP_COUNTRY_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_INTENT_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_METHOD_FIELD_NUMBER: _ClassVar[int]
     charge_id: str
     amount: int
     currency: str
@@ -74,7 +76,9 @@ class ChargeRequested(_message.Message):
     statement_descriptor: str
     receipt_email: str
     ip_country: str
-    def __init__(self, charge_id: _Optional[str] = ..., amount: _Optional[int] = ..., currency: _Optional[str] = ..., source: _Optional[str] = ..., merchant_id: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., capture: _Optional[bool] = ..., description: _Optional[str] = ..., customer: _Optional[str] = ..., card: _Optional[_Union[Card, _Mapping]] = ..., statement_descriptor: _Optional[str] = ..., receipt_email: _Optional[str] = ..., ip_country: _Optional[str] = ...) -> None: ...
+    payment_intent: str
+    payment_method: str
+    def __init__(self, charge_id: _Optional[str] = ..., amount: _Optional[int] = ..., currency: _Optional[str] = ..., source: _Optional[str] = ..., merchant_id: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., capture: _Optional[bool] = ..., description: _Optional[str] = ..., customer: _Optional[str] = ..., card: _Optional[_Union[Card, _Mapping]] = ..., statement_descriptor: _Optional[str] = ..., receipt_email: _Optional[str] = ..., ip_country: _Optional[str] = ..., payment_intent: _Optional[str] = ..., payment_method: _Optional[str] = ...) -> None: ...
 
 class FraudCheckCompleted(_message.Message):
     __slots__ = ("charge_id", "risk_score", "decision", "rules_triggered", "risk_level")
@@ -151,7 +155,7 @@ class AuthorizationExpired(_message.Message):
     def __init__(self, charge_id: _Optional[str] = ..., amount: _Optional[int] = ..., currency: _Optional[str] = ...) -> None: ...
 
 class RefundCreated(_message.Message):
-    __slots__ = ("refund_id", "charge_id", "amount", "currency", "reason", "metadata", "balance_transaction_id")
+    __slots__ = ("refund_id", "charge_id", "amount", "currency", "reason", "metadata", "balance_transaction_id", "payment_intent")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -166,6 +170,7 @@ class RefundCreated(_message.Message):
     REASON_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
     BALANCE_TRANSACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_INTENT_FIELD_NUMBER: _ClassVar[int]
     refund_id: str
     charge_id: str
     amount: int
@@ -173,7 +178,8 @@ class RefundCreated(_message.Message):
     reason: str
     metadata: _containers.ScalarMap[str, str]
     balance_transaction_id: str
-    def __init__(self, refund_id: _Optional[str] = ..., charge_id: _Optional[str] = ..., amount: _Optional[int] = ..., currency: _Optional[str] = ..., reason: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., balance_transaction_id: _Optional[str] = ...) -> None: ...
+    payment_intent: str
+    def __init__(self, refund_id: _Optional[str] = ..., charge_id: _Optional[str] = ..., amount: _Optional[int] = ..., currency: _Optional[str] = ..., reason: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., balance_transaction_id: _Optional[str] = ..., payment_intent: _Optional[str] = ...) -> None: ...
 
 class ChargeUpdated(_message.Message):
     __slots__ = ("charge_id", "description", "metadata", "description_set")

@@ -188,14 +188,16 @@ class SetupIntentCreated(_message.Message):
     def __init__(self, setup_intent_id: _Optional[str] = ..., customer: _Optional[str] = ..., payment_method: _Optional[str] = ..., usage: _Optional[str] = ..., description: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., client_secret: _Optional[str] = ..., merchant_id: _Optional[str] = ...) -> None: ...
 
 class SetupIntentRequiresAction(_message.Message):
-    __slots__ = ("setup_intent_id", "payment_method", "redirect_path")
+    __slots__ = ("setup_intent_id", "payment_method", "redirect_path", "return_url")
     SETUP_INTENT_ID_FIELD_NUMBER: _ClassVar[int]
     PAYMENT_METHOD_FIELD_NUMBER: _ClassVar[int]
     REDIRECT_PATH_FIELD_NUMBER: _ClassVar[int]
+    RETURN_URL_FIELD_NUMBER: _ClassVar[int]
     setup_intent_id: str
     payment_method: str
     redirect_path: str
-    def __init__(self, setup_intent_id: _Optional[str] = ..., payment_method: _Optional[str] = ..., redirect_path: _Optional[str] = ...) -> None: ...
+    return_url: str
+    def __init__(self, setup_intent_id: _Optional[str] = ..., payment_method: _Optional[str] = ..., redirect_path: _Optional[str] = ..., return_url: _Optional[str] = ...) -> None: ...
 
 class SetupIntentSucceeded(_message.Message):
     __slots__ = ("setup_intent_id", "payment_method")

@@ -58,7 +58,7 @@ class Outcome(_message.Message):
     def __init__(self, network_status: _Optional[str] = ..., reason: _Optional[str] = ..., risk_level: _Optional[str] = ..., risk_score: _Optional[int] = ..., seller_message: _Optional[str] = ..., type: _Optional[str] = ..., rules: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Charge(_message.Message):
-    __slots__ = ("id", "account_id", "amount", "amount_captured", "amount_refunded", "currency", "status", "captured", "paid", "refunded", "disputed", "description", "metadata", "customer", "failure_code", "failure_message", "outcome", "card", "balance_transaction", "created", "authorization_code", "network_transaction_id", "receipt_email", "statement_descriptor", "dispute", "fee", "version", "position", "authorization_expires_at", "decline_code", "source")
+    __slots__ = ("id", "account_id", "amount", "amount_captured", "amount_refunded", "currency", "status", "captured", "paid", "refunded", "disputed", "description", "metadata", "customer", "failure_code", "failure_message", "outcome", "card", "balance_transaction", "created", "authorization_code", "network_transaction_id", "receipt_email", "statement_descriptor", "dispute", "fee", "version", "position", "authorization_expires_at", "decline_code", "source", "payment_intent", "payment_method")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -97,6 +97,8 @@ class Charge(_message.Message):
     AUTHORIZATION_EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
     DECLINE_CODE_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_INTENT_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_METHOD_FIELD_NUMBER: _ClassVar[int]
     id: str
     account_id: str
     amount: int
@@ -128,10 +130,12 @@ class Charge(_message.Message):
     authorization_expires_at: _timestamp_pb2.Timestamp
     decline_code: str
     source: str
-    def __init__(self, id: _Optional[str] = ..., account_id: _Optional[str] = ..., amount: _Optional[int] = ..., amount_captured: _Optional[int] = ..., amount_refunded: _Optional[int] = ..., currency: _Optional[str] = ..., status: _Optional[_Union[ChargeStatus, str]] = ..., captured: _Optional[bool] = ..., paid: _Optional[bool] = ..., refunded: _Optional[bool] = ..., disputed: _Optional[bool] = ..., description: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., customer: _Optional[str] = ..., failure_code: _Optional[str] = ..., failure_message: _Optional[str] = ..., outcome: _Optional[_Union[Outcome, _Mapping]] = ..., card: _Optional[_Union[CardDetails, _Mapping]] = ..., balance_transaction: _Optional[str] = ..., created: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., authorization_code: _Optional[str] = ..., network_transaction_id: _Optional[str] = ..., receipt_email: _Optional[str] = ..., statement_descriptor: _Optional[str] = ..., dispute: _Optional[str] = ..., fee: _Optional[int] = ..., version: _Optional[int] = ..., position: _Optional[int] = ..., authorization_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., decline_code: _Optional[str] = ..., source: _Optional[str] = ...) -> None: ...
+    payment_intent: str
+    payment_method: str
+    def __init__(self, id: _Optional[str] = ..., account_id: _Optional[str] = ..., amount: _Optional[int] = ..., amount_captured: _Optional[int] = ..., amount_refunded: _Optional[int] = ..., currency: _Optional[str] = ..., status: _Optional[_Union[ChargeStatus, str]] = ..., captured: _Optional[bool] = ..., paid: _Optional[bool] = ..., refunded: _Optional[bool] = ..., disputed: _Optional[bool] = ..., description: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., customer: _Optional[str] = ..., failure_code: _Optional[str] = ..., failure_message: _Optional[str] = ..., outcome: _Optional[_Union[Outcome, _Mapping]] = ..., card: _Optional[_Union[CardDetails, _Mapping]] = ..., balance_transaction: _Optional[str] = ..., created: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., authorization_code: _Optional[str] = ..., network_transaction_id: _Optional[str] = ..., receipt_email: _Optional[str] = ..., statement_descriptor: _Optional[str] = ..., dispute: _Optional[str] = ..., fee: _Optional[int] = ..., version: _Optional[int] = ..., position: _Optional[int] = ..., authorization_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., decline_code: _Optional[str] = ..., source: _Optional[str] = ..., payment_intent: _Optional[str] = ..., payment_method: _Optional[str] = ...) -> None: ...
 
 class Refund(_message.Message):
-    __slots__ = ("id", "charge_id", "amount", "currency", "reason", "status", "metadata", "created", "balance_transaction", "account_id", "position")
+    __slots__ = ("id", "charge_id", "amount", "currency", "reason", "status", "metadata", "created", "balance_transaction", "account_id", "position", "payment_intent")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -150,6 +154,7 @@ class Refund(_message.Message):
     BALANCE_TRANSACTION_FIELD_NUMBER: _ClassVar[int]
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     POSITION_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_INTENT_FIELD_NUMBER: _ClassVar[int]
     id: str
     charge_id: str
     amount: int
@@ -161,4 +166,5 @@ class Refund(_message.Message):
     balance_transaction: str
     account_id: str
     position: int
-    def __init__(self, id: _Optional[str] = ..., charge_id: _Optional[str] = ..., amount: _Optional[int] = ..., currency: _Optional[str] = ..., reason: _Optional[str] = ..., status: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., created: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., balance_transaction: _Optional[str] = ..., account_id: _Optional[str] = ..., position: _Optional[int] = ...) -> None: ...
+    payment_intent: str
+    def __init__(self, id: _Optional[str] = ..., charge_id: _Optional[str] = ..., amount: _Optional[int] = ..., currency: _Optional[str] = ..., reason: _Optional[str] = ..., status: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., created: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., balance_transaction: _Optional[str] = ..., account_id: _Optional[str] = ..., position: _Optional[int] = ..., payment_intent: _Optional[str] = ...) -> None: ...

@@ -182,7 +182,7 @@ class PaymentIntent(_message.Message):
     def __init__(self, id: _Optional[str] = ..., account_id: _Optional[str] = ..., amount: _Optional[int] = ..., currency: _Optional[str] = ..., status: _Optional[str] = ..., capture_method: _Optional[str] = ..., customer: _Optional[str] = ..., payment_method: _Optional[str] = ..., description: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., statement_descriptor: _Optional[str] = ..., setup_future_usage: _Optional[str] = ..., receipt_email: _Optional[str] = ..., client_secret: _Optional[str] = ..., latest_charge: _Optional[str] = ..., amount_capturable: _Optional[int] = ..., amount_received: _Optional[int] = ..., cancellation_reason: _Optional[str] = ..., canceled_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_payment_error: _Optional[_Union[PaymentError, _Mapping]] = ..., next_action_path: _Optional[str] = ..., return_url: _Optional[str] = ..., created: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., position: _Optional[int] = ...) -> None: ...
 
 class SetupIntent(_message.Message):
-    __slots__ = ("id", "account_id", "status", "customer", "payment_method", "usage", "description", "metadata", "client_secret", "last_setup_error", "next_action_path", "cancellation_reason", "created", "position")
+    __slots__ = ("id", "account_id", "status", "customer", "payment_method", "usage", "description", "metadata", "client_secret", "last_setup_error", "next_action_path", "cancellation_reason", "created", "position", "return_url")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -204,6 +204,7 @@ class SetupIntent(_message.Message):
     CANCELLATION_REASON_FIELD_NUMBER: _ClassVar[int]
     CREATED_FIELD_NUMBER: _ClassVar[int]
     POSITION_FIELD_NUMBER: _ClassVar[int]
+    RETURN_URL_FIELD_NUMBER: _ClassVar[int]
     id: str
     account_id: str
     status: str
@@ -218,4 +219,5 @@ class SetupIntent(_message.Message):
     cancellation_reason: str
     created: _timestamp_pb2.Timestamp
     position: int
-    def __init__(self, id: _Optional[str] = ..., account_id: _Optional[str] = ..., status: _Optional[str] = ..., customer: _Optional[str] = ..., payment_method: _Optional[str] = ..., usage: _Optional[str] = ..., description: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., client_secret: _Optional[str] = ..., last_setup_error: _Optional[_Union[PaymentError, _Mapping]] = ..., next_action_path: _Optional[str] = ..., cancellation_reason: _Optional[str] = ..., created: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., position: _Optional[int] = ...) -> None: ...
+    return_url: str
+    def __init__(self, id: _Optional[str] = ..., account_id: _Optional[str] = ..., status: _Optional[str] = ..., customer: _Optional[str] = ..., payment_method: _Optional[str] = ..., usage: _Optional[str] = ..., description: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., client_secret: _Optional[str] = ..., last_setup_error: _Optional[_Union[PaymentError, _Mapping]] = ..., next_action_path: _Optional[str] = ..., cancellation_reason: _Optional[str] = ..., created: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., position: _Optional[int] = ..., return_url: _Optional[str] = ...) -> None: ...

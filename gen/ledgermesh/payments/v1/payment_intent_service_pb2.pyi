@@ -121,7 +121,7 @@ class CancelPaymentIntentRequest(_message.Message):
     def __init__(self, payment_intent_id: _Optional[str] = ..., cancellation_reason: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class CreateSetupIntentRequest(_message.Message):
-    __slots__ = ("customer", "payment_method", "usage", "description", "metadata", "confirm", "idempotency_key")
+    __slots__ = ("customer", "payment_method", "usage", "description", "metadata", "confirm", "idempotency_key", "return_url")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -136,6 +136,7 @@ class CreateSetupIntentRequest(_message.Message):
     METADATA_FIELD_NUMBER: _ClassVar[int]
     CONFIRM_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    RETURN_URL_FIELD_NUMBER: _ClassVar[int]
     customer: str
     payment_method: str
     usage: str
@@ -143,17 +144,20 @@ class CreateSetupIntentRequest(_message.Message):
     metadata: _containers.ScalarMap[str, str]
     confirm: bool
     idempotency_key: str
-    def __init__(self, customer: _Optional[str] = ..., payment_method: _Optional[str] = ..., usage: _Optional[str] = ..., description: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., confirm: _Optional[bool] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+    return_url: str
+    def __init__(self, customer: _Optional[str] = ..., payment_method: _Optional[str] = ..., usage: _Optional[str] = ..., description: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., confirm: _Optional[bool] = ..., idempotency_key: _Optional[str] = ..., return_url: _Optional[str] = ...) -> None: ...
 
 class ConfirmSetupIntentRequest(_message.Message):
-    __slots__ = ("setup_intent_id", "payment_method", "idempotency_key")
+    __slots__ = ("setup_intent_id", "payment_method", "idempotency_key", "return_url")
     SETUP_INTENT_ID_FIELD_NUMBER: _ClassVar[int]
     PAYMENT_METHOD_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    RETURN_URL_FIELD_NUMBER: _ClassVar[int]
     setup_intent_id: str
     payment_method: str
     idempotency_key: str
-    def __init__(self, setup_intent_id: _Optional[str] = ..., payment_method: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+    return_url: str
+    def __init__(self, setup_intent_id: _Optional[str] = ..., payment_method: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., return_url: _Optional[str] = ...) -> None: ...
 
 class AuthenticateSetupIntentRequest(_message.Message):
     __slots__ = ("setup_intent_id", "fail", "idempotency_key")

@@ -42,7 +42,7 @@ class GetChargeResponse(_message.Message):
     def __init__(self, charge: _Optional[_Union[_charge_pb2.Charge, _Mapping]] = ...) -> None: ...
 
 class ListChargesRequest(_message.Message):
-    __slots__ = ("page", "status", "amount_gte", "amount_lte", "currency", "customer", "card_last4", "metadata_key", "metadata_value")
+    __slots__ = ("page", "status", "amount_gte", "amount_lte", "currency", "customer", "card_last4", "metadata_key", "metadata_value", "payment_intent")
     PAGE_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_GTE_FIELD_NUMBER: _ClassVar[int]
@@ -52,6 +52,7 @@ class ListChargesRequest(_message.Message):
     CARD_LAST4_FIELD_NUMBER: _ClassVar[int]
     METADATA_KEY_FIELD_NUMBER: _ClassVar[int]
     METADATA_VALUE_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_INTENT_FIELD_NUMBER: _ClassVar[int]
     page: Page
     status: str
     amount_gte: int
@@ -61,7 +62,8 @@ class ListChargesRequest(_message.Message):
     card_last4: str
     metadata_key: str
     metadata_value: str
-    def __init__(self, page: _Optional[_Union[Page, _Mapping]] = ..., status: _Optional[str] = ..., amount_gte: _Optional[int] = ..., amount_lte: _Optional[int] = ..., currency: _Optional[str] = ..., customer: _Optional[str] = ..., card_last4: _Optional[str] = ..., metadata_key: _Optional[str] = ..., metadata_value: _Optional[str] = ...) -> None: ...
+    payment_intent: str
+    def __init__(self, page: _Optional[_Union[Page, _Mapping]] = ..., status: _Optional[str] = ..., amount_gte: _Optional[int] = ..., amount_lte: _Optional[int] = ..., currency: _Optional[str] = ..., customer: _Optional[str] = ..., card_last4: _Optional[str] = ..., metadata_key: _Optional[str] = ..., metadata_value: _Optional[str] = ..., payment_intent: _Optional[str] = ...) -> None: ...
 
 class ListChargesResponse(_message.Message):
     __slots__ = ("charges", "has_more")
@@ -224,10 +226,12 @@ class GetEventRequest(_message.Message):
     def __init__(self, event_id: _Optional[str] = ...) -> None: ...
 
 class GetEventResponse(_message.Message):
-    __slots__ = ("event",)
+    __slots__ = ("event", "data_object_json")
     EVENT_FIELD_NUMBER: _ClassVar[int]
+    DATA_OBJECT_JSON_FIELD_NUMBER: _ClassVar[int]
     event: _envelope_pb2.EventEnvelope
-    def __init__(self, event: _Optional[_Union[_envelope_pb2.EventEnvelope, _Mapping]] = ...) -> None: ...
+    data_object_json: str
+    def __init__(self, event: _Optional[_Union[_envelope_pb2.EventEnvelope, _Mapping]] = ..., data_object_json: _Optional[str] = ...) -> None: ...
 
 class ListEventsRequest(_message.Message):
     __slots__ = ("page", "type")
@@ -238,12 +242,14 @@ class ListEventsRequest(_message.Message):
     def __init__(self, page: _Optional[_Union[Page, _Mapping]] = ..., type: _Optional[str] = ...) -> None: ...
 
 class ListEventsResponse(_message.Message):
-    __slots__ = ("events", "has_more")
+    __slots__ = ("events", "has_more", "data_objects_json")
     EVENTS_FIELD_NUMBER: _ClassVar[int]
     HAS_MORE_FIELD_NUMBER: _ClassVar[int]
+    DATA_OBJECTS_JSON_FIELD_NUMBER: _ClassVar[int]
     events: _containers.RepeatedCompositeFieldContainer[_envelope_pb2.EventEnvelope]
     has_more: bool
-    def __init__(self, events: _Optional[_Iterable[_Union[_envelope_pb2.EventEnvelope, _Mapping]]] = ..., has_more: _Optional[bool] = ...) -> None: ...
+    data_objects_json: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, events: _Optional[_Iterable[_Union[_envelope_pb2.EventEnvelope, _Mapping]]] = ..., has_more: _Optional[bool] = ..., data_objects_json: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Dashboard(_message.Message):
     __slots__ = ("day", "volume", "charge_count", "succeeded_count", "failed_count", "success_rate_bps", "recent_charges", "refunded")

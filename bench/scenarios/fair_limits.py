@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import json
+import os
 import statistics
 import sys
 import time
@@ -53,6 +54,12 @@ async def _calm(http: httpx.AsyncClient, headers: dict[str, str], seconds: float
     return latencies, refused
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 # Stripe's live-mode default, then its test-mode rate (docs: 25 read + 25 write per second in test mode).
 LIMITS = (100, 25)
 
@@ -66,7 +73,10 @@ async def _measure(ctx: RunContext, limit: int, seconds: float) -> dict[str, flo
             async with httpx.AsyncClient(base_url=f"http://{started['all'].target}", timeout=30) as http:
                 flooder, calm = await _merchant(http, 0), await _merchant(http, 1)
                 await _calm(http, calm, 1.0)  # warm-up
+                pid = started["all"].process.pid
+                cpu = _cpu_seconds(pid)
                 quiet, quiet_refused = await _calm(http, calm, seconds)
+                quiet_cpu = _cpu_seconds(pid) - cpu
 
                 # The flood runs in a process of its own (bench/flood_worker.py): its client-side work must
                 # not delay the calm merchant's requests in this event loop.
@@ -75,9 +85,11 @@ async def _measure(ctx: RunContext, limit: int, seconds: float) -> dict[str, flo
                     sys.executable, "-m", "bench.flood_worker", base_url, flooder["Authorization"],
                     str(seconds + 1.0), str(FLOOD_CLIENTS), stdout=asyncio.subprocess.PIPE,
                     cwd=str(Path(__file__).resolve().parents[2]))
+                cpu = _cpu_seconds(pid)
                 await asyncio.sleep(0.5)
                 loaded, loaded_refused = await _calm(http, calm, seconds)
                 out, _ = await flood.communicate()
+                flood_cpu = _cpu_seconds(pid) - cpu
                 statuses = collections.Counter({int(k): v for k, v in json.loads(out or b"{}").items()})
 
                 random_keys: collections.Counter[int] = collections.Counter()
@@ -93,11 +105,19 @@ async def _measure(ctx: RunContext, limit: int, seconds: float) -> dict[str, flo
     flood_total = sum(statuses.values())
     metrics["flood_429_share" + tag] = statuses[429] / flood_total if flood_total else 0.0
     metrics["flood_ok_per_s" + tag] = statuses[200] / (seconds + 1.0)
+    # CPU of the serving process per call: one served GET (the quiet phase has nothing else), and one
+    # refusal (what the flood phase spent beyond its served GETs, per 429).
+    per_get = quiet_cpu / max(1, len(quiet) + quiet_refused)
+    metrics["cpu_ms_per_get" + tag] = per_get * 1000
+    if statuses[429]:
+        served = statuses[200] + len(loaded) + loaded_refused
+        metrics["cpu_ms_per_429" + tag] = max(0.0, flood_cpu - served * per_get) / statuses[429] * 1000
     if random_keys:
         metrics["random_key_429_share"] = random_keys[429] / sum(random_keys.values())
     log(f"  limit {limit}/s: calm merchant p50 {metrics['quiet_p50_ms' + tag]:.1f} ms quiet, "
         f"{metrics['loaded_p50_ms' + tag]:.1f} ms during the flood ({metrics['p50_ratio' + tag]:.2f}x); "
-        f"flood {dict(statuses)}; random keys {dict(random_keys)}")
+        f"flood {dict(statuses)}; random keys {dict(random_keys)}; server CPU {quiet_cpu:.2f} s quiet, "
+        f"{flood_cpu:.2f} s during the flood ({per_get * 1000:.2f} ms per served GET)")
     return metrics
 
 
@@ -124,10 +144,14 @@ ROWS = (
     # How many the flooder gets refused depends on how fast its own process can send: no goal.
     Row("flood_429_share_100", "share of the flooder's calls answered 429 (limits 100/s)", ""),
     Row("flood_ok_per_s_100", "flooder's calls served per second (limits 100/s)", "/s"),
+    Row("cpu_ms_per_get_100", "server CPU per served GET, quiet (limits 100/s)", "ms"),
+    Row("cpu_ms_per_429_100", "server CPU per 429 during the flood (limits 100/s)", "ms"),
     Row("quiet_p50_ms_25", "calm merchant GET p50, alone (test-mode limits 25/s)", "ms"),
     Row("loaded_p50_ms_25", "calm merchant GET p50 while another floods (limits 25/s)", "ms"),
     Row("p50_ratio_25", "calm p50 during the flood / alone, limits 25/s", "x", goal=at_most(2.0, "x")),
+    Row("flood_429_share_25", "share of the flooder's calls answered 429 (limits 25/s)", ""),
     Row("flood_ok_per_s_25", "flooder's calls served per second (limits 25/s)", "/s"),
+    Row("cpu_ms_per_429_25", "server CPU per 429 during the flood (limits 25/s)", "ms"),
     Row("calm_refused_100", "calm merchant calls refused (limits 100/s)", "calls", goal=at_most(0, "calls")),
     Row("random_key_429_share", "share of 200 random-key calls answered 429", "", goal=at_least(0.5, "")),
 )

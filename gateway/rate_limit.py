@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from support.rate_limit import AccountLimits, RecentlyLimited, TokenBuckets, retry_after_header
 from support.settings import Settings
 
-__all__ = ["CallerLimits", "InFlight", "RecentlyLimited", "TokenBuckets", "caller_limits", "retry_after_header"]
+__all__ = ["CallerLimits", "InFlight", "RecentlyLimited", "Refusal", "TokenBuckets", "Turn", "caller_limits",
+           "retry_after_header"]
 
 
 @dataclass
@@ -29,55 +30,105 @@ class _Slots:
     waiting: collections.deque[asyncio.Future[None]] = field(default_factory=collections.deque)
 
 
+@dataclass(frozen=True)
+class Turn:
+    """A request's place among those in progress, given back with `InFlight.leave`."""
+
+    caller: str
+    # Admitted at once; False: it waited behind its own caller's earlier requests.
+    prompt: bool
+
+
+@dataclass(frozen=True)
+class Refusal:
+    limit: str  # "concurrency" or "rate"
+    wait_seconds: float
+
+
 class InFlight:
     """Requests in progress per caller, at most `limit` each (0: no limit). Beyond it a request waits
     for one of its own caller's slots, in order, costing nobody else anything; with `max_waiting` of the
-    caller's requests already waiting, it is refused."""
+    caller's requests already waiting, it is refused.
+
+    Fairness: a request that had to wait (its caller asks for more than its limit) yields to those that
+    did not. While such prompt requests are in progress, a busy caller's freed slot is handed on only as
+    one of them finishes (one waiting request each time), or once none is left. A calm caller's request
+    so shares the process with at most what the busy callers already had in progress, and a busy caller
+    is slowed, never stopped."""
 
     def __init__(self, limit: int, max_waiting: int) -> None:
         self._limit = limit
         self._max_waiting = max_waiting
         self._slots: dict[str, _Slots] = {}
+        self._prompt = 0
+        # Callers with a free slot and requests waiting for it, in the order they are served.
+        self._ready: dict[str, None] = {}
 
-    async def enter(self, caller: str) -> bool:
-        """Whether the caller got a slot (to `leave` when done); False: refused, nothing to leave."""
+    async def enter(self, caller: str) -> Turn | None:
+        """The request's turn (to `leave` when done), or None: refused, nothing to leave."""
         if self._limit <= 0:
-            return True
+            return Turn(caller, prompt=False)
         slots = self._slots.get(caller)
         if slots is None:
             slots = self._slots[caller] = _Slots()
-        if slots.taken < self._limit:
+        if slots.taken < self._limit and not slots.waiting:
             slots.taken += 1
-            return True
+            self._prompt += 1
+            return Turn(caller, prompt=True)
         if len(slots.waiting) >= self._max_waiting:
-            return False
+            return None
         turn = asyncio.get_running_loop().create_future()
         slots.waiting.append(turn)
         try:
             await turn
         except asyncio.CancelledError:
             if turn.done() and not turn.cancelled():
-                self.leave(caller)  # the slot was handed over as the wait was cancelled
-            else:
+                self.leave(Turn(caller, prompt=False))  # the slot was handed over as the wait was cancelled
+            elif turn in slots.waiting:
                 slots.waiting.remove(turn)
+                self._forget_if_idle(caller)
             raise
-        return True
+        return Turn(caller, prompt=False)
 
-    def leave(self, caller: str) -> None:
+    def leave(self, turn: Turn) -> None:
         if self._limit <= 0:
             return
-        slots = self._slots[caller]
-        while slots.waiting:
-            turn = slots.waiting.popleft()
-            if not turn.done():
-                turn.set_result(None)  # the slot passes to the next waiting request as it is
-                return
+        slots = self._slots[turn.caller]
         slots.taken -= 1
-        if not slots.taken:
+        if turn.prompt:
+            self._prompt -= 1
+        if slots.waiting:
+            self._ready[turn.caller] = None
+        self._forget_if_idle(turn.caller)
+        if not self._prompt or turn.prompt:
+            self._hand_on(everyone=not self._prompt)
+
+    def _hand_on(self, *, everyone: bool) -> None:
+        """Free slots to waiting requests, one caller after the other: to all that fit, or to one."""
+        while self._ready:
+            caller = next(iter(self._ready))
+            del self._ready[caller]
+            slots = self._slots[caller]
+            while slots.waiting and slots.waiting[0].done():
+                slots.waiting.popleft()  # cancelled while its turn was coming
+            if not slots.waiting:
+                self._forget_if_idle(caller)
+                continue
+            slots.taken += 1
+            slots.waiting.popleft().set_result(None)
+            if slots.waiting and slots.taken < self._limit:
+                self._ready[caller] = None  # to the back: the next free slot goes to another caller first
+            if not everyone:
+                return
+
+    def _forget_if_idle(self, caller: str) -> None:
+        slots = self._slots.get(caller)
+        if slots is not None and not slots.taken and not slots.waiting:
             del self._slots[caller]
+            self._ready.pop(caller, None)
 
     def __len__(self) -> int:
-        """Callers with a request in progress."""
+        """Callers with requests in progress or waiting."""
         return len(self._slots)
 
 
@@ -89,20 +140,20 @@ class CallerLimits:
         self.in_flight = InFlight(max_in_flight, max_waiting)
         self._rates = AccountLimits(reads_per_second, writes_per_second, burst_seconds, clock)
 
-    async def admit(self, caller: str, *, write: bool) -> tuple[str, float] | None:
-        """None when the call may go on (the caller then holds one of its slots until `done`), else
-        which limit refused it ("concurrency" or "rate") and the seconds to wait. The rate is taken
-        once the call has its slot, when it is about to reach the services that count it too."""
-        if not await self.in_flight.enter(caller):
-            return "concurrency", 1.0
+    async def admit(self, caller: str, *, write: bool) -> Turn | Refusal:
+        """The call's turn (to give back with `done`), or which limit refused it. The rate is taken once
+        the call has its turn, when it is about to reach the services that count it too."""
+        turn = await self.in_flight.enter(caller)
+        if turn is None:
+            return Refusal("concurrency", 1.0)
         wait = self._rates.take(caller, write=write)
         if wait:
-            self.in_flight.leave(caller)
-            return "rate", wait
-        return None
+            self.in_flight.leave(turn)
+            return Refusal("rate", wait)
+        return turn
 
-    def done(self, caller: str) -> None:
-        self.in_flight.leave(caller)
+    def done(self, turn: Turn) -> None:
+        self.in_flight.leave(turn)
 
 
 def caller_limits(settings: Settings) -> CallerLimits:

@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from gateway.errors import RETRY_AFTER_MS, StripeError
-from gateway.rate_limit import CallerLimits, RecentlyLimited, TokenBuckets
+from gateway.rate_limit import CallerLimits, RecentlyLimited, Refusal, TokenBuckets, Turn
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -81,19 +81,20 @@ class FastRefusals:
         if wait:
             await self._refuse(send, "rate", wait)
             return
+        turn: Turn | None = None
         if credential:
-            refused = await self._callers.admit(caller, write=scope.get("method") not in _READS)
-            if refused is not None:
-                await self._refuse(send, *refused)
+            admitted = await self._callers.admit(caller, write=scope.get("method") not in _READS)
+            if isinstance(admitted, Refusal):
+                await self._refuse(send, admitted.limit, admitted.wait_seconds)
                 return
-        holding = bool(credential)
+            turn = admitted
 
         async def noting(message: Message) -> None:
-            nonlocal holding
+            nonlocal turn
             if message["type"] == "http.response.start":
-                if holding:
-                    holding = False
-                    self._callers.done(caller)
+                if turn is not None:
+                    self._callers.done(turn)
+                    turn = None
                 status = message["status"]
                 if status == 401:
                     self._failed_auth.take(address)
@@ -108,8 +109,8 @@ class FastRefusals:
         try:
             await self.app(scope, receive, noting)
         finally:
-            if holding:
-                self._callers.done(caller)
+            if turn is not None:
+                self._callers.done(turn)
 
     @staticmethod
     async def _refuse(send: Send, limit: str, wait: float) -> None:

@@ -53,6 +53,12 @@ async def _until(condition: Any) -> None:
     raise AssertionError("the condition never held")
 
 
+async def _settle() -> None:
+    """Let every task that can run go as far as it can."""
+    for _ in range(100):
+        await asyncio.sleep(0)
+
+
 async def test_a_key_beyond_its_requests_in_progress_waits_then_gets_429_while_another_key_passes() -> None:
     backend = Backend()
     async with _client(backend, CallerLimits(2, 1, 0.0, 0.0)) as http:
@@ -121,16 +127,39 @@ async def test_a_response_that_has_started_gives_its_slot_back() -> None:
     assert sent[0]["status"] == 200
 
 
+async def test_a_busy_keys_waiting_request_yields_to_a_calm_keys_request_then_goes_on() -> None:
+    in_flight = InFlight(1, 4)
+    first = await in_flight.enter("busy")
+    second = asyncio.create_task(in_flight.enter("busy"))
+    await _settle()
+    assert first is not None and first.prompt
+    in_flight.leave(first)
+    busy = await second
+    assert busy is not None and not busy.prompt  # it waited behind its own key's request
+
+    third = asyncio.create_task(in_flight.enter("busy"))
+    await _settle()
+    calm = await in_flight.enter("calm")
+    assert calm is not None and calm.prompt  # another key never waits behind the busy one
+    in_flight.leave(busy)
+    await _settle()
+    assert not third.done()  # the busy key's next request waits while the calm key's is in progress
+    in_flight.leave(calm)
+    assert await third is not None
+
+
 async def test_a_cancelled_wait_hands_its_turn_to_the_next_request() -> None:
     in_flight = InFlight(1, 2)
-    assert await in_flight.enter("a")
+    held = await in_flight.enter("a")
     first = asyncio.create_task(in_flight.enter("a"))
     second = asyncio.create_task(in_flight.enter("a"))
-    await asyncio.sleep(0)
+    await _settle()
     first.cancel()
     with pytest.raises(asyncio.CancelledError):
         await first
-    in_flight.leave("a")
-    assert await second
-    in_flight.leave("a")
+    assert held is not None
+    in_flight.leave(held)
+    turn = await second
+    assert turn is not None
+    in_flight.leave(turn)
     assert len(in_flight) == 0

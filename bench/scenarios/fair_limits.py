@@ -1,5 +1,5 @@
-"""One merchant's flood must not slow another (issue 15): per-account rate limits after
-authentication, on the all-in-one stack. Merchant B reads at a steady 20/s alone (quiet), then while
+"""One merchant's flood must not slow another (issue 15): the gateway's per-key concurrency and rate
+limits in front of the per-account limits after authentication, on the all-in-one stack. Merchant B reads at a steady 20/s alone (quiet), then while
 merchant A floods GET /v1/charges from 16 clients far past its 100 reads/s; A gets 429s, B's p50 must
 stay within 2x of its quiet p50. A random-key flood from one address is limited too."""
 
@@ -131,8 +131,11 @@ async def run(ctx: RunContext) -> dict[str, float]:
         f"(Stripe's live-mode default), then {LIMITS[1]} (Stripe's test-mode rate). Merchant B: GET /v1/charges "
         f"paced at {CALM_RATE_PER_S:g}/s for {seconds:g} s alone, then again while merchant A floods "
         f"GET /v1/charges from {FLOOD_CLIENTS} closed-loop clients in another process. Then 200 GETs with random keys from one "
-        "address (limited per address after failed authentication). On a shared 2-core machine the flooder's "
-        "allowed 100 reads/s alone is most of what one process serves, so B waits behind it.",
+        "address (limited per address after failed authentication). The gateway's defaults apply: per key 2 requests "
+        "in progress, the rest waiting for their own key's slots (32 at most, then 429) and yielding to other keys' "
+        "requests, and the account's rates mirrored before routing. Server CPU is the all-in-one process's user + "
+        "system time: per served GET in the quiet phase (background work included), per 429 what the flood phase "
+        "spent beyond its served GETs.",
     ]
     return metrics
 

@@ -50,11 +50,11 @@ class InFlight:
     for one of its own caller's slots, in order, costing nobody else anything; with `max_waiting` of the
     caller's requests already waiting, it is refused.
 
-    Fairness: a request that had to wait (its caller asks for more than its limit) yields to those that
-    did not. While such prompt requests are in progress, a busy caller's freed slot is handed on only as
-    one of them finishes (one waiting request each time), or once none is left. A calm caller's request
-    so shares the process with at most what the busy callers already had in progress, and a busy caller
-    is slowed, never stopped."""
+    Fairness: a caller that asks for more than its limit is served one request at a time (its next
+    waiting request starts once none of its own is in progress), and behind those that did not wait:
+    while such prompt requests are in progress, a busy caller's turn comes only as one of them finishes
+    (one waiting request each time), or once none is left. A calm caller's request so shares the process
+    with at most one request of each busy caller, and a busy caller is slowed, never stopped."""
 
     def __init__(self, limit: int, max_waiting: int) -> None:
         self._limit = limit
@@ -97,14 +97,14 @@ class InFlight:
         slots.taken -= 1
         if turn.prompt:
             self._prompt -= 1
-        if slots.waiting:
+        if slots.waiting and not slots.taken:
             self._ready[turn.caller] = None
         self._forget_if_idle(turn.caller)
         if not self._prompt or turn.prompt:
             self._hand_on(everyone=not self._prompt)
 
     def _hand_on(self, *, everyone: bool) -> None:
-        """Free slots to waiting requests, one caller after the other: to all that fit, or to one."""
+        """Turns to the ready callers' next waiting requests, one caller after the other: to all, or to one."""
         while self._ready:
             caller = next(iter(self._ready))
             del self._ready[caller]
@@ -116,8 +116,6 @@ class InFlight:
                 continue
             slots.taken += 1
             slots.waiting.popleft().set_result(None)
-            if slots.waiting and slots.taken < self._limit:
-                self._ready[caller] = None  # to the back: the next free slot goes to another caller first
             if not everyone:
                 return
 

@@ -137,8 +137,8 @@ async def run(ctx: RunContext) -> dict[str, float]:
         f"paced at {CALM_RATE_PER_S:g}/s for {seconds:g} s alone, then again while merchant A floods "
         f"GET /v1/charges from {FLOOD_CLIENTS} closed-loop clients in another process. Then 200 GETs with random keys from one "
         "address (limited per address after failed authentication). The gateway's defaults apply: per key 2 requests "
-        "in progress, the rest waiting for their own key's slots (32 at most, then 429) and yielding to other keys' "
-        "requests, and the account's rates mirrored before routing. Server CPU is the all-in-one process's user + "
+        "in progress, the rest waiting for their own key's turn (32 at most, then 429), one at a time and behind "
+        "other keys' requests, and the account's rates mirrored before routing. Server CPU is the all-in-one process's user + "
         "system time beyond what it spends idle: per served GET in the quiet phase, per 429 what the flood phase "
         "spent beyond its served GETs.",
     ]

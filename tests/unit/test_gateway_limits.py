@@ -148,6 +148,19 @@ async def test_a_busy_keys_waiting_request_yields_to_a_calm_keys_request_then_go
     assert await third is not None
 
 
+async def test_a_key_past_its_limit_is_served_one_request_at_a_time() -> None:
+    in_flight = InFlight(2, 4)
+    first, second = await in_flight.enter("busy"), await in_flight.enter("busy")
+    third = asyncio.create_task(in_flight.enter("busy"))
+    await _settle()
+    assert first is not None and second is not None
+    in_flight.leave(first)
+    await _settle()
+    assert not third.done()  # it starts once none of its key's requests is in progress
+    in_flight.leave(second)
+    assert await third is not None
+
+
 async def test_a_cancelled_wait_hands_its_turn_to_the_next_request() -> None:
     in_flight = InFlight(1, 2)
     held = await in_flight.enter("a")

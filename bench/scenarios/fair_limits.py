@@ -39,11 +39,12 @@ async def _merchant(http: httpx.AsyncClient, n: int) -> dict[str, str]:
 
 async def _calm(http: httpx.AsyncClient, headers: dict[str, str],
                 seconds: float) -> tuple[list[float], collections.Counter[int]]:
-    """Paced reads (open loop at CALM_RATE_PER_S): latencies in ms, and the statuses of those not 200."""
+    """Paced reads, one at a time, CALM_RATE_PER_S at most (a late reply delays the next call rather than
+    making it catch up in a burst, which could outrun the account's own rate): latencies in ms, and the
+    statuses of those not 200."""
     latencies: list[float] = []
     failed: collections.Counter[int] = collections.Counter()
-    start = time.perf_counter()
-    n = 0
+    start = due = time.perf_counter()
     while time.perf_counter() - start < seconds:
         began = time.perf_counter()
         reply = await http.get("/v1/charges", headers=headers)
@@ -51,8 +52,8 @@ async def _calm(http: httpx.AsyncClient, headers: dict[str, str],
             latencies.append((time.perf_counter() - began) * 1000)
         else:
             failed[reply.status_code] += 1
-        n += 1
-        await asyncio.sleep(max(0.0, start + n / CALM_RATE_PER_S - time.perf_counter()))
+        due = max(due + 1 / CALM_RATE_PER_S, time.perf_counter())
+        await asyncio.sleep(due - time.perf_counter())
     return latencies, failed
 
 

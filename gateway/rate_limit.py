@@ -61,7 +61,7 @@ class InFlight:
         self._max_waiting = max_waiting
         self._slots: dict[str, _Slots] = {}
         self._prompt = 0
-        # Callers with a free slot and requests waiting for it, in the order they are served.
+        # Callers with requests waiting and none in progress, in the order their turns come.
         self._ready: dict[str, None] = {}
 
     async def enter(self, caller: str) -> Turn | None:

@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway.errors import StripeError
 from gateway.grpc_clients import Backends
-from gateway.rate_limit import TokenBuckets
+from gateway.rate_limit import TokenBuckets, caller_limits
 from gateway.refusals import FastRefusals
 from gateway.routes import (
     accounts,
@@ -135,7 +135,8 @@ def create_app(command_target: str, query_target: str, settings: Settings | None
 
 def with_fast_refusals(app: FastAPI, settings: Settings) -> FastRefusals:
     """The app behind its outermost layer (gateway/refusals.py): what uvicorn serves."""
-    return FastRefusals(app, TokenBuckets(settings.gateway_rate_per_second, settings.gateway_rate_burst))
+    return FastRefusals(app, TokenBuckets(settings.gateway_rate_per_second, settings.gateway_rate_burst),
+                        caller_limits(settings))
 
 
 class GatewayServer(uvicorn.Server):

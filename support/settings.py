@@ -70,6 +70,11 @@ class Settings:
     # (token bucket): sustained attempts per second and burst size.
     gateway_rate_per_second: float = 10.0
     gateway_rate_burst: int = 50
+    # Gateway limit of one key's requests in progress at once (Stripe's concurrency limiter), so one
+    # caller's flood cannot crowd out everyone else's calls; 0: no limit. Beyond it a request waits for
+    # one of its own key's slots; with gateway_max_waiting_per_key already waiting, it gets 429.
+    gateway_max_in_flight_per_key: int = 2
+    gateway_max_waiting_per_key: int = 32
     # Largest accepted request body; bigger ones get 413.
     gateway_max_body_bytes: int = 256 * 1024
     # Ed25519 private key seed (64 hex chars) that signs event hashes; generated into data_dir if unset.
@@ -178,6 +183,8 @@ class Settings:
             query_target=e.get("LEDGERMESH_QUERY_TARGET", "127.0.0.1:50052"),
             gateway_rate_per_second=_float(e, "LEDGERMESH_GATEWAY_RATE_PER_SECOND", 10.0),
             gateway_rate_burst=_int(e, "LEDGERMESH_GATEWAY_RATE_BURST", 50),
+            gateway_max_in_flight_per_key=_int(e, "LEDGERMESH_GATEWAY_MAX_IN_FLIGHT_PER_KEY", 2),
+            gateway_max_waiting_per_key=_int(e, "LEDGERMESH_GATEWAY_MAX_WAITING_PER_KEY", 32),
             gateway_max_body_bytes=_int(e, "LEDGERMESH_GATEWAY_MAX_BODY_BYTES", 256 * 1024),
             signing_key_hex=e.get("LEDGERMESH_SIGNING_KEY") or None,
             subject_master_key_hex=e.get("LEDGERMESH_SUBJECT_MASTER_KEY") or None,

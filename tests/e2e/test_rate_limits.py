@@ -4,6 +4,8 @@ another account is not limited by it. Unauthenticated attempts are limited per c
 
 from __future__ import annotations
 
+import asyncio
+
 import grpc
 import pytest
 from ledgermesh.payments.v1 import payment_service_pb2 as pay
@@ -69,3 +71,38 @@ async def test_direct_grpc_callers_with_random_keys_are_limited_per_address_and_
     assert codes[20:] == [grpc.StatusCode.RESOURCE_EXHAUSTED] * 5
     # A key the service already holds is not locked out by others' guesses from the same address.
     await system.queries.ListCharges(q.ListChargesRequest(), metadata=merchant.metadata)
+
+
+def _stripes_rate_limit(response) -> bool:  # type: ignore[no-untyped-def]
+    error = response.json()["error"]
+    return (response.status_code == 429 and int(response.headers["Retry-After"]) >= 1
+            and error["type"] == "invalid_request_error" and error["code"] == "rate_limit")
+
+
+async def test_a_flood_past_an_accounts_limits_gets_stripes_429_while_a_calm_merchant_is_never_refused(system) -> None:
+    flooder, calm = await system.merchant(), await system.merchant()
+
+    async def calm_reads() -> list[int]:
+        return [(await system.http.get("/v1/charges", headers=calm.headers)).status_code for _ in range(5)]
+
+    flood, calm_statuses = await asyncio.gather(
+        asyncio.gather(*(system.http.get("/v1/charges", headers=flooder.headers) for _ in range(40))), calm_reads())
+
+    assert calm_statuses == [200] * 5
+    served = [r for r in flood if r.status_code == 200]
+    assert 1 <= len(served) <= 6  # the burst of 5 (and at most one token refilled meanwhile)
+    assert all(_stripes_rate_limit(r) for r in flood if r.status_code != 200)
+
+
+async def test_writes_refused_over_rest_persist_nothing(system) -> None:
+    merchant = await system.merchant()
+    form = {"amount": "500", "currency": "usd", "source": "tok_visa"}
+
+    replies = await asyncio.gather(*(system.http.post("/v1/charges", headers=merchant.headers, data=form)
+                                     for _ in range(8)))
+
+    assert sorted(r.status_code for r in replies) == [200] * 3 + [429] * 5
+    assert all(_stripes_rate_limit(r) for r in replies if r.status_code == 429)
+    async with system.system.infra.pool.connection() as conn:
+        cur = await conn.execute("SELECT count(*) FROM events WHERE event_type = 'ChargeRequested'")
+        assert (await cur.fetchone())[0] == 3  # type: ignore[index]

@@ -217,23 +217,24 @@ async def test_a_webhook_carries_the_fields_in_clear_and_its_kept_copy_is_redact
     merchant = await system.merchant(email=EMAIL, business_name=BUSINESS)
     async with webhook_receiver() as receiver:
         await system.accounts.CreateWebhookEndpoint(acc.CreateWebhookEndpointRequest(
-            url=receiver.url("/hook"), enabled_events=["charge.pending"]), metadata=merchant.metadata)
+            url=receiver.url("/hook"), enabled_events=["charge.pending", "charge.captured"]), metadata=merchant.metadata)
         await _charge(system, merchant, description=DESCRIPTION, metadata={"note": "call Jane"})
 
         async def delivered() -> bool:
-            return any(DESCRIPTION.encode() in r.body for r in receiver.at("/hook"))
+            # Both show the whole charge: the captured one too holds the description ChargeRequested set.
+            return sum(DESCRIPTION.encode() in r.body for r in receiver.at("/hook")) == 2
 
         # The merchant's own endpoint gets the description in clear: opened with the key.
         await eventually(delivered, message="the charge.pending webhook never arrived in clear")
 
     forgotten = ledgermesh(settings, "forget", merchant.account_id, "--reason", "GDPR art. 17")
     assert forgotten.returncode == 0, forgotten.stdout + forgotten.stderr
-    assert json.loads(forgotten.stdout)["redacted_webhook_deliveries"] == 1
-    # The copy kept for retries and replays no longer holds the data.
-    (payload,) = [row[0] for row in await _rows(system, "SELECT payload FROM webhook_deliveries")]
-    data_object = json.loads(payload)["data"]["object"]
-    assert (data_object["description"], data_object["metadata"]["note"]) == (REDACTED, REDACTED)
-    assert data_object["amount"] == 4200 and DESCRIPTION not in payload and "Jane" not in payload
+    assert json.loads(forgotten.stdout)["redacted_webhook_deliveries"] == 2
+    # The copies kept for retries and replays no longer hold the data.
+    for (payload,) in await _rows(system, "SELECT payload FROM webhook_deliveries"):
+        data_object = json.loads(payload)["data"]["object"]
+        assert (data_object["description"], data_object["metadata"]["note"]) == (REDACTED, REDACTED)
+        assert data_object["amount"] == 4200 and DESCRIPTION not in payload and "Jane" not in payload
 
 
 async def test_dispute_evidence_naming_the_cardholder_is_sealed_and_redacted_once_forgotten(
@@ -317,7 +318,16 @@ async def test_forgetting_a_customer_erases_its_postal_addresses_and_its_saved_i
     billing = customer_pb2.Address(line1="4 Quai Sud", city="Marseille", postal_code="13002", country="FR")
     create = cus.CreateCustomerRequest(fields=cus.CustomerFields(email="jeanne.martin@example.fr", name="Jeanne Martin",
                                                                  address=home), idempotency_key="create-jeanne")
-    created = await customers.CreateCustomer(create, metadata=merchant.metadata)
+    async with webhook_receiver() as receiver:
+        await system.accounts.CreateWebhookEndpoint(acc.CreateWebhookEndpointRequest(
+            url=receiver.url("/hook"), enabled_events=["customer.created"]), metadata=merchant.metadata)
+        created = await customers.CreateCustomer(create, metadata=merchant.metadata)
+
+        async def delivered() -> bool:
+            return any(b"12 Rue Verte" in r.body for r in receiver.at("/hook"))
+
+        # The merchant's own endpoint gets the address in clear.
+        await eventually(delivered, message="the customer.created webhook never arrived in clear")
     customer_id = created.customer.id
     card = await customers.CreatePaymentMethod(cus.CreatePaymentMethodRequest(
         type="card", card=cus.CardInput(token="tok_visa"), customer=customer_id, idempotency_key="card-jeanne",
@@ -343,6 +353,10 @@ async def test_forgetting_a_customer_erases_its_postal_addresses_and_its_saved_i
     forgotten = ledgermesh(settings, "forget", customer_id)
     assert forgotten.returncode == 0, forgotten.stdout + forgotten.stderr
     assert json.loads(forgotten.stdout)["erased_idempotent_responses"] == 2
+    assert json.loads(forgotten.stdout)["redacted_webhook_deliveries"] == 1
+    (payload,) = [row[0] for row in await _rows(system, "SELECT payload FROM webhook_deliveries")]
+    assert json.loads(payload)["data"]["object"]["address"]["line1"] == REDACTED
+    assert not any(secret in payload for secret in secrets)
 
     kept = await _rows(system, "SELECT key, response, refusal_reason, refusal_message FROM idempotency_keys"
                                " WHERE tenant_id = %s ORDER BY key", (merchant.account_id,))

@@ -65,6 +65,12 @@ async def _read_account(client: Client, merchant: Merchant) -> Any:
     return (await client.queries.GetAccount(q.GetAccountRequest(), metadata=merchant.metadata)).account
 
 
+def _object_stubs(client: Client) -> tuple[customer_service_pb2_grpc.CustomerCommandServiceStub,
+                                            object_query_service_pb2_grpc.ObjectQueryServiceStub]:
+    return (customer_service_pb2_grpc.CustomerCommandServiceStub(client.command),
+            object_query_service_pb2_grpc.ObjectQueryServiceStub(client.query))
+
+
 async def _subjects(client: Client, settings: Settings, field: str, value: str) -> list[str]:
     async with client.system.infra.pool.connection() as conn:
         return await find_subjects(conn, load_master_key(settings), field, value)
@@ -267,8 +273,7 @@ async def test_dispute_evidence_naming_the_cardholder_is_sealed_and_redacted_onc
 async def test_forgetting_a_customer_makes_its_email_unreadable_in_the_log_read_models_and_rebuilds(
     system: Client, settings: Settings,
 ) -> None:
-    customers = customer_service_pb2_grpc.CustomerCommandServiceStub(system.command)
-    objects = object_query_service_pb2_grpc.ObjectQueryServiceStub(system.query)
+    customers, objects = _object_stubs(system)
     merchant = await system.merchant()
     email, name = "erika.musterfrau@example.net", "Erika Musterfrau"
     created = await customers.CreateCustomer(cus.CreateCustomerRequest(fields=cus.CustomerFields(
@@ -311,8 +316,7 @@ async def test_forgetting_a_customer_makes_its_email_unreadable_in_the_log_read_
 async def test_forgetting_a_customer_erases_its_postal_addresses_and_its_saved_idempotent_responses(
     system: Client, settings: Settings,
 ) -> None:
-    customers = customer_service_pb2_grpc.CustomerCommandServiceStub(system.command)
-    objects = object_query_service_pb2_grpc.ObjectQueryServiceStub(system.query)
+    customers, objects = _object_stubs(system)
     merchant = await system.merchant()
     home = customer_pb2.Address(line1="12 Rue Verte", line2="Apt 3", city="Lyon", postal_code="69001", country="FR")
     billing = customer_pb2.Address(line1="4 Quai Sud", city="Marseille", postal_code="13002", country="FR")

@@ -1,6 +1,8 @@
 """`ledgermesh balance --account ACCT --as-of TIME|POSITION`: an account's balances (available,
 pending, reserved per currency) as the log stood then, from the balance projection rebuilt into a
-prefix of its own and removed afterwards. (The operator's REST/gRPC form waits for the operator role.)"""
+prefix of its own and removed afterwards. The operator reads the same over REST and gRPC
+(`GET /v1/balance?as_of=`, AccountCommandService.GetBalanceAsOf), folded from the ledger streams by the
+command side; tests/e2e/test_balance_as_of.py holds the two to the same answer."""
 
 from __future__ import annotations
 

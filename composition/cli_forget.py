@@ -4,7 +4,8 @@ transaction, appends a SubjectForgotten event (who, why, which keys, which store
 data) to the stream erasure:<subject>. The log is not touched otherwise: its hashes cover ciphertext,
 so `ledgermesh verify` keeps passing; read models redact the fields when the event reaches them, and
 a rebuild redacts them by itself. Webhook deliveries of the erased events, sent or queued, have
-the fields redacted in the same transaction."""
+the fields redacted in the same transaction, and the idempotent responses saved by commits to the
+streams holding the fields are erased (a retry under their keys is refused, never run twice)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from composition.devstack import settings_from_stack_file
 from composition.infrastructure import load_signer, open_pool, subject_keys_for
 from composition.subcommand import Subcommand
 from eventcodec.personal import PERSONAL_FIELDS, ErasedField, sealed_fields
+from eventlog.idempotency import erase_responses
 from eventlog.records import AuditContext, Commit, StoredEvent, StreamAppend
 from eventlog.store import EventStore
 from eventlog.subject_keys import destroy_subject, subject_key_ids
@@ -45,6 +47,8 @@ class Erasure:
     event: StoredEvent
     # Webhook deliveries (sent or queued) whose payloads had the fields, now redacted.
     redacted_deliveries: int = 0
+    # Idempotent responses saved by commits to the streams holding the fields (or the subject's own), erased.
+    erased_responses: int = 0
 
 
 async def _erased_fields(pool: AsyncConnectionPool, key_ids: list[str]) -> list[ErasedField]:
@@ -97,7 +101,8 @@ async def forget_subject(store: EventStore, subject_id: str, *, forgotten_by: st
             raise RuntimeError(f"{subject_id}'s keys changed while it was being forgotten; run forget again")
         (stored,) = await store.commit_in(conn, commit)
         deliveries = await DeliveryOutbox.redact(conn, erased)
-    return Erasure(subject_id, tuple(live), tuple(erased), stored, deliveries)
+        responses = await erase_responses(conn, {subject_id, *(f.aggregate_id for f in erased)})
+    return Erasure(subject_id, tuple(live), tuple(erased), stored, deliveries, responses)
 
 
 async def _forget(settings: Settings, subject_id: str, by: str, reason: str, dry_run: bool) -> int:
@@ -120,7 +125,8 @@ async def _forget(settings: Settings, subject_id: str, by: str, reason: str, dry
         await pool.close()
     print(json.dumps({"subject": erasure.subject_id, "destroyed_keys": list(erasure.key_ids),
                       "erased_fields": len(erasure.erased_fields),
-                      "redacted_webhook_deliveries": erasure.redacted_deliveries, "event_id": str(erasure.event.event_id),
+                      "redacted_webhook_deliveries": erasure.redacted_deliveries,
+                      "erased_idempotent_responses": erasure.erased_responses, "event_id": str(erasure.event.event_id),
                       "stream": erasure.event.aggregate_id, "global_position": erasure.event.global_position},
                      indent=2))
     return 0

@@ -31,6 +31,7 @@ from typing import Any, Final
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from google.protobuf.message import Message
+from ledgermesh.events.v1 import customer_events_pb2
 
 REDACTED: Final = "[redacted]"
 SEALED_VERSION: Final = "v1"
@@ -51,6 +52,16 @@ class PersonalFields:
     indexed: tuple[str, ...] = ()
 
 
+# The parts of a postal address (Stripe's address hash), as the events carry it.
+ADDRESS_PARTS: Final = tuple(f.name for f in customer_events_pb2.CustomerAddress.DESCRIPTOR.fields)
+
+
+def _address(field: str) -> tuple[str, ...]:
+    """A postal address field's parts, each sealed on its own (`address.line1`): read models keep
+    them as separate fields, so that redacting the erased ones live equals a rebuild's result."""
+    return tuple(f"{field}.{part}" for part in ADDRESS_PARTS)
+
+
 # The one table of personal fields, by event type. Amounts, currencies, ids, statuses, times and card
 # facts stay clear: the books must survive an erasure for their 7 years.
 PERSONAL_FIELDS: dict[str, PersonalFields] = {
@@ -61,15 +72,13 @@ PERSONAL_FIELDS: dict[str, PersonalFields] = {
                                        indexed=("email",)),
     # Dispute evidence names the cardholder: customer_name, customer_email_address, billing_address...
     "EvidenceSubmitted": PersonalFields(("evidence",)),
-    # Customers are their own data subjects. Postal addresses (the customer's, a card's billing address)
-    # are not sealed yet: the objects read model keeps an address as one JSON value, whose live redaction
-    # would not equal a rebuild's field by field (docs/audit.md section 9).
-    "CustomerCreated": PersonalFields(("email", "name", "phone", "description", "metadata"),
+    # Customers are their own data subjects, postal addresses included (each line of it a field).
+    "CustomerCreated": PersonalFields(("email", "name", "phone", "description", "metadata", *_address("address")),
                                       subject_field="customer_id", indexed=("email",)),
-    "CustomerUpdated": PersonalFields(("email", "name", "phone", "description", "metadata"),
+    "CustomerUpdated": PersonalFields(("email", "name", "phone", "description", "metadata", *_address("address")),
                                       subject_field="customer_id", indexed=("email",)),
-    "PaymentMethodCreated": PersonalFields(("billing_name", "billing_email", "billing_phone", "metadata"),
-                                           subject_field="customer"),
+    "PaymentMethodCreated": PersonalFields(("billing_name", "billing_email", "billing_phone", "metadata",
+                                            *_address("billing_address")), subject_field="customer"),
     # Names no customer: sealed for the account (a card's holder updated later is the merchant's record).
     "PaymentMethodUpdated": PersonalFields(("billing_name", "billing_email", "metadata")),
     "PaymentIntentCreated": PersonalFields(("description", "receipt_email", "metadata"), subject_field="customer"),

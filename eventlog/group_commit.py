@@ -74,13 +74,17 @@ INSERT_EVENTS = (
 )
 _API_KEY = ("INSERT INTO api_keys (key_hash, account_id, key_prefix, id, kind, permissions)"
             " VALUES (%s, %s, %s, %s, %s, %s)")
-_RESPONSE = ("UPDATE idempotency_keys SET state = 'done', response = %s, locked_until = NULL"
-             " WHERE tenant_id = %s AND key = %s")
+# A response is saved with the streams its commit wrote (space-separated, as ErasedField names them):
+# `forget` erases the responses of a forgotten subject's streams (eventlog.idempotency.erase_responses).
+_RESPONSE = ("UPDATE idempotency_keys SET state = 'done', response = %s, locked_until = NULL,"
+             " aggregate_ids = string_to_array(%s, ' ') WHERE tenant_id = %s AND key = %s")
 # Responses of claims made under a lease, saved only while the key is still held under it: one
 # statement for the batch, returning the keys it saved, so a lost lease refuses its commit alone.
 _LEASED_RESPONSES = (
-    "UPDATE idempotency_keys k SET state = 'done', response = r.response, locked_until = NULL"
-    " FROM unnest(%s::bytea[], %s::text[], %s::text[], %s::text[]) AS r(response, tenant_id, key, lease)"
+    "UPDATE idempotency_keys k SET state = 'done', response = r.response, locked_until = NULL,"
+    " aggregate_ids = string_to_array(r.streams, ' ')"
+    " FROM unnest(%s::bytea[], %s::text[], %s::text[], %s::text[], %s::text[])"
+    " AS r(response, streams, tenant_id, key, lease)"
     " WHERE k.tenant_id = r.tenant_id AND k.key = r.key AND k.state = 'in_flight' AND k.lease = r.lease"
     " RETURNING k.tenant_id, k.key"
 )
@@ -252,8 +256,10 @@ class GroupCommit:
         for passed, events_stored in zip(state.passed, stored, strict=True):
             saved = passed.commit.idempotent_response
             if saved is not None:
+                written = " ".join(sorted({a.aggregate_id for a in passed.commit.appends}))
                 try:
-                    responses.append((saved.build(events_stored), passed.commit.tenant_id, saved.key, saved.lease))
+                    responses.append((saved.build(events_stored), written, passed.commit.tenant_id, saved.key,
+                                      saved.lease))
                 except Exception as exc:
                     raise _ResponseFailed(str(exc)) from exc
         if any(stored):
@@ -263,8 +269,8 @@ class GroupCommit:
         subject_keys = [] if self._personal is None else self._personal.unstored(
             kid for p in state.passed for kid in p.key_ids)
         index_rows = [row for p in state.passed for row in p.index_rows]
-        leased = [r for r in responses if r[3]]
-        unleased = [r[:3] for r in responses if not r[3]]
+        leased = [r for r in responses if r[4]]
+        unleased = [r[:4] for r in responses if not r[4]]
         async with conn.cursor() as cur:
             if api_keys:
                 await cur.executemany(_API_KEY, api_keys)

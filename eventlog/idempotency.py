@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -68,6 +69,27 @@ _BEAT = ("INSERT INTO idempotency_owners (owner_id, heartbeat_at, backend_pid, b
          " SELECT %s, now(), pid, backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()"
          " ON CONFLICT (owner_id) DO UPDATE SET heartbeat_at = now(), backend_pid = excluded.backend_pid,"
          " backend_start = excluded.backend_start")
+
+
+# What a retry of a request whose saved response was erased gets instead (a kept refusal: the request
+# was carried out, and running it again would do it twice).
+ERASED_REASON = "IDEMPOTENT_RESPONSE_ERASED"
+_ERASE_RESPONSES = (
+    "UPDATE idempotency_keys SET response = NULL, refusal_kind = 'failed_precondition', refusal_reason = %s,"
+    " refusal_message = %s, refusal_field = NULL, refusal_metadata = '{}'"
+    " WHERE state = 'done' AND response IS NOT NULL AND aggregate_ids && %s::text[]"
+)
+
+
+async def erase_responses(conn: psycopg.AsyncConnection[Any], aggregate_ids: Iterable[str]) -> int:
+    """Erase the saved responses of the commits that wrote to these streams, in the caller's
+    transaction (`forget`: a response shows the objects as they were, personal fields in clear); how
+    many. A retry under such a key is refused (ERASED_REASON), never run a second time."""
+    cur = await conn.execute(_ERASE_RESPONSES, (
+        ERASED_REASON, "The response saved under this idempotency key was erased with the personal data it held"
+        " (a data subject was forgotten); the request was carried out. Read the object instead.",
+        sorted(set(aggregate_ids))))
+    return cur.rowcount
 
 
 class IdempotencyKeys:

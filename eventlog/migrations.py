@@ -255,6 +255,17 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         CREATE INDEX idx_subject_blind_index_subject ON subject_blind_index (subject_id);
         """,
     ),
+    (
+        10,
+        "streams of idempotent responses",
+        # The streams each saved response's commit wrote: `forget` erases the responses of the streams
+        # holding the forgotten subject's fields (eventlog.idempotency.erase_responses). Rows from
+        # before keep NULL and expire within their 24 hours. No index: forget is rare and scans at
+        # most a day of keys, while every command would pay for one.
+        """
+        ALTER TABLE idempotency_keys ADD COLUMN aggregate_ids text[];
+        """,
+    ),
 )
 
 

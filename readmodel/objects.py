@@ -4,7 +4,8 @@ command's decided state (command_svc/api writes the same hash form).
 
 Every field is flat so that an event can change it without reading the hash: metadata is one field
 per key (`meta:<key>`, deleted when Stripe's empty value unsets it), card facts are `card_<name>`,
-addresses and errors are JSON text ("" for none). Statuses are Stripe's words."""
+an address is one field per part (`address.line1`, so that erasing one part is one field, live
+as in a rebuild), errors are JSON text ("" for none). Statuses are Stripe's words."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ SUCCEEDED = "succeeded"
 CANCELED = "canceled"
 
 CARD_FIELDS = ("brand", "last4", "fingerprint", "country", "exp_month", "exp_year", "funding")
-ADDRESS_FIELDS = ("city", "country", "line1", "line2", "postal_code", "state")
+ADDRESS_FIELDS = tuple(f.name for f in customer_pb2.Address.DESCRIPTOR.fields)
 ERROR_FIELDS = ("type", "code", "decline_code", "message", "payment_method", "charge")
 
 
@@ -42,11 +43,9 @@ def metadata_fields(metadata: Mapping[str, str]) -> dict[str, str]:
     return {meta_field(key): value for key, value in metadata.items() if value}
 
 
-def address_text(address: Mapping[str, str] | None) -> str:
-    """An address as its hash field: JSON of Stripe's address fields, "" for none (or an empty one)."""
-    if address is None or not any(address.get(name) for name in ADDRESS_FIELDS):
-        return ""
-    return json.dumps({name: address.get(name, "") for name in ADDRESS_FIELDS}, sort_keys=True)
+def address_fields(field: str, address: Mapping[str, str] | None) -> dict[str, str]:
+    """An address as its hash fields, one per part (`<field>.<part>`); all "" for none."""
+    return {f"{field}.{name}": "" if address is None else address.get(name, "") for name in ADDRESS_FIELDS}
 
 
 def error_text(error: Mapping[str, str] | None) -> str:
@@ -55,9 +54,9 @@ def error_text(error: Mapping[str, str] | None) -> str:
     return json.dumps({name: error.get(name, "") for name in ERROR_FIELDS}, sort_keys=True)
 
 
-def _address(h: Hash, name: str) -> customer_pb2.Address | None:
-    value = json_value(h, name)
-    return customer_pb2.Address(**{k: str(value.get(k, "")) for k in ADDRESS_FIELDS}) if value else None
+def _address(h: Hash, field: str) -> customer_pb2.Address | None:
+    parts = {name: h.get(f"{field}.{name}", "") for name in ADDRESS_FIELDS}
+    return customer_pb2.Address(**parts) if any(parts.values()) else None
 
 
 def _error(h: Hash, name: str) -> customer_pb2.PaymentError | None:

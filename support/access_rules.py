@@ -69,6 +69,9 @@ METHOD_RULES: Mapping[str, Rule] = MappingProxyType({
     _A + "DeleteWebhookEndpoint": _need("webhook_endpoints", WRITE),
     _A + "GetWebhookEndpoint": _need("webhook_endpoints", READ),
     _A + "ListWebhookEndpoints": _need("webhook_endpoints", READ),
+    # The audit read of the books as they stood (docs/audit.md section 8): it folds the log on the
+    # command side, so it is the platform's, for one account at a time.
+    _A + "GetBalanceAsOf": PLATFORM,
     # The card network's decisions.
     _D + "CreateDispute": PLATFORM,
     _D + "ResolveDispute": PLATFORM,

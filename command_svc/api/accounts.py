@@ -14,12 +14,13 @@ from command_svc.api.context import audit_context
 from command_svc.api.errors import abort_for
 from command_svc.api.webhook_endpoints import WebhookEndpointMethods
 from command_svc.application.accounts import AccountResult, AccountsApp, PayoutResult, SettleResult
+from command_svc.application.ledger_history import AsOf
 from command_svc.application.pipeline import CommandRunner, Decision
 from command_svc.application.webhooks import WebhookEndpointsApp
 from command_svc.domain import verification
 from command_svc.domain.errors import DomainError
 from eventlog.records import StoredEvent
-from support.auth import caller_if_any
+from support.auth import caller_if_any, current_caller
 from support.errors import abort
 
 
@@ -122,6 +123,26 @@ class AccountServicer(WebhookEndpointMethods, CommandServicerBase,
             context, operation="SettleFunds", request=request, response_type=pb.SettleFundsResponse,
             decide=lambda tenant: self.app.settle(tenant, request.currency), present=present,
         )
+
+    async def GetBalanceAsOf(self, request: pb.GetBalanceAsOfRequest,
+                             context: grpc.aio.ServicerContext) -> pb.GetBalanceAsOfResponse:
+        which = request.WhichOneof("as_of")
+        if which is None:
+            await abort(context, grpc.StatusCode.INVALID_ARGUMENT, "AS_OF_REQUIRED",
+                        "Give the point in the log: a time or a global position.", {"field": "as_of"})
+        try:
+            as_of = AsOf(position=request.position) if which == "position" else AsOf(
+                moment=request.time.ToDatetime(tzinfo=UTC))
+        except (ValueError, OverflowError):
+            await abort(context, grpc.StatusCode.INVALID_ARGUMENT, "AS_OF_INVALID",
+                        "as_of is not a valid time.", {"field": "as_of"})
+        try:
+            result = await self.app.balances_as_of(current_caller().account_id, as_of)
+        except DomainError as exc:
+            await abort_for(context, exc)
+            raise AssertionError("unreachable") from exc
+        return pb.GetBalanceAsOfResponse(balance=resources.balance(result.ledgers), entries=result.entries,
+                                         last_position=result.last_position)
 
     async def _unimplemented(self, context: grpc.aio.ServicerContext, what: str) -> None:
         await abort(context, grpc.StatusCode.UNIMPLEMENTED, "NOT_IMPLEMENTED", f"{what} is not available yet")

@@ -16,7 +16,7 @@ from command_svc.domain.events import CustomerAddress
 from command_svc.domain.payment_intents import PaymentError, PaymentIntentState, SetupIntentState
 from eventlog.records import StoredEvent
 from readmodel.objects import (
-    address_text,
+    address_fields,
     customer_from_hash,
     error_text,
     metadata_fields,
@@ -27,8 +27,8 @@ from readmodel.objects import (
 from readmodel.values import flag_text, micros, rfc3339, text
 
 
-def _address(address: CustomerAddress | None) -> str:
-    return address_text(None if address is None else asdict(address))
+def _address(field: str, address: CustomerAddress | None) -> dict[str, str]:
+    return address_fields(field, None if address is None else asdict(address))
 
 
 def _error(error: PaymentError | None) -> str:
@@ -38,7 +38,7 @@ def _error(error: PaymentError | None) -> str:
 def customer(s: CustomerState, created: datetime, stored: Sequence[StoredEvent]) -> customer_pb2.Customer:
     return customer_from_hash({
         "id": s.customer_id, "account_id": s.account_id, "email": s.email, "name": s.name, "phone": s.phone,
-        "description": s.description, "address": _address(s.address),
+        "description": s.description, **_address("address", s.address),
         "default_payment_method": s.default_payment_method, "default_source": s.default_source,
         "created_us": str(micros(created_at(stored, s.customer_id, created))), "deleted": flag_text(s.deleted),
         "position": str(position_of(stored)), **metadata_fields(s.metadata),
@@ -53,7 +53,7 @@ def payment_method(s: PaymentMethodState, created: datetime,
         "card_last4": c.last4, "card_fingerprint": c.fingerprint, "card_country": c.country,
         "card_exp_month": text(c.exp_month), "card_exp_year": text(c.exp_year), "card_funding": c.funding,
         "customer": s.customer, "billing_name": s.billing_name, "billing_email": s.billing_email,
-        "billing_phone": s.billing_phone, "billing_address": _address(s.billing_address), "source_id": s.source_id,
+        "billing_phone": s.billing_phone, **_address("billing_address", s.billing_address), "source_id": s.source_id,
         "created_us": str(micros(created_at(stored, s.payment_method_id, created))),
         "position": str(position_of(stored)), **metadata_fields(s.metadata),
     })

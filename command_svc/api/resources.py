@@ -15,6 +15,7 @@ from ledgermesh.payments.v1 import charge_pb2
 from command_svc.domain.accounts import AccountState, KycStatus
 from command_svc.domain.disputes import DisputeState, DisputeStatus
 from command_svc.domain.events import FraudDecision, PayoutCreated, RefundCreated
+from command_svc.domain.ledger import LedgerState
 from command_svc.domain.payments import ChargeState, ChargeStatus
 from eventlog.records import StoredEvent
 from readmodel import accounts as account_model
@@ -23,6 +24,7 @@ from readmodel import disputes as dispute_model
 from readmodel.accounts import account_from_hash, payout_from_hash
 from readmodel.charges import charge_from_hash, refund_from_hash
 from readmodel.disputes import dispute_from_hash
+from readmodel.ledger import BUCKETS, balance_field, balance_from_hash
 from readmodel.values import flag_text, micros, rfc3339, text
 
 _CHARGE_STATUSES = {
@@ -167,3 +169,9 @@ def payout_hash(p: PayoutCreated, created: datetime, position: int) -> dict[str,
 
 def payout(p: PayoutCreated, created: datetime, stored: Sequence[StoredEvent]) -> account_pb2.Payout:
     return payout_from_hash(payout_hash(p, _logged_at(stored, created), position_of(stored)))
+
+
+def balance(ledgers: Sequence[LedgerState]) -> account_pb2.Balance:
+    """Ledger states as the balance read model shows them (one hash field per currency and bucket)."""
+    return balance_from_hash({balance_field(s.currency, bucket): str(getattr(s, bucket))
+                              for s in ledgers for bucket in BUCKETS})

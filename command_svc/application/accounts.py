@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from command_svc.application.ids import new_id
+from command_svc.application.ledger_history import AsOf, BalancesAsOf, balances_as_of
 from command_svc.application.pipeline import Decision
 from command_svc.application.ports import EventStore
 from command_svc.application.postings import Clock, appends_for, ledger_appends, on_hot_streams, utcnow
@@ -174,3 +175,7 @@ class AccountsApp:
                             redecide=decide)
 
         return await on_hot_streams([(self._ledgers, ledger.stream_id(tenant_id, c)) for c in currencies], decide)
+
+    async def balances_as_of(self, tenant_id: str, as_of: AsOf) -> BalancesAsOf:
+        """The account's balances per currency as the log stood at `as_of` (the operator's audit read)."""
+        return await balances_as_of(self._store, tenant_id, as_of, self._clock())

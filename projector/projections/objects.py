@@ -22,7 +22,7 @@ from readmodel.objects import (
     REQUIRES_CONFIRMATION,
     REQUIRES_PAYMENT_METHOD,
     SUCCEEDED,
-    address_text,
+    address_fields,
     error_text,
     meta_field,
     metadata_fields,
@@ -42,8 +42,8 @@ def _metadata_changes(key: str, changes: Mapping[str, str]) -> list[Op]:
             for name, value in changes.items()]
 
 
-def _address(address: Message) -> str:
-    return address_text({name: getattr(address, name) for name in ADDRESS_FIELDS})
+def _address(field: str, address: Message, given: bool) -> dict[str, str]:
+    return address_fields(field, {name: getattr(address, name) for name in ADDRESS_FIELDS} if given else None)
 
 
 # --- Customers -----------------------------------------------------------------------------------
@@ -55,7 +55,7 @@ def _customer_created(e: ProjectedEvent, p: cus.CustomerCreated, k: Keys) -> lis
     return [
         _stamped(e, k.customer(customer_id), {
             "id": customer_id, "account_id": e.tenant_id, "email": p.email, "name": p.name, "phone": p.phone,
-            "description": p.description, "address": _address(p.address) if p.address_set else "",
+            "description": p.description, **_address("address", p.address, p.address_set),
             "default_payment_method": p.default_payment_method, "default_source": "", "created_us": e.created_us,
             "deleted": 0, **metadata_fields(p.metadata),
         }),
@@ -71,7 +71,7 @@ def _customer_updated(e: ProjectedEvent, p: cus.CustomerUpdated, k: Keys) -> lis
         if getattr(p, f"{name}_set"):
             fields[name] = getattr(p, name)
     if p.address_set:
-        fields["address"] = _address(p.address)
+        fields.update(_address("address", p.address, True))
     return [*_metadata_changes(key, p.metadata), _stamped(e, key, fields)]
 
 
@@ -95,7 +95,7 @@ def _payment_method_created(e: ProjectedEvent, p: cus.PaymentMethodCreated, k: K
         "card_fingerprint": c.fingerprint, "card_country": c.country, "card_exp_month": c.exp_month,
         "card_exp_year": c.exp_year, "card_funding": c.funding, "customer": p.customer,
         "billing_name": p.billing_name, "billing_email": p.billing_email, "billing_phone": p.billing_phone,
-        "billing_address": _address(p.billing_address) if p.billing_address_set else "", "source_id": p.source_id,
+        **_address("billing_address", p.billing_address, p.billing_address_set), "source_id": p.source_id,
         "created_us": e.created_us, **metadata_fields(p.metadata),
     })]
     if p.customer:

@@ -41,26 +41,27 @@ class DeliveryOutbox:
 
     @staticmethod
     async def redact(conn: psycopg.AsyncConnection[Any], erased: Sequence[ErasedField]) -> int:
-        """Overwrite the erased fields in every delivery of their events, sent or not (crypto-shredding:
-        a payload kept in clear would outlive the key), in the caller's transaction; how many rows
-        changed."""
+        """Overwrite the erased fields in every delivery of their events, and of later events of their
+        objects (a webhook's `data.object` is the whole object as it stood, e.g. a `charge.captured`
+        still shows the description of ChargeRequested), sent or not (crypto-shredding: a payload kept
+        in clear would outlive the key), in the caller's transaction; how many rows changed."""
         by_event: dict[str, list[ErasedField]] = {}
+        by_object: dict[str, list[ErasedField]] = {}
         for field in erased:
             by_event.setdefault(events.event_id(field.event_id), []).append(field)
+            by_object.setdefault(field.aggregate_id, []).append(field)
         if not by_event:
             return 0
-        cur = await conn.execute("SELECT id, event_id, payload FROM webhook_deliveries WHERE event_id = ANY(%s)"
-                                 " FOR UPDATE", (sorted(by_event),))
+        # The object ids are found in the payloads: a scan, which a rare `forget` can afford.
+        cur = await conn.execute(
+            "SELECT id, event_id, payload FROM webhook_deliveries WHERE event_id = ANY(%s)"
+            " OR payload::jsonb #>> '{data,object,id}' = ANY(%s) FOR UPDATE", (sorted(by_event), sorted(by_object)))
         changed = 0
         for delivery_id, event_id, payload in await cur.fetchall():
             document = json.loads(payload)
             data_object = document.get("data", {}).get("object", {})
-            for field in by_event[event_id]:
-                if field.map_key is None:
-                    if field.field in data_object:
-                        data_object[field.field] = REDACTED
-                elif isinstance(data_object.get(field.field), dict) and field.map_key in data_object[field.field]:
-                    data_object[field.field][field.map_key] = REDACTED
+            for field in (*by_event.get(event_id, ()), *by_object.get(str(data_object.get("id", "")), ())):
+                _redact(data_object, field)
             redacted = json.dumps(document, separators=(",", ":"))
             if redacted != payload:
                 await conn.execute("UPDATE webhook_deliveries SET payload = %s WHERE id = %s", (redacted, delivery_id))
@@ -96,3 +97,19 @@ class DeliveryOutbox:
         async with self._pool.connection() as conn:
             await conn.execute("UPDATE webhook_deliveries SET status = 'failed', last_error = %s"
                                " WHERE endpoint_id = %s AND status = 'pending'", (error[:500], endpoint_id))
+
+
+def _redact(data_object: dict[str, Any], field: ErasedField) -> None:
+    """Overwrite one erased field where the payload holds it: dotted fields are nested
+    (`address.line1`), a map value is under its key."""
+    *parents, leaf = field.field.split(".")
+    node: Any = data_object
+    for name in parents:
+        node = node.get(name) if isinstance(node, dict) else None
+    if not isinstance(node, dict):
+        return
+    if field.map_key is None:
+        if leaf in node:
+            node[leaf] = REDACTED
+    elif isinstance(node.get(leaf), dict) and field.map_key in node[leaf]:
+        node[leaf][field.map_key] = REDACTED

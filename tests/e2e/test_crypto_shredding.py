@@ -12,10 +12,12 @@ import re
 from pathlib import Path
 from typing import Any
 
+import grpc
+import pytest
 from ledgermesh.accounts.v1 import account_service_pb2 as acc
 from ledgermesh.disputes.v1 import dispute_service_pb2 as dsp
+from ledgermesh.payments.v1 import customer_pb2, customer_service_pb2_grpc
 from ledgermesh.payments.v1 import customer_service_pb2 as cus
-from ledgermesh.payments.v1 import customer_service_pb2_grpc
 from ledgermesh.payments.v1 import payment_service_pb2 as pay
 from ledgermesh.query.v1 import object_query_service_pb2 as oq
 from ledgermesh.query.v1 import object_query_service_pb2_grpc
@@ -23,6 +25,7 @@ from ledgermesh.query.v1 import query_service_pb2 as q
 
 from composition.infrastructure import load_master_key
 from eventcodec.personal import REDACTED
+from eventlog.idempotency import ERASED_REASON
 from eventlog.subject_keys import find_subjects
 from support.settings import Settings
 from tests.conftest import eventually
@@ -60,6 +63,12 @@ async def _read_charge(client: Client, merchant: Merchant, charge_id: str, posit
 
 async def _read_account(client: Client, merchant: Merchant) -> Any:
     return (await client.queries.GetAccount(q.GetAccountRequest(), metadata=merchant.metadata)).account
+
+
+def _object_stubs(client: Client) -> tuple[customer_service_pb2_grpc.CustomerCommandServiceStub,
+                                            object_query_service_pb2_grpc.ObjectQueryServiceStub]:
+    return (customer_service_pb2_grpc.CustomerCommandServiceStub(client.command),
+            object_query_service_pb2_grpc.ObjectQueryServiceStub(client.query))
 
 
 async def _subjects(client: Client, settings: Settings, field: str, value: str) -> list[str]:
@@ -214,23 +223,24 @@ async def test_a_webhook_carries_the_fields_in_clear_and_its_kept_copy_is_redact
     merchant = await system.merchant(email=EMAIL, business_name=BUSINESS)
     async with webhook_receiver() as receiver:
         await system.accounts.CreateWebhookEndpoint(acc.CreateWebhookEndpointRequest(
-            url=receiver.url("/hook"), enabled_events=["charge.pending"]), metadata=merchant.metadata)
+            url=receiver.url("/hook"), enabled_events=["charge.pending", "charge.captured"]), metadata=merchant.metadata)
         await _charge(system, merchant, description=DESCRIPTION, metadata={"note": "call Jane"})
 
         async def delivered() -> bool:
-            return any(DESCRIPTION.encode() in r.body for r in receiver.at("/hook"))
+            # Both show the whole charge: the captured one too holds the description ChargeRequested set.
+            return sum(DESCRIPTION.encode() in r.body for r in receiver.at("/hook")) == 2
 
         # The merchant's own endpoint gets the description in clear: opened with the key.
         await eventually(delivered, message="the charge.pending webhook never arrived in clear")
 
     forgotten = ledgermesh(settings, "forget", merchant.account_id, "--reason", "GDPR art. 17")
     assert forgotten.returncode == 0, forgotten.stdout + forgotten.stderr
-    assert json.loads(forgotten.stdout)["redacted_webhook_deliveries"] == 1
-    # The copy kept for retries and replays no longer holds the data.
-    (payload,) = [row[0] for row in await _rows(system, "SELECT payload FROM webhook_deliveries")]
-    data_object = json.loads(payload)["data"]["object"]
-    assert (data_object["description"], data_object["metadata"]["note"]) == (REDACTED, REDACTED)
-    assert data_object["amount"] == 4200 and DESCRIPTION not in payload and "Jane" not in payload
+    assert json.loads(forgotten.stdout)["redacted_webhook_deliveries"] == 2
+    # The copies kept for retries and replays no longer hold the data.
+    for (payload,) in await _rows(system, "SELECT payload FROM webhook_deliveries"):
+        data_object = json.loads(payload)["data"]["object"]
+        assert (data_object["description"], data_object["metadata"]["note"]) == (REDACTED, REDACTED)
+        assert data_object["amount"] == 4200 and DESCRIPTION not in payload and "Jane" not in payload
 
 
 async def test_dispute_evidence_naming_the_cardholder_is_sealed_and_redacted_once_forgotten(
@@ -263,8 +273,7 @@ async def test_dispute_evidence_naming_the_cardholder_is_sealed_and_redacted_onc
 async def test_forgetting_a_customer_makes_its_email_unreadable_in_the_log_read_models_and_rebuilds(
     system: Client, settings: Settings,
 ) -> None:
-    customers = customer_service_pb2_grpc.CustomerCommandServiceStub(system.command)
-    objects = object_query_service_pb2_grpc.ObjectQueryServiceStub(system.query)
+    customers, objects = _object_stubs(system)
     merchant = await system.merchant()
     email, name = "erika.musterfrau@example.net", "Erika Musterfrau"
     created = await customers.CreateCustomer(cus.CreateCustomerRequest(fields=cus.CustomerFields(
@@ -300,5 +309,82 @@ async def test_forgetting_a_customer_makes_its_email_unreadable_in_the_log_read_
     assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
     assert await redacted()
     assert (await read(kept.customer.id)).email == "someone.else@example.net"
+    verified = ledgermesh(settings, "verify")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+async def test_forgetting_a_customer_erases_its_postal_addresses_and_its_saved_idempotent_responses(
+    system: Client, settings: Settings,
+) -> None:
+    customers, objects = _object_stubs(system)
+    merchant = await system.merchant()
+    home = customer_pb2.Address(line1="12 Rue Verte", line2="Apt 3", city="Lyon", postal_code="69001", country="FR")
+    billing = customer_pb2.Address(line1="4 Quai Sud", city="Marseille", postal_code="13002", country="FR")
+    create = cus.CreateCustomerRequest(fields=cus.CustomerFields(email="jeanne.martin@example.fr", name="Jeanne Martin",
+                                                                 address=home), idempotency_key="create-jeanne")
+    async with webhook_receiver() as receiver:
+        await system.accounts.CreateWebhookEndpoint(acc.CreateWebhookEndpointRequest(
+            url=receiver.url("/hook"), enabled_events=["customer.created"]), metadata=merchant.metadata)
+        created = await customers.CreateCustomer(create, metadata=merchant.metadata)
+
+        async def delivered() -> bool:
+            return any(b"12 Rue Verte" in r.body for r in receiver.at("/hook"))
+
+        # The merchant's own endpoint gets the address in clear.
+        await eventually(delivered, message="the customer.created webhook never arrived in clear")
+    customer_id = created.customer.id
+    card = await customers.CreatePaymentMethod(cus.CreatePaymentMethodRequest(
+        type="card", card=cus.CardInput(token="tok_visa"), customer=customer_id, idempotency_key="card-jeanne",
+        billing_details=customer_pb2.BillingDetails(name="Jeanne Martin", address=billing)), metadata=merchant.metadata)
+    secrets = ("Rue Verte", "Apt 3", "Lyon", "69001", "Quai Sud", "Marseille", "13002", "jeanne.martin", "Jeanne")
+
+    for secret in secrets:
+        clear = await _rows(system, "SELECT event_type FROM events WHERE event_data::text LIKE %s", (f"%{secret}%",))
+        assert clear == [], f"{secret!r} is stored in clear in {clear}"
+
+    async def addresses(position: int = 0) -> tuple[Any, Any]:
+        c = (await objects.GetCustomer(oq.GetCustomerRequest(customer_id=customer_id, min_position=position),
+                                       metadata=merchant.metadata)).customer
+        pm = (await objects.GetPaymentMethod(oq.GetPaymentMethodRequest(
+            payment_method_id=card.payment_method.id, min_position=position), metadata=merchant.metadata)).payment_method
+        return c.address, pm.billing_details.address
+
+    assert await addresses(card.global_position) == (home, billing)
+    assert created.customer.address == home and card.payment_method.billing_details.address == billing
+    # Until the subject is forgotten, a retry gets the first answer.
+    assert (await customers.CreateCustomer(create, metadata=merchant.metadata)).customer.id == customer_id
+
+    forgotten = ledgermesh(settings, "forget", customer_id)
+    assert forgotten.returncode == 0, forgotten.stdout + forgotten.stderr
+    assert json.loads(forgotten.stdout)["erased_idempotent_responses"] == 2
+    assert json.loads(forgotten.stdout)["redacted_webhook_deliveries"] == 1
+    (payload,) = [row[0] for row in await _rows(system, "SELECT payload FROM webhook_deliveries")]
+    assert json.loads(payload)["data"]["object"]["address"]["line1"] == REDACTED
+    assert not any(secret in payload for secret in secrets)
+
+    kept = await _rows(system, "SELECT key, response, refusal_reason, refusal_message FROM idempotency_keys"
+                               " WHERE tenant_id = %s ORDER BY key", (merchant.account_id,))
+    assert [(key, response, reason) for key, response, reason, _message in kept] == [
+        ("card-jeanne", None, ERASED_REASON), ("create-jeanne", None, ERASED_REASON)]
+    assert not any(secret in str(row) for row in kept for secret in secrets)
+    # A retry under the key is refused: the request was carried out, and is never run a second time.
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await customers.CreateCustomer(create, metadata=merchant.metadata)
+    assert refused.value.code() is grpc.StatusCode.FAILED_PRECONDITION
+    assert await _rows(system, "SELECT count(*) FROM events WHERE event_type = 'CustomerCreated'"
+                               " AND tenant_id = %s", (merchant.account_id,)) == [(1,)]
+
+    # Every part given is redacted; the parts never given stay empty, as a rebuild leaves them.
+    erased_home = customer_pb2.Address(line1=REDACTED, line2=REDACTED, city=REDACTED, postal_code=REDACTED,
+                                       country=REDACTED)
+    erased_billing = customer_pb2.Address(line1=REDACTED, city=REDACTED, postal_code=REDACTED, country=REDACTED)
+
+    async def redacted() -> bool:
+        return await addresses() == (erased_home, erased_billing)
+
+    await eventually(redacted, message="the forgotten customer's addresses were not redacted in the read model")
+    rebuilt = ledgermesh(settings, "rebuild", "objects")
+    assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
+    assert await redacted()
     verified = ledgermesh(settings, "verify")
     assert verified.returncode == 0, verified.stdout + verified.stderr

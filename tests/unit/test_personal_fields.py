@@ -9,7 +9,7 @@ import os
 import uuid
 
 from google.protobuf import json_format
-from ledgermesh.events.v1 import payment_events_pb2
+from ledgermesh.events.v1 import customer_events_pb2, payment_events_pb2
 
 from eventcodec.codec import normalized_payload, payload_json, payload_message
 from eventcodec.personal import (
@@ -81,6 +81,29 @@ def test_without_its_key_or_moved_to_another_event_a_field_reads_redacted() -> N
     assert moved["description"] == REDACTED
     swapped = {**sealed, "description": sealed["receipt_email"]}
     assert open_payload("ChargeRequested", event_id, swapped, _keys)["description"] == REDACTED
+
+
+def test_each_part_of_a_postal_address_is_sealed_and_opened_in_the_stored_payload_and_on_the_bus() -> None:
+    event_id = str(uuid.uuid4())
+    customer = {"customer_id": "cus_jane", "email": "", "address_set": True,
+                "address": {"line1": "12 Rue Verte", "line2": "", "city": "Lyon", "postal_code": "69001",
+                            "country": "FR", "state": ""}}
+    sealed = seal_payload("CustomerCreated", event_id, customer, KEY).data
+    for secret in ("Rue Verte", "Lyon", "69001", '"FR"'):
+        assert secret not in json.dumps(sealed)
+    assert sealed["address"]["line2"] == "" and customer["address"]["line1"] == "12 Rue Verte"
+    assert sorted(f for f, _, _ in sealed_fields("CustomerCreated", sealed)) == [
+        "address.city", "address.country", "address.line1", "address.postal_code"]
+
+    message = payload_message("CustomerCreated", sealed)
+    assert isinstance(message, customer_events_pb2.CustomerCreated)
+    opened = open_message("CustomerCreated", event_id, message, _keys)
+    assert opened is not None and (opened.address.line1, opened.address.city) == ("12 Rue Verte", "Lyon")
+    assert open_payload("CustomerCreated", event_id, sealed, lambda key_id: None)["address"] == {
+        "line1": REDACTED, "line2": "", "city": REDACTED, "postal_code": REDACTED, "country": REDACTED, "state": ""}
+    card = seal_payload("PaymentMethodCreated", event_id, {"payment_method_id": "pm_1", "billing_address": {
+        "line1": "4 Quai Sud"}}, KEY).data
+    assert "Quai" not in json.dumps(card)
 
 
 def test_an_event_without_personal_fields_is_left_as_it_is() -> None:

@@ -1,3 +1,6 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from ledgermesh.accounts.v1 import account_pb2 as _account_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
@@ -307,3 +310,21 @@ class ListWebhookEndpointsResponse(_message.Message):
     webhook_endpoints: _containers.RepeatedCompositeFieldContainer[_account_pb2.WebhookEndpoint]
     has_more: bool
     def __init__(self, webhook_endpoints: _Optional[_Iterable[_Union[_account_pb2.WebhookEndpoint, _Mapping]]] = ..., has_more: _Optional[bool] = ...) -> None: ...
+
+class GetBalanceAsOfRequest(_message.Message):
+    __slots__ = ("time", "position")
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    time: _timestamp_pb2.Timestamp
+    position: int
+    def __init__(self, time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., position: _Optional[int] = ...) -> None: ...
+
+class GetBalanceAsOfResponse(_message.Message):
+    __slots__ = ("balance", "entries", "last_position")
+    BALANCE_FIELD_NUMBER: _ClassVar[int]
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    LAST_POSITION_FIELD_NUMBER: _ClassVar[int]
+    balance: _account_pb2.Balance
+    entries: int
+    last_position: int
+    def __init__(self, balance: _Optional[_Union[_account_pb2.Balance, _Mapping]] = ..., entries: _Optional[int] = ..., last_position: _Optional[int] = ...) -> None: ...

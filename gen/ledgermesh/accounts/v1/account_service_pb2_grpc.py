@@ -90,6 +90,11 @@ class AccountCommandServiceStub:
                 request_serializer=ledgermesh_dot_accounts_dot_v1_dot_account__service__pb2.ListWebhookEndpointsRequest.SerializeToString,
                 response_deserializer=ledgermesh_dot_accounts_dot_v1_dot_account__service__pb2.ListWebhookEndpointsResponse.FromString,
                 _registered_method=True)
+        self.GetBalanceAsOf = channel.unary_unary(
+                '/ledgermesh.accounts.v1.AccountCommandService/GetBalanceAsOf',
+                request_serializer=ledgermesh_dot_accounts_dot_v1_dot_account__service__pb2.GetBalanceAsOfRequest.SerializeToString,
+                response_deserializer=ledgermesh_dot_accounts_dot_v1_dot_account__service__pb2.GetBalanceAsOfResponse.FromString,
+                _registered_method=True)
 
 
 class AccountCommandServiceServicer:
@@ -176,6 +181,15 @@ class AccountCommandServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetBalanceAsOf(self, request, context):
+        """GetBalanceAsOf returns the account's balances as its ledger streams stood at a time or a global
+        position of the log: the platform operator's audit read (Stripe has none). It folds the ledger
+        streams in the event log, not the read model, so it is exact whatever the projections' lag.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AccountCommandServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -233,6 +247,11 @@ def add_AccountCommandServiceServicer_to_server(servicer, server):
                     servicer.ListWebhookEndpoints,
                     request_deserializer=ledgermesh_dot_accounts_dot_v1_dot_account__service__pb2.ListWebhookEndpointsRequest.FromString,
                     response_serializer=ledgermesh_dot_accounts_dot_v1_dot_account__service__pb2.ListWebhookEndpointsResponse.SerializeToString,
+            ),
+            'GetBalanceAsOf': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetBalanceAsOf,
+                    request_deserializer=ledgermesh_dot_accounts_dot_v1_dot_account__service__pb2.GetBalanceAsOfRequest.FromString,
+                    response_serializer=ledgermesh_dot_accounts_dot_v1_dot_account__service__pb2.GetBalanceAsOfResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -533,6 +552,33 @@ class AccountCommandService:
             '/ledgermesh.accounts.v1.AccountCommandService/ListWebhookEndpoints',
             ledgermesh_dot_accounts_dot_v1_dot_account__service__pb2.ListWebhookEndpointsRequest.SerializeToString,
             ledgermesh_dot_accounts_dot_v1_dot_account__service__pb2.ListWebhookEndpointsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetBalanceAsOf(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ledgermesh.accounts.v1.AccountCommandService/GetBalanceAsOf',
+            ledgermesh_dot_accounts_dot_v1_dot_account__service__pb2.GetBalanceAsOfRequest.SerializeToString,
+            ledgermesh_dot_accounts_dot_v1_dot_account__service__pb2.GetBalanceAsOfResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -61,6 +61,11 @@ class AccountCommandServiceStub:
     """
     ListWebhookEndpoints: _grpc.UnaryUnaryMultiCallable[_account_service_pb2.ListWebhookEndpointsRequest, _account_service_pb2.ListWebhookEndpointsResponse]
     """ListWebhookEndpoints lists the caller's endpoints newest first (secrets omitted)."""
+    GetBalanceAsOf: _grpc.UnaryUnaryMultiCallable[_account_service_pb2.GetBalanceAsOfRequest, _account_service_pb2.GetBalanceAsOfResponse]
+    """GetBalanceAsOf returns the account's balances as its ledger streams stood at a time or a global
+    position of the log: the platform operator's audit read (Stripe has none). It folds the ledger
+    streams in the event log, not the read model, so it is exact whatever the projections' lag.
+    """
 
 @_typing.type_check_only
 class AccountCommandServiceAsyncStub(AccountCommandServiceStub):
@@ -95,6 +100,11 @@ class AccountCommandServiceAsyncStub(AccountCommandServiceStub):
     """
     ListWebhookEndpoints: _aio.UnaryUnaryMultiCallable[_account_service_pb2.ListWebhookEndpointsRequest, _account_service_pb2.ListWebhookEndpointsResponse]  # type: ignore[assignment]
     """ListWebhookEndpoints lists the caller's endpoints newest first (secrets omitted)."""
+    GetBalanceAsOf: _aio.UnaryUnaryMultiCallable[_account_service_pb2.GetBalanceAsOfRequest, _account_service_pb2.GetBalanceAsOfResponse]  # type: ignore[assignment]
+    """GetBalanceAsOf returns the account's balances as its ledger streams stood at a time or a global
+    position of the log: the platform operator's audit read (Stripe has none). It folds the ledger
+    streams in the event log, not the read model, so it is exact whatever the projections' lag.
+    """
 
 class AccountCommandServiceServicer(metaclass=_abc_1.ABCMeta):
     """AccountCommandService onboards merchants, runs KYC, moves the ledger and pays out."""
@@ -192,5 +202,16 @@ class AccountCommandServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_account_service_pb2.ListWebhookEndpointsResponse, _abc.Awaitable[_account_service_pb2.ListWebhookEndpointsResponse]]:
         """ListWebhookEndpoints lists the caller's endpoints newest first (secrets omitted)."""
+
+    @_abc_1.abstractmethod
+    def GetBalanceAsOf(
+        self,
+        request: _account_service_pb2.GetBalanceAsOfRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_account_service_pb2.GetBalanceAsOfResponse, _abc.Awaitable[_account_service_pb2.GetBalanceAsOfResponse]]:
+        """GetBalanceAsOf returns the account's balances as its ledger streams stood at a time or a global
+        position of the log: the platform operator's audit read (Stripe has none). It folds the ledger
+        streams in the event log, not the read model, so it is exact whatever the projections' lag.
+        """
 
 def add_AccountCommandServiceServicer_to_server(servicer: AccountCommandServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -18,15 +18,9 @@ from bench.harness import ensure_import_paths
 
 ensure_import_paths()
 
-from bench.harness import (  # noqa: E402
-    Servers,
-    charge_request,
-    closed_loop,
-    create_merchants,
-    isolated,
-    merchants_needed,
-    services,
-)
+from bench import harness  # noqa: E402
+from bench.harness import charge_request, closed_loop, services  # noqa: E402
+from bench.scenarios.embedded_rest import rest_merchants  # noqa: E402
 
 _TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -45,7 +39,7 @@ async def _grpc_rounds(settings: Any, clients: int, ops: int, rounds: int) -> li
         channel = grpc.aio.insecure_channel(started["command"].target)
         try:
             stub = payment_service_pb2_grpc.PaymentCommandServiceStub(channel)
-            merchants = await create_merchants(channel, merchants_needed(clients, ops * (rounds + 1)))
+            merchants = await harness.create_merchants(channel, harness.merchants_needed(clients, ops * (rounds + 1)))
 
             async def op(n: int) -> None:
                 await stub.CreateCharge(charge_request(n), metadata=merchants[n % len(merchants)].metadata)
@@ -61,12 +55,7 @@ async def _rest_rounds(settings: Any, clients: int, ops: int, rounds: int) -> li
     settings = settings.with_(gateway_rate_per_second=100_000.0, gateway_rate_burst=100_000)
     async with services(settings, "all") as started:
         async with httpx.AsyncClient(base_url=f"http://{started['all'].target}", timeout=30) as http:
-            keys = []
-            for n in range(clients):
-                reply = await http.post("/v1/accounts", data={"email": f"cpu{n}@example.com",
-                                                              "business_profile[name]": f"Shop {n}"})
-                reply.raise_for_status()
-                keys.append({"Authorization": f"Bearer {reply.json()['secret_key']}"})
+            keys = await rest_merchants(http, clients)
 
             async def op(n: int) -> None:
                 reply = await http.post("/v1/charges", headers=keys[n % clients], data={
@@ -91,9 +80,9 @@ async def _measure(pid: int, op: Any, clients: int, ops: int, rounds: int) -> li
 
 
 async def main(clients: int, ops: int, rounds: int, rest: bool) -> None:
-    servers = Servers.start()
+    servers = harness.Servers.start()
     try:
-        async with isolated(servers) as settings:
+        async with harness.isolated(servers) as settings:
             measure = _rest_rounds if rest else _grpc_rounds
             results = await measure(settings, clients, ops, rounds)
     finally:

@@ -23,9 +23,10 @@ SIZES: dict[Size, dict[str, Any]] = {
 CATCH_UP_TIMEOUT_S = 120.0
 
 
-async def _merchants(http: httpx.AsyncClient) -> list[dict[str, str]]:
+async def rest_merchants(http: httpx.AsyncClient, count: int = CLIENTS) -> list[dict[str, str]]:
+    """`count` merchants signed up over REST: the headers of their secret keys."""
     headers = []
-    for n in range(CLIENTS):
+    for n in range(count):
         reply = await http.post("/v1/accounts", data={"email": f"rest{n}@example.com",
                                                   "business_profile[name]": f"Shop {n}"})
         reply.raise_for_status()
@@ -66,7 +67,7 @@ async def run(ctx: RunContext) -> dict[str, float]:
                                               account_reads_per_second=0.0, account_writes_per_second=0.0)
         async with services(settings, "all") as started:
             async with httpx.AsyncClient(base_url=f"http://{started['all'].target}", timeout=30) as http:
-                merchants = await _merchants(http)
+                merchants = await rest_merchants(http)
 
                 async def op(n: int) -> None:
                     reply = await http.post("/v1/charges", headers=merchants[n % CLIENTS], data={

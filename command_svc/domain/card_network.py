@@ -255,8 +255,14 @@ class SimulatedCardNetwork:
 
     def __init__(self, seed: str = "ledgermesh") -> None:
         self._seed = seed
+        # A test token always resolves to the same frozen value, and a charge resolves its source
+        # three times (decide, fraud, dispute): kept per token, of which there are a few dozen.
+        self._resolved: dict[str, PaymentSource] = {}
 
     def resolve(self, source: str) -> PaymentSource:
+        known = self._resolved.get(source)
+        if known is not None:
+            return known
         if looks_like_card_number(source):
             # Never echo the number: error messages end up in logs and API responses.
             raise ValidationError(
@@ -279,7 +285,7 @@ class SimulatedCardNetwork:
             exp_year=_EXP_YEAR,
             funding=test_card.funding,
         )
-        return PaymentSource(
+        resolved = self._resolved[source] = PaymentSource(
             token=source,
             card=card,
             risk_level=test_card.risk_level,
@@ -289,6 +295,7 @@ class SimulatedCardNetwork:
             always_blocked=test_card.always_blocked,
             authentication=test_card.authentication,
         )
+        return resolved
 
     def authorize(
         self, source: PaymentSource, *, amount: int, currency: str, reference: str

@@ -126,8 +126,12 @@ class ChargeState:
         return self.amount_captured - self.amount_refunded if self.captured else 0
 
 
+# Frozen, and nothing changes a state's collections in place: every fold may start from this one.
+_INITIAL = ChargeState()
+
+
 def initial_state() -> ChargeState:
-    return ChargeState()
+    return _INITIAL
 
 
 # --- Commands ------------------------------------------------------------------------------------

@@ -270,7 +270,7 @@ def _setup_canceled(e: ProjectedEvent, p: pie.SetupIntentCanceled, k: Keys) -> l
 # --- Erasure -------------------------------------------------------------------------------------
 
 # Which object's hash (readmodel.keys.Keys method) holds each event type's personal fields, under the
-# event's own field names.
+# event's own field names (an address part too: `address.line1`, readmodel.objects.address_fields).
 _ERASABLE: Mapping[str, str] = {
     "CustomerCreated": "customer", "CustomerUpdated": "customer",
     "PaymentMethodCreated": "payment_method", "PaymentMethodUpdated": "payment_method",

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from grpc_health.v1 import health, health_pb2
 from nats.aio.client import Client as NATS
 from opentelemetry.instrumentation.utils import suppress_instrumentation
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from redis.asyncio import Redis
 
 from support.metrics import METRICS
@@ -37,8 +37,11 @@ class Dependency:
 
 def postgres(pool: AsyncConnectionPool, timeout: float = 1.0) -> Dependency:
     async def probe() -> None:
-        async with pool.connection(timeout=timeout) as conn:
-            await conn.execute("SELECT 1")
+        try:
+            async with pool.connection(timeout=timeout) as conn:
+                await conn.execute("SELECT 1")
+        except PoolTimeout as exc:  # every connection busy for `timeout`: slow, not necessarily down
+            raise TimeoutError(str(exc)) from exc
 
     return Dependency("postgresql", probe)
 
@@ -59,15 +62,23 @@ def redis(client: Redis) -> Dependency:
 
 
 class HealthWatcher:
-    """Probes every `interval` seconds and sets the health status of "" and each service name."""
+    """Probes every `interval` seconds and sets the health status of "" and each service name.
+
+    A probe that fails (refused, reset, an error) marks its dependency down at once, so an outage is
+    told to callers within one interval. A probe that only runs past `timeout` marks it down when
+    `slow_probes_to_down` of them come in a row: on a saturated host one slow ping is the host's
+    load, not the dependency's absence, and turning every caller away for it would be the outage."""
 
     def __init__(self, servicer: health.aio.HealthServicer, service_names: Sequence[str],
-                 dependencies: Sequence[Dependency], *, interval: float = 0.5, timeout: float = 1.0) -> None:
+                 dependencies: Sequence[Dependency], *, interval: float = 0.5, timeout: float = 1.0,
+                 slow_probes_to_down: int = 2) -> None:
         self._servicer = servicer
         self._names = tuple(service_names)
         self._dependencies = tuple(dependencies)
         self._interval = interval
         self._timeout = timeout
+        self._slow_probes_to_down = slow_probes_to_down
+        self._slow_in_a_row: dict[str, int] = {}
         self._serving: bool | None = None
         self._down: frozenset[str] = frozenset()
         self._task: asyncio.Task[None] | None = None
@@ -75,10 +86,17 @@ class HealthWatcher:
     async def _up(self, dependency: Dependency) -> bool:
         try:
             await asyncio.wait_for(dependency.probe(), self._timeout)
+        except TimeoutError:
+            slow = self._slow_in_a_row.get(dependency.name, 0) + 1
+            self._slow_in_a_row[dependency.name] = slow
+            log.debug("%s probe slower than %.1f s (%d in a row)", dependency.name, self._timeout, slow)
+            up = slow < self._slow_probes_to_down and dependency.name not in self._down
         except Exception as exc:  # any failure of a probe means "not available", whatever raised it
             log.debug("%s probe failed: %s", dependency.name, exc)
+            self._slow_in_a_row[dependency.name] = 0
             up = False
         else:
+            self._slow_in_a_row[dependency.name] = 0
             up = True
         METRICS.dependency_up.labels(dependency.name).set(1 if up else 0)
         return up

@@ -52,7 +52,9 @@ READ_BATCH = 2_000
 
 # Opens, in a fold's worker process, the event store and Redis client it reads and writes with (with
 # the key store installed, as the parent's): a picklable callable (a module-level function, or a
-# functools.partial of one) returning an async context manager of (store, redis).
+# functools.partial of one) returning an async context manager of (store, redis). Workers are spawned,
+# so they import the caller's main module again: a script that folds with workers keeps its work under
+# `if __name__ == "__main__":` (the ledgermesh command, pytest and bench.rebuild_worker do).
 WorkerOpener = Callable[[], AbstractAsyncContextManager[tuple[EventStore, Redis]]]
 
 

@@ -46,10 +46,15 @@ ProgressCallback = Callable[[int, int, int], None]
 # keys, a few KB per event, twice while a chunk is written as the next is folded), and commands per pipeline round trip.
 CHUNK_EVENTS = 5_000
 PIPELINE_COMMANDS = 2_000
+# Rows per read of the log: a batch of decoded rows is most of a fold's memory (10,000 took ~100 MB),
+# and progress is reported (and a time cap checked) once per batch.
+READ_BATCH = 2_000
 
 # Opens, in a fold's worker process, the event store and Redis client it reads and writes with (with
 # the key store installed, as the parent's): a picklable callable (a module-level function, or a
-# functools.partial of one) returning an async context manager of (store, redis).
+# functools.partial of one) returning an async context manager of (store, redis). Workers are spawned,
+# so they import the caller's main module again: a script that folds with workers keeps its work under
+# `if __name__ == "__main__":` (the ledgermesh command, pytest and bench.rebuild_worker do).
 WorkerOpener = Callable[[], AbstractAsyncContextManager[tuple[EventStore, Redis]]]
 
 
@@ -105,7 +110,7 @@ class LogFolder:
     """Builds projections into a fresh prefix as a fold of the log (see the module's docstring)."""
 
     def __init__(self, store: EventStore, redis: Redis, projection: Projection | Sequence[Projection], prefix: str, *,
-                 force: bool = False, chunk: int = CHUNK_EVENTS, batch: int = 10_000, keep_ids: bool = False,
+                 force: bool = False, chunk: int = CHUNK_EVENTS, batch: int = READ_BATCH, keep_ids: bool = False,
                  workers: int = 1, open_worker: WorkerOpener | None = None) -> None:
         if workers > 1 and (open_worker is None or keep_ids):
             raise ValueError("a fold over several processes needs open_worker, and keeps no event ids")

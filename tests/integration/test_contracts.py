@@ -50,8 +50,8 @@ def test_generated_code_matches_the_contracts(tmp_path: Path) -> None:
 def test_stale_generated_code_fails_the_check(tmp_path: Path) -> None:
     copy = _copy_tree(tmp_path)
     proto = copy / "proto/ledgermesh/payments/v1/charge.proto"
-    proto.write_text(proto.read_text().replace(
-        "  string source = 31;\n}", "  string source = 31;\n  // A field added without regenerating gen/.\n  string note = 32;\n}"))
+    # A message added without regenerating gen/ (a new message, so no field number can collide).
+    proto.write_text(proto.read_text() + "\nmessage AddedWithoutRegenerating {\n  string note = 1;\n}\n")
     result = subprocess.run(["bash", str(copy / "tools/check_gen.sh")], env=_env(copy, tmp_path),
                             capture_output=True, text=True)
     assert result.returncode == 1

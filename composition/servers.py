@@ -13,6 +13,7 @@ import logging
 import os
 import platform
 import pwd
+import random
 import signal
 import socket
 import stat
@@ -107,9 +108,34 @@ def postgres_bin_dir() -> Path:
 
 
 def free_port(host: str = LOCALHOST) -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
+    """A port nothing listens on, for a server started a moment later.
+
+    Taken below the kernel's ephemeral range: a port the kernel hands out (bind to 0) is also what it
+    gives the next outgoing connection of any process, which can take it before the server binds
+    ("Address already in use"). Random, so that runs side by side rarely pick the same one."""
+    ephemeral_low = _ephemeral_range()[0]
+    for _ in range(200):
+        port = random.randrange(_LOWEST_PICKED_PORT, ephemeral_low)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind((host, port))
+            except OSError:
+                continue
+            return port
+    raise OSError(f"no free port on {host} between {_LOWEST_PICKED_PORT} and {ephemeral_low}")
+
+
+_LOWEST_PICKED_PORT = 20000
+
+
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        if int(low) > _LOWEST_PICKED_PORT + 1000:
+            return int(low), int(high)
+    except (OSError, ValueError):
+        pass
+    return 32768, 60999  # Linux's default
 
 
 def port_is_free(port: int, host: str = LOCALHOST) -> bool:

@@ -21,6 +21,7 @@ import pytest_asyncio
 
 from composition.audit import build_checkpointer, checkpoint_dir
 from composition.infrastructure import Infrastructure
+from composition.servers import free_port
 from support.settings import Settings
 from tests.conftest import eventually
 from tests.integration.audit_support import ledgermesh, write_bulk_log
@@ -93,9 +94,7 @@ async def test_an_export_verifies_offline_with_the_public_key_alone_and_gives_a_
 @pytest.fixture(scope="module")
 def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A moto S3 server, a real HTTP server in its own process, for this module's tests."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     log = (tmp_path_factory.mktemp("moto") / "moto.log").open("w")
     process = subprocess.Popen([str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
                                stdout=log, stderr=subprocess.STDOUT)

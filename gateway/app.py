@@ -40,6 +40,7 @@ from gateway.routes.common import backends, call
 from gateway.sessions import Sessions
 from support.settings import Settings
 
+
 async def operator_only(request: Request) -> Response | None:
     """The platform's figures are the operator's: a scrape of the public port's /metrics needs the
     operator key, checked by the query service's own rule for platform-wide status."""

@@ -15,7 +15,7 @@ from composition import devstack
 from composition.dev_account import ensure_dev_account
 from composition.devstack import DataDirInUse, DevStack, InfrastructureUnavailable, client_host, redact, stack_file
 from composition.servers import ServerStartError
-from composition.subcommand import Subcommand, configure_logging, run_service
+from composition.subcommand import Subcommand, configure_logging, freeze_start_up_heap, run_service
 from composition.system import UP, start_system
 from support.settings import Settings
 from support.telemetry import setup_tracing
@@ -85,6 +85,7 @@ async def _serve(settings: Settings, stack: DevStack, stop: asyncio.Event) -> No
     try:
         setup_tracing(settings)
         system = await start_system(settings, UP)
+        freeze_start_up_heap()
         try:
             await ensure_dev_account(settings, system.infra.pool, system.command_port)
             await stop.wait()

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -16,6 +15,7 @@ from ledgermesh.query.v1 import query_service_pb2 as q
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway.errors import StripeError
+from gateway.frame import StripeFrame
 from gateway.grpc_clients import Backends
 from gateway.rate_limit import TokenBuckets, caller_limits
 from gateway.refusals import FastRefusals
@@ -36,13 +36,9 @@ from gateway.routes import (
     tokens,
     webhook_endpoints,
 )
-from gateway.routes.common import backends, call, new_request_id
+from gateway.routes.common import backends, call
 from gateway.sessions import Sessions
-from stripe_shapes.objects import API_VERSION
 from support.settings import Settings
-
-# Stripe's version names: a date, and since 2024 a release name (`2025-03-31.basil`).
-_API_VERSION = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(\.[a-z_]+)?")
 
 
 async def operator_only(request: Request) -> Response | None:
@@ -66,7 +62,11 @@ def create_app(command_target: str, query_target: str, settings: Settings | None
         finally:
             await app.state.backends.close()
 
+    # FastAPI's own telemetry is off: with an SDK tracer provider installed (every LedgerMesh process
+    # has one) it made a span per request and per operation even when nothing is sampled. When this
+    # process traces, opentelemetry-instrumentation-fastapi does (support/telemetry.instrument_gateway).
     app = FastAPI(title="LedgerMesh API", version="2024-06-20", lifespan=lifespan,
+                  telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
                   description="Stripe-compatible REST over LedgerMesh's gRPC services. Authenticate with "
                               "`Authorization: Bearer sk_test_...`; the platform adds `Stripe-Account: acct_...` "
                               "to act on an account. The dashboard page signs in to a session cookie.")
@@ -76,33 +76,7 @@ def create_app(command_target: str, query_target: str, settings: Settings | None
     # uvicorn waits for every open response before it stops.
     app.state.closing = asyncio.Event()
 
-    @app.middleware("http")
-    async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        request.state.request_id = new_request_id()
-        try:
-            length = int(request.headers.get("content-length") or 0)
-        except ValueError:
-            length = 0
-        version = request.headers.get("stripe-version")
-        if length > settings.gateway_max_body_bytes:
-            response: Response = StripeError(413, "invalid_request_error", "Request body too large.",
-                                             code="request_too_large").response()
-        elif version is not None and not _API_VERSION.fullmatch(version):
-            response = StripeError(400, "invalid_request_error", f"Invalid Stripe API version: {version[:40]}",
-                                   code="api_version_invalid").response()
-            version = None
-        else:
-            try:
-                response = await call_next(request)
-            except StripeError as exc:
-                response = exc.response()
-        response.headers["Request-Id"] = request.state.request_id
-        # Stripe answers in the version the client pinned (LedgerMesh serves one shape, so it echoes
-        # it) and sends the idempotency key back, which clients log beside the Request-Id.
-        response.headers["Stripe-Version"] = version or API_VERSION
-        if key := request.headers.get("idempotency-key"):
-            response.headers["Idempotency-Key"] = key
-        return response
+    app.add_middleware(StripeFrame, max_body_bytes=settings.gateway_max_body_bytes)
 
     @app.exception_handler(StripeError)
     async def stripe_error(request: Request, exc: StripeError) -> JSONResponse:
@@ -127,9 +101,12 @@ def create_app(command_target: str, query_target: str, settings: Settings | None
         return {"status": "ok"}
 
     # Search first: /v1/charges/search must not be taken for the charge with id "search".
+    # The routes are the app's own, as `@app.get` would make them: `include_router` (no prefix, tags or
+    # dependencies of its own here) keeps each router behind a layer that re-matches and re-dispatches
+    # every request through it (FastAPI 0.16x), a cost per request for nothing.
     for module in (search, charges, refunds, disputes, balance, payouts, accounts, events, webhook_endpoints,
                    dashboard, reports, customers, payment_methods, payment_intents, tokens):
-        app.include_router(module.router)
+        app.router.routes.extend(module.router.routes)
     return app
 
 

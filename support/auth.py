@@ -179,15 +179,15 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
         continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
         handler_call_details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler:
+        # Resolved once per method (support/grpc_server.py): everything about the call is read from
+        # its context when it runs.
         handler = await continuation(handler_call_details)
         method = handler_call_details.method
         if handler is None or method.startswith(("/grpc.health.", "/grpc.reflection.")):
             return handler
-        metadata = handler_call_details.invocation_metadata
 
         async def decide(context: grpc.aio.ServicerContext) -> Caller | grpc.Status | None:
-            decided = await self._decide(method, metadata, _peer_address(context))
-            return decided
+            return await self._decide(method, context.invocation_metadata(), _peer_address(context))
 
         return _deciding(handler, decide)
 

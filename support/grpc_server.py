@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 import grpc
@@ -14,6 +14,32 @@ from support.metrics import MetricsInterceptor
 from support.unavailable import DependencyGuard
 
 
+class HandlersByMethod(grpc.aio.ServerInterceptor):
+    """The first interceptor: each method's handler is resolved through the interceptors after it once,
+    at its first call, and kept. grpc.aio otherwise runs every interceptor's `intercept_service` at
+    every call, each wrapping the handler anew. So an interceptor after this one decides nothing per
+    call in `intercept_service` (the method name is all it may use there): what depends on the call
+    (metadata, peer, a dependency being down) happens in the handler it returns, which gets the call's
+    context. Interceptors added in front of the list (OpenTelemetry's, when tracing) still run per call."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[str, grpc.RpcMethodHandler] = {}
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        method = handler_call_details.method
+        handler = self._handlers.get(method)
+        if handler is None:
+            handler = await continuation(handler_call_details)
+            # An unknown method (None) is not kept: any name a client sends would grow the dict.
+            if handler is not None:
+                self._handlers[method] = handler
+        return handler
+
+
 def build_server(
     interceptors: Sequence[grpc.aio.ServerInterceptor],
     register: Callable[[grpc.aio.Server], None],
@@ -22,7 +48,7 @@ def build_server(
 ) -> tuple[grpc.aio.Server, health.aio.HealthServicer, int]:
     """Create a server with the services that `register` adds, plus health and reflection.
     Returns (server, health servicer, bound port)."""
-    server = grpc.aio.server(interceptors=[MetricsInterceptor(), *interceptors])
+    server = grpc.aio.server(interceptors=[HandlersByMethod(), MetricsInterceptor(), *interceptors])
     register(server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

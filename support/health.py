@@ -120,7 +120,9 @@ class HealthWatcher:
         return self._down
 
     def required_down(self) -> frozenset[str]:
-        """The required dependencies the last check found unreachable."""
+        """The required dependencies the last check found unreachable (asked at every call)."""
+        if not self._down:
+            return frozenset()
         return frozenset(d.name for d in self._dependencies if d.required and d.name in self._down)
 
     async def _run(self) -> None:

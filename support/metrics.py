@@ -89,7 +89,9 @@ def _outcome(context: grpc.aio.ServicerContext, failed: bool) -> str:
 
 class MetricsInterceptor(grpc.aio.ServerInterceptor):
     """Latency and outcome of every unary call to a *CommandService (as a command) or the QueryService
-    (as a query). Installed outermost, so refusals by the auth interceptor are counted too."""
+    (as a query). Installed outermost, so refusals by the auth interceptor are counted too. Resolved
+    once per method (support/grpc_server.py), so each method's histogram and counters are looked up
+    once, not at every call (a `labels()` lookup takes a lock)."""
 
     async def intercept_service(
         self, continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
@@ -106,6 +108,8 @@ class MetricsInterceptor(grpc.aio.ServerInterceptor):
         if handler is None or handler.unary_unary is None:
             return handler
         inner = handler.unary_unary
+        observe = seconds.labels(method).observe
+        ok = outcomes.labels(method, "OK")
 
         async def timed(request: Any, context: grpc.aio.ServicerContext) -> Any:
             started = time.perf_counter()
@@ -115,8 +119,9 @@ class MetricsInterceptor(grpc.aio.ServerInterceptor):
                 failed = False
                 return response
             finally:
-                seconds.labels(method).observe(time.perf_counter() - started)
-                outcomes.labels(method, _outcome(context, failed)).inc()
+                observe(time.perf_counter() - started)
+                outcome = _outcome(context, failed)
+                (ok if outcome == "OK" else outcomes.labels(method, outcome)).inc()
 
         return grpc.unary_unary_rpc_method_handler(
             timed, request_deserializer=handler.request_deserializer,
@@ -166,10 +171,14 @@ def projection_pending_sampler(js: Any, stream: str, durables: Sequence[str]) ->
 
 
 class HttpMetricsMiddleware:
-    """ASGI middleware counting gateway requests by route template (not raw path: ids would explode labels)."""
+    """ASGI middleware counting gateway requests by route template (not raw path: ids would explode labels).
+    Each label set's counter and histogram are looked up once (a `labels()` lookup takes a lock); the
+    sets are bounded by methods x routes x statuses."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
+        self._counters: dict[tuple[str, str, str], Any] = {}
+        self._timers: dict[tuple[str, str], Any] = {}
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -188,8 +197,16 @@ class HttpMetricsMiddleware:
             await self.app(scope, receive, send_and_note)
         finally:
             route = getattr(scope.get("route"), "path", "unmatched")
-            METRICS.http_requests.labels(scope["method"], route, str(status)).inc()
-            METRICS.http_seconds.labels(scope["method"], route).observe(time.perf_counter() - started)
+            method = scope["method"]
+            counted = self._counters.get((method, route, str(status)))
+            if counted is None:
+                counted = self._counters[(method, route, str(status))] = METRICS.http_requests.labels(
+                    method, route, str(status))
+            timer = self._timers.get((method, route))
+            if timer is None:
+                timer = self._timers[(method, route)] = METRICS.http_seconds.labels(method, route)
+            counted.inc()
+            timer.observe(time.perf_counter() - started)
 
 
 def install_http_metrics(app: Any, authorize: Callable[[Any], Awaitable[Response | None]] | None = None) -> None:

@@ -76,11 +76,15 @@ def _status_for(exc: Exception, method: str) -> grpc.Status:
     return internal_status()
 
 
-def _guarded(handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandler:
+def _guarded(handler: grpc.RpcMethodHandler, method: str,
+             refusal: Callable[[], grpc.Status | None]) -> grpc.RpcMethodHandler:
     if handler.unary_unary:
         inner_uu = handler.unary_unary
 
         async def unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            refused = refusal()
+            if refused is not None:
+                await context.abort_with_status(refused)
             try:
                 return await inner_uu(request, context)
             except grpc.aio.AbortError:
@@ -93,6 +97,9 @@ def _guarded(handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandl
         inner_us = handler.unary_stream
 
         async def stream(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+            refused = refusal()
+            if refused is not None:
+                await context.abort_with_status(refused)
             try:
                 async for item in inner_us(request, context):
                     yield item
@@ -102,13 +109,15 @@ def _guarded(handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandl
                 await context.abort_with_status(_status_for(exc, method))
 
         return handler._replace(unary_stream=stream)
+    # Client-streaming methods: none today; they would get neither the fast refusal nor the mapping.
     return handler
 
 
 class DependencyGuard(grpc.aio.ServerInterceptor):
     """Outermost of a server's own interceptors (before auth, whose key lookup may need a dependency).
     `down` says which dependencies the server's health watcher last found unreachable; calls fail fast
-    while one of `required` is among them."""
+    while one of `required` is among them. Resolved once per method (support/grpc_server.py): the
+    check runs in the handler it returns, at every call."""
 
     def __init__(self, required: Collection[str] = ()) -> None:
         self._required = frozenset(required)
@@ -116,6 +125,14 @@ class DependencyGuard(grpc.aio.ServerInterceptor):
 
     def watch(self, down: Callable[[], Collection[str]]) -> None:
         self._down = down
+
+    def _refusal(self) -> grpc.Status | None:
+        down = self._down()
+        if not down:
+            return None
+        required = self._required.intersection(down)
+        # Refused before auth, whose key lookup would wait for the dependency.
+        return unavailable_status(sorted(required)[0]) if required else None
 
     async def intercept_service(
         self,
@@ -125,20 +142,14 @@ class DependencyGuard(grpc.aio.ServerInterceptor):
         method = handler_call_details.method
         if method.startswith(("/grpc.health.", "/grpc.reflection.")):
             return await continuation(handler_call_details)
-        down = self._required.intersection(self._down())
-        if down:
-            # Refused before auth, whose key lookup would wait for the dependency. A status with no
-            # message ends a call of any shape, so a unary handler serves streaming methods too.
-            return grpc.unary_unary_rpc_method_handler(_abort_with(unavailable_status(sorted(down)[0])))
         try:
             handler = await continuation(handler_call_details)
         except Exception as exc:
-            # Raised while resolving the call (the auth interceptor's key lookup): answered like a
-            # servicer's failure.
+            # Raised while resolving the method's handler: answered like a servicer's failure.
             return grpc.unary_unary_rpc_method_handler(_abort_with(_status_for(exc, method)))
         if handler is None:
             return handler
-        return _guarded(handler, method)
+        return _guarded(handler, method, self._refusal)
 
 
 def _abort_with(status: grpc.Status) -> Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]:

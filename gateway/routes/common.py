@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -128,10 +127,6 @@ def call_metadata(request: Request) -> list[tuple[str, str]]:
     if written:
         metadata.append(written)
     return metadata
-
-
-def new_request_id() -> str:
-    return "req_" + secrets.token_hex(7)
 
 
 async def call(request: Request, rpc: Callable[..., Awaitable[T]], message: Any, timeout: float = 10.0) -> T:

@@ -82,6 +82,26 @@ async def until_listening(settings: Settings, stop: asyncio.Event, timeout_s: fl
     return False
 
 
+async def exited(process: subprocess.Popen[bytes]) -> int:
+    """Wait for the process's exit without a thread: its pidfd becomes readable when it ends (a thread
+    per child would take most of the event loop's small default thread pool for good)."""
+    if process.poll() is not None:
+        return process.returncode
+    try:
+        fd = os.pidfd_open(process.pid)
+    except ProcessLookupError:
+        return process.wait()
+    loop = asyncio.get_running_loop()
+    ended = loop.create_future()
+    loop.add_reader(fd, lambda: ended.done() or ended.set_result(None))
+    try:
+        await ended
+    finally:
+        loop.remove_reader(fd)
+        os.close(fd)
+    return process.wait()
+
+
 def _die_with_parent() -> Callable[[], None]:
     """What a child runs between fork and exec: SIGTERM when the supervisor dies, even by kill -9, so no
     service outlives it holding its port. Looked up in the parent: nothing to load after fork."""
@@ -127,7 +147,7 @@ class Child:
         pause = _RESTART_PAUSE_MIN_S
         while True:
             assert self.process is not None
-            code = await asyncio.to_thread(self.process.wait)
+            code = await exited(self.process)
             if stopping.is_set():
                 return
             ran_s = time.monotonic() - self.started_at
@@ -148,11 +168,11 @@ class Child:
             return
         process.send_signal(signal.SIGTERM)
         try:
-            await asyncio.to_thread(process.wait, _STOP_GRACE_S)
-        except subprocess.TimeoutExpired:
+            await asyncio.wait_for(exited(process), _STOP_GRACE_S)
+        except TimeoutError:
             log.error("the %s service did not stop within %.0f s: killed", self.role, _STOP_GRACE_S)
             process.kill()
-            await asyncio.to_thread(process.wait)
+            await exited(process)
         if self._relay is not None:
             await asyncio.to_thread(self._relay.join, 2.0)
 

@@ -22,6 +22,7 @@ from bench import harness  # noqa: E402
 from bench.harness import charge_request, closed_loop, cpu_seconds, services  # noqa: E402
 from bench.scenarios.embedded_rest import rest_merchants  # noqa: E402
 
+
 async def _grpc_rounds(settings: Any, clients: int, ops: int, rounds: int) -> list[tuple[float, float, float]]:
     import grpc
     from ledgermesh.payments.v1 import payment_service_pb2_grpc

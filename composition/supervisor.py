@@ -2,8 +2,8 @@
 each run as their own `ledgermesh serve <service>` child process (the entry point a deployment runs),
 supervised by the `up` process.
 
-One Python process uses one core; REST charges on the all-in-one process spent all of it (docs/operations
-in docs/write-path.md, "The embedded default"). The supervisor itself does little: it opens the
+One Python process uses one core, and REST charges on the all-in-one process spent all of it
+(docs/write-path.md, "The embedded default"). The supervisor itself does little: it opens the
 connections once (which migrates the schema and creates the signing and master keys in the data folder
 before any child reads them), runs the daily reconciliation, hands the settings to its children through
 their environment (Settings.to_env), relays their output into one log with each line named by its
@@ -208,7 +208,8 @@ class SupervisedSystem:
         await self.system.stop()
 
 
-def child_env(settings: Settings, role: str) -> dict[str, str]:
+def child_env(settings: Settings) -> dict[str, str]:
+    """The environment of every child: this process's, with the settings written over it."""
     env = {**os.environ, **settings.to_env()}
     env["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(REPO), str(REPO / "gen"), os.environ.get("PYTHONPATH", "")) if p)
@@ -222,7 +223,7 @@ async def start_supervised(settings: Settings, roles: tuple[str, ...] = ROLES) -
     (with_ports_picked) and every URL set."""
     system = await start_system(settings, SUPERVISOR_PARTS)
     stopping = asyncio.Event()
-    children = [Child(role, child_env(settings, role)) for role in roles]
+    children = [Child(role, child_env(settings)) for role in roles]
     supervised = SupervisedSystem(settings, system, children, stopping)
     try:
         for child in children:

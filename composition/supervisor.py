@@ -131,7 +131,7 @@ class Child:
         # From the event loop's thread: the death signal follows the thread that forked, and the
         # loop's thread lives as long as the supervisor.
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "composition.cli", "serve", self.role], cwd=REPO, env=self.env,
+            [sys.executable, "-m", "composition.cli", "serve", self.role], env=self.env,
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             # Its own session: a Ctrl-C at the terminal reaches the supervisor alone, which stops the
             # services in order instead of all at once.

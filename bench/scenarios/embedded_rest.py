@@ -80,7 +80,7 @@ async def run(ctx: RunContext) -> dict[str, float]:
                 result = await closed_loop(op, clients=CLIENTS, ops=10**9, max_seconds=sizes["seconds"],
                                            warmup=CLIENTS)
                 metrics.update(result.metrics("rest"))
-                log(f"  REST CreateCharge on the all-in-one process: {result.throughput:.0f}/s, {result.errors} errors")
+                log(f"  REST CreateCharge on `ledgermesh up`: {result.throughput:.0f}/s, {result.errors} errors")
                 metrics["catch_up_s"] = await _caught_up_after(settings, CATCH_UP_TIMEOUT_S)
                 log(f"  every projection caught up {metrics['catch_up_s']:.2f} s after the load stopped")
     metrics["_notes"] = [  # type: ignore[assignment]

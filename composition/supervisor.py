@@ -201,9 +201,11 @@ class SupervisedSystem:
 
     async def stop(self) -> None:
         self._stopping.set()
-        # Gateway first: no new request reaches a service that is stopping.
-        for child in reversed(self.children):
+        # The gateway first: no new request reaches a service that is stopping; then the others together.
+        gateways = [c for c in self.children if c.role == "gateway"]
+        for child in gateways:
             await child.stop()
+        await asyncio.gather(*(c.stop() for c in self.children if c not in gateways))
         await asyncio.gather(*self._watchers, return_exceptions=True)
         await self.system.stop()
 

@@ -34,7 +34,7 @@ from support.settings import Settings
 
 log = logging.getLogger("ledgermesh.up")
 
-# Started in this order (the gateway last: it calls the others) and stopped in the reverse one.
+# Started in this order (the gateway last: it calls the others); stopped gateway first, then the rest together.
 ROLES = ("command", "query", "projector", "gateway")
 # Everything `up` runs that no `ledgermesh serve` service does: the balances recomputed daily.
 SUPERVISOR_PARTS = Parts(reconciliation=True)

@@ -1,7 +1,8 @@
 """CPU per command, the figure a busy machine does not blur: `python -m bench.cpu_cost [--clients C]
-[--ops N] [--rounds R] [--rest]` runs CreateCharge against a command service in its own process
-(`--rest`: POST /v1/charges against the all-in-one process of `ledgermesh up`) and prints, per round,
-the service process's CPU seconds (user + system, every thread) divided by the charges it served,
+[--ops N] [--rounds R] [--rest [--one-process]]` runs CreateCharge against a command service in its own
+process (`--rest`: POST /v1/charges against the stack as `ledgermesh up` runs it, a supervisor and one
+child process per service; with `--one-process`, as `ledgermesh up --one-process`) and prints, per round,
+the service processes' CPU seconds (user + system, every thread, child processes included) divided by the charges served,
 with the throughput and the load average. Throughput moves with what else the machine runs; CPU per
 charge much less, so A/B comparisons of the command path use it (docs/write-path.md)."""
 
@@ -11,7 +12,6 @@ import argparse
 import asyncio
 import os
 import statistics
-from pathlib import Path
 from typing import Any
 
 from bench.harness import ensure_import_paths
@@ -19,16 +19,8 @@ from bench.harness import ensure_import_paths
 ensure_import_paths()
 
 from bench import harness  # noqa: E402
-from bench.harness import charge_request, closed_loop, services  # noqa: E402
+from bench.harness import charge_request, closed_loop, cpu_seconds, services  # noqa: E402
 from bench.scenarios.embedded_rest import rest_merchants  # noqa: E402
-
-_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process, all its threads (/proc/PID/stat fields 14 and 15)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / _TICKS
 
 
 async def _grpc_rounds(settings: Any, clients: int, ops: int, rounds: int) -> list[tuple[float, float, float]]:
@@ -49,12 +41,13 @@ async def _grpc_rounds(settings: Any, clients: int, ops: int, rounds: int) -> li
             await channel.close()
 
 
-async def _rest_rounds(settings: Any, clients: int, ops: int, rounds: int) -> list[tuple[float, float, float]]:
+async def _rest_rounds(settings: Any, clients: int, ops: int, rounds: int,
+                       role: str = "all") -> list[tuple[float, float, float]]:
     import httpx
 
     settings = settings.with_(gateway_rate_per_second=100_000.0, gateway_rate_burst=100_000)
-    async with services(settings, "all") as started:
-        async with httpx.AsyncClient(base_url=f"http://{started['all'].target}", timeout=30) as http:
+    async with services(settings, role) as started:
+        async with httpx.AsyncClient(base_url=f"http://{started[role].target}", timeout=30) as http:
             keys = await rest_merchants(http, clients)
 
             async def op(n: int) -> None:
@@ -63,7 +56,7 @@ async def _rest_rounds(settings: Any, clients: int, ops: int, rounds: int) -> li
                     "description": f"bench order {n}", "metadata[order_id]": f"o-{n}"})
                 reply.raise_for_status()
 
-            return await _measure(started["all"].process.pid, op, clients, ops, rounds)
+            return await _measure(started[role].process.pid, op, clients, ops, rounds)
 
 
 async def _measure(pid: int, op: Any, clients: int, ops: int, rounds: int) -> list[tuple[float, float, float]]:
@@ -79,15 +72,20 @@ async def _measure(pid: int, op: Any, clients: int, ops: int, rounds: int) -> li
     return out
 
 
-async def main(clients: int, ops: int, rounds: int, rest: bool) -> None:
+async def main(clients: int, ops: int, rounds: int, rest: bool, one_process: bool = False) -> None:
     servers = harness.Servers.start()
     try:
         async with harness.isolated(servers) as settings:
-            measure = _rest_rounds if rest else _grpc_rounds
-            results = await measure(settings, clients, ops, rounds)
+            if rest:
+                results = await _rest_rounds(settings, clients, ops, rounds,
+                                             "all-one-process" if one_process else "all")
+            else:
+                results = await _grpc_rounds(settings, clients, ops, rounds)
     finally:
         servers.stop()
-    what = "REST POST /v1/charges, all in one process" if rest else "gRPC CreateCharge, command service"
+    what = ("gRPC CreateCharge, command service" if not rest else
+            "REST POST /v1/charges, all in one process" if one_process else
+            "REST POST /v1/charges, ledgermesh up (one process per service)")
     for cpu_ms, per_s, load in results:
         print(f"{what}, {clients} clients: {cpu_ms:.2f} CPU-ms/charge, {per_s:.0f}/s, load {load:.2f}")
     print(f"median: {statistics.median(r[0] for r in results):.2f} CPU-ms/charge, "
@@ -99,6 +97,7 @@ if __name__ == "__main__":
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--ops", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--rest", action="store_true", help="REST on the all-in-one process (make run)")
+    parser.add_argument("--rest", action="store_true", help="REST on the stack as `ledgermesh up` (make run) runs it")
+    parser.add_argument("--one-process", action="store_true", help="with --rest: as `ledgermesh up --one-process`")
     a = parser.parse_args()
-    asyncio.run(main(a.clients, a.ops, a.rounds, a.rest))
+    asyncio.run(main(a.clients, a.ops, a.rounds, a.rest, a.one_process))

@@ -1,4 +1,4 @@
-"""Where the time goes, for a goal LedgerMesh misses: `python -m bench.profile {command,projector,query,rebuild}
+"""Where the time goes, for a goal LedgerMesh misses: `python -m bench.profile {command,projector,query,rebuild,embedded}
 [--seconds S]` samples the service process under load with py-spy (pinned in the dev extras)
 and prints the functions with the largest share of samples, inclusive and self.
 Writes bench/results/profile-<target>.txt (`query` also profile-gateway.txt: REST GETs)."""
@@ -160,6 +160,34 @@ async def profile_query(ctx: RunContext, seconds: float, out: Path) -> None:
         await command.close()
 
 
+async def profile_embedded(ctx: RunContext, seconds: float, out: Path) -> None:
+    """Everything in one process (`ledgermesh up --one-process`) while 16 clients over 16 merchants POST
+    /v1/charges: what a REST charge costs the whole stack, and which of it no single service would pay."""
+    import httpx
+
+    from bench.scenarios.embedded_rest import rest_merchants
+
+    async with isolated(ctx.servers) as isolated_settings:
+        settings = isolated_settings.with_(gateway_rate_per_second=100_000.0, gateway_rate_burst=100_000,
+                                           account_reads_per_second=0.0, account_writes_per_second=0.0)
+        async with services(settings, "all-one-process") as started:
+            stack = started["all-one-process"]
+            async with httpx.AsyncClient(base_url=f"http://{stack.target}", timeout=30) as http:
+                keys = await rest_merchants(http, 16)
+
+                async def op(n: int) -> None:
+                    reply = await http.post("/v1/charges", headers=keys[n % 16], data={
+                        "amount": str(1_000 + n % 4_000), "currency": "usd", "source": "tok_visa",
+                        "description": f"bench order {n}", "metadata[order_id]": f"o-{n}"})
+                    reply.raise_for_status()
+
+                await closed_loop(op, clients=16, ops=64, max_seconds=30)
+                spy = record(stack.process.pid, seconds, out)
+                result = await closed_loop(op, clients=16, ops=10**9, max_seconds=seconds)
+                await asyncio.to_thread(spy.wait)
+                log(f"REST CreateCharge on one process at 16 clients: {result.throughput:.0f}/s while sampled")
+
+
 async def profile_rebuild(ctx: RunContext, seconds: float, out: Path) -> None:
     import os
     import uuid
@@ -185,7 +213,7 @@ async def profile_rebuild(ctx: RunContext, seconds: float, out: Path) -> None:
 
 
 TARGETS = {"command": profile_command, "projector": profile_projector, "query": profile_query,
-           "rebuild": profile_rebuild}
+           "rebuild": profile_rebuild, "embedded": profile_embedded}
 
 
 async def main(target: str, seconds: float) -> None:

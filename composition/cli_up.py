@@ -1,4 +1,7 @@
-"""`ledgermesh up`: the infrastructure (external or embedded), then every service, until Ctrl-C or SIGTERM."""
+"""`ledgermesh up`: the infrastructure (external or embedded), then every service, until Ctrl-C or SIGTERM.
+
+By default each service is a supervised child process (composition.supervisor), so the stack uses every
+core; `--one-process` runs them all in this process (docs/write-path.md, "The embedded default")."""
 
 from __future__ import annotations
 
@@ -7,7 +10,6 @@ import asyncio
 import logging
 import os
 import signal
-import socket
 import sys
 import time
 
@@ -16,6 +18,7 @@ from composition.dev_account import ensure_dev_account
 from composition.devstack import DataDirInUse, DevStack, InfrastructureUnavailable, client_host, redact, stack_file
 from composition.servers import ServerStartError
 from composition.subcommand import Subcommand, configure_logging, freeze_start_up_heap, run_service
+from composition.supervisor import listening, start_supervised, until_listening, with_ports_picked
 from composition.system import UP, start_system
 from support.settings import Settings
 from support.telemetry import setup_tracing
@@ -27,6 +30,12 @@ _LISTEN_TIMEOUT_S = 60.0
 _REPEAT_SIGNAL_GRACE_S = 1.0
 
 
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--one-process", action="store_true",
+        help="run every service in this one process (one core) instead of one child process per service")
+
+
 def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     if not os.environ.get("LEDGERMESH_ALLOW_SIGNUP"):
@@ -34,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
         settings = settings.with_(allow_signup=True)
     configure_logging(settings.log_level)
     try:
-        return run_service(_up(settings))
+        return run_service(_up(settings, one_process=args.one_process))
     except (InfrastructureUnavailable, ServerStartError, DataDirInUse) as exc:
         print(f"ledgermesh up: {exc}", file=sys.stderr)
         return 1
@@ -65,13 +74,13 @@ def _install_stop_signals(stop: asyncio.Event) -> None:
         loop.add_signal_handler(signum, on_signal, signum)
 
 
-async def _up(settings: Settings) -> int:
+async def _up(settings: Settings, *, one_process: bool) -> int:
     stop = asyncio.Event()
     _install_stop_signals(stop)
     settings, stack = await devstack.ensure_infrastructure(settings)
     try:
         if not stop.is_set():
-            await _serve(settings, stack, stop)
+            await (_serve_in_one_process if one_process else _serve_supervised)(settings, stack, stop)
     finally:
         await asyncio.to_thread(stack.stop)
         stack_file(settings).unlink(missing_ok=True)
@@ -79,9 +88,39 @@ async def _up(settings: Settings) -> int:
     return 0
 
 
-async def _serve(settings: Settings, stack: DevStack, stop: asyncio.Event) -> None:
+async def _serve_supervised(settings: Settings, stack: DevStack, stop: asyncio.Event) -> None:
+    """The default: one child process per service, so the services share every core."""
+    settings = with_ports_picked(settings)
     devstack.write_stack_file(settings, stack)
-    announce = asyncio.create_task(_announce_when_listening(settings, stack))
+    announce = asyncio.create_task(_announce_when_listening(settings, stack, one_process=False))
+    try:
+        setup_tracing(settings)
+        supervised = await start_supervised(settings)
+        try:
+            if await _command_listening(settings, stop):
+                await ensure_dev_account(settings, supervised.system.infra.pool, settings.command_port)
+            await stop.wait()
+        finally:
+            await supervised.stop()
+    finally:
+        announce.cancel()
+    print("services stopped", file=sys.stderr, flush=True)
+
+
+async def _command_listening(settings: Settings, stop: asyncio.Event) -> bool:
+    """Wait until the command child takes calls (or the stop); False when it never did in time."""
+    if await until_listening(settings, stop, _LISTEN_TIMEOUT_S, ("command_port",)):
+        return True
+    if not stop.is_set():
+        log.error("the command service did not listen on %s within %.0f s: no test account printed",
+                  settings.command_port, _LISTEN_TIMEOUT_S)
+    return False
+
+
+async def _serve_in_one_process(settings: Settings, stack: DevStack, stop: asyncio.Event) -> None:
+    """`--one-process`: every service in this process, on one core."""
+    devstack.write_stack_file(settings, stack)
+    announce = asyncio.create_task(_announce_when_listening(settings, stack, one_process=True))
     try:
         setup_tracing(settings)
         system = await start_system(settings, UP)
@@ -96,28 +135,20 @@ async def _serve(settings: Settings, stack: DevStack, stop: asyncio.Event) -> No
     print("services stopped", file=sys.stderr, flush=True)
 
 
-def _listening(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=0.2):
-            return True
-    except OSError:
-        return False
-
-
-async def _announce_when_listening(settings: Settings, stack: DevStack) -> None:
+async def _announce_when_listening(settings: Settings, stack: DevStack, *, one_process: bool) -> None:
     host = client_host(settings.host)
     ports = {settings.command_port, settings.query_port, settings.gateway_port}
     deadline = time.monotonic() + _LISTEN_TIMEOUT_S
-    listening = False
-    while not listening and time.monotonic() < deadline:
-        listening = all([await asyncio.to_thread(_listening, host, port) for port in ports])
-        if not listening:
+    all_listening = False
+    while not all_listening and time.monotonic() < deadline:
+        all_listening = all([await asyncio.to_thread(listening, host, port) for port in ports])
+        if not all_listening:
             await asyncio.sleep(0.2)
-    metrics_up = await asyncio.to_thread(_listening, host, settings.projector_metrics_port)
-    print(_summary(settings, stack, listening, metrics_up), flush=True)
+    metrics_up = await asyncio.to_thread(listening, host, settings.projector_metrics_port)
+    print(_summary(settings, stack, all_listening, metrics_up, one_process), flush=True)
 
 
-def _summary(settings: Settings, stack: DevStack, listening: bool, metrics_up: bool) -> str:
+def _summary(settings: Settings, stack: DevStack, listening: bool, metrics_up: bool, one_process: bool) -> str:
     host = client_host(settings.host)
     embedded = {server.name: server for server in stack.started}
     lines = [
@@ -126,8 +157,12 @@ def _summary(settings: Settings, stack: DevStack, listening: bool, metrics_up: b
         f"  command gRPC {host}:{settings.command_port}   (grpcurl -plaintext {host}:{settings.command_port} list)",
         f"  query gRPC   {host}:{settings.query_port}",
     ]
-    if metrics_up:
-        lines.append(f"  metrics      http://{host}:{settings.projector_metrics_port}/metrics   (projector)")
+    if metrics_up and one_process:
+        lines.append(f"  metrics      http://{host}:{settings.projector_metrics_port}/metrics   (every service)")
+    elif metrics_up:
+        lines.append(f"  metrics      http://{host}:{settings.projector_metrics_port}/metrics (projector), "
+                     f":{settings.command_metrics_port}/metrics (command), :{settings.query_metrics_port}/metrics "
+                     f"(query), the gateway's /metrics (operator key)")
     for name, url in (
         ("PostgreSQL", settings.database_url),
         ("NATS", settings.nats_url),
@@ -140,4 +175,4 @@ def _summary(settings: Settings, stack: DevStack, listening: bool, metrics_up: b
     return "\n".join(lines)
 
 
-COMMAND = Subcommand(run=run)
+COMMAND = Subcommand(run=run, configure=configure)

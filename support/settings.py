@@ -34,6 +34,82 @@ def _float(env: dict[str, str], name: str, default: float) -> float:
         raise ValueError(f"{name} must be a number, got {raw!r}") from exc
 
 
+# The environment variable of every setting: what from_env reads, and what to_env writes for a child
+# process (tests/unit/test_settings_env.py holds the two to each other, field by field).
+_ENV_NAMES: dict[str, str] = {
+    "database_url": "DATABASE_URL",
+    "nats_url": "NATS_URL",
+    "redis_url": "REDIS_URL",
+    "db_schema": "LEDGERMESH_DB_SCHEMA",
+    "redis_prefix": "LEDGERMESH_REDIS_PREFIX",
+    "stream_name": "LEDGERMESH_STREAM",
+    "subject_prefix": "LEDGERMESH_SUBJECT_PREFIX",
+    "data_dir": "LEDGERMESH_DATA_DIR",
+    "embedded_postgres_port": "LEDGERMESH_EMBEDDED_POSTGRES_PORT",
+    "embedded_nats_port": "LEDGERMESH_EMBEDDED_NATS_PORT",
+    "embedded_redis_port": "LEDGERMESH_EMBEDDED_REDIS_PORT",
+    "host": "LEDGERMESH_HOST",
+    "command_port": "LEDGERMESH_COMMAND_PORT",
+    "query_port": "LEDGERMESH_QUERY_PORT",
+    "gateway_port": "LEDGERMESH_GATEWAY_PORT",
+    "projector_metrics_port": "LEDGERMESH_PROJECTOR_METRICS_PORT",
+    "command_metrics_port": "LEDGERMESH_COMMAND_METRICS_PORT",
+    "query_metrics_port": "LEDGERMESH_QUERY_METRICS_PORT",
+    "command_target": "LEDGERMESH_COMMAND_TARGET",
+    "query_target": "LEDGERMESH_QUERY_TARGET",
+    "gateway_rate_per_second": "LEDGERMESH_GATEWAY_RATE_PER_SECOND",
+    "gateway_rate_burst": "LEDGERMESH_GATEWAY_RATE_BURST",
+    "gateway_max_in_flight_per_key": "LEDGERMESH_GATEWAY_MAX_IN_FLIGHT_PER_KEY",
+    "gateway_max_waiting_per_key": "LEDGERMESH_GATEWAY_MAX_WAITING_PER_KEY",
+    "gateway_max_body_bytes": "LEDGERMESH_GATEWAY_MAX_BODY_BYTES",
+    "signing_key_hex": "LEDGERMESH_SIGNING_KEY",
+    "subject_master_key_hex": "LEDGERMESH_SUBJECT_MASTER_KEY",
+    "fee_percent_bps": "LEDGERMESH_FEE_PERCENT_BPS",
+    "fee_fixed": "LEDGERMESH_FEE_FIXED",
+    "settlement_delay_days": "LEDGERMESH_SETTLEMENT_DELAY_DAYS",
+    "dispute_fee": "LEDGERMESH_DISPUTE_FEE",
+    "idempotency_ttl_hours": "LEDGERMESH_IDEMPOTENCY_TTL_HOURS",
+    "read_your_writes_timeout_ms": "LEDGERMESH_RYW_TIMEOUT_MS",
+    "db_pool_timeout_ms": "LEDGERMESH_DB_POOL_TIMEOUT_MS",
+    "db_connect_timeout_s": "LEDGERMESH_DB_CONNECT_TIMEOUT_S",
+    "db_idle_in_transaction_timeout_ms": "LEDGERMESH_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS",
+    "idempotency_lease_stale_ms": "LEDGERMESH_IDEMPOTENCY_LEASE_STALE_MS",
+    "allow_signup": "LEDGERMESH_ALLOW_SIGNUP",
+    "auth_cache_seconds": "LEDGERMESH_AUTH_CACHE_SECONDS",
+    "account_reads_per_second": "LEDGERMESH_ACCOUNT_READS_PER_SECOND",
+    "account_writes_per_second": "LEDGERMESH_ACCOUNT_WRITES_PER_SECOND",
+    "account_burst_seconds": "LEDGERMESH_ACCOUNT_BURST_SECONDS",
+    "grpc_failed_auth_per_second": "LEDGERMESH_GRPC_FAILED_AUTH_PER_SECOND",
+    "grpc_failed_auth_burst": "LEDGERMESH_GRPC_FAILED_AUTH_BURST",
+    "webhooks_allow_private": "LEDGERMESH_WEBHOOKS_ALLOW_PRIVATE",
+    "webhook_retry_schedule": "LEDGERMESH_WEBHOOK_RETRY_SCHEDULE",
+    "otlp_endpoint": "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "otlp_schedule_delay_ms": "OTEL_BSP_SCHEDULE_DELAY",
+    "otel_console": "LEDGERMESH_OTEL_CONSOLE",
+    "trace_sample_ratio": "LEDGERMESH_TRACE_SAMPLE_RATIO",
+    "service_name": "OTEL_SERVICE_NAME",
+    "log_level": "LEDGERMESH_LOG_LEVEL",
+    "max_deliver": "LEDGERMESH_MAX_DELIVER",
+    "projector_workers": "LEDGERMESH_PROJECTOR_WORKERS",
+    "projector_worker_ids": "LEDGERMESH_PROJECTOR_WORKER_IDS",
+    "projector_ack_wait_seconds": "LEDGERMESH_PROJECTOR_ACK_WAIT_SECONDS",
+    "dedup_window_seconds": "LEDGERMESH_DEDUP_WINDOW_SECONDS",
+    "stream_replicas": "LEDGERMESH_STREAM_REPLICAS",
+    "log_origin": "LEDGERMESH_LOG_ORIGIN",
+    "checkpoint_every_events": "LEDGERMESH_CHECKPOINT_EVERY_EVENTS",
+    "checkpoint_every_seconds": "LEDGERMESH_CHECKPOINT_EVERY_SECONDS",
+    "checkpoint_dir": "LEDGERMESH_CHECKPOINT_DIR",
+    "checkpoint_bucket": "LEDGERMESH_CHECKPOINT_BUCKET",
+    "checkpoint_witness_dir": "LEDGERMESH_CHECKPOINT_WITNESS_DIR",
+    "checkpoint_witness_s3": "LEDGERMESH_CHECKPOINT_WITNESS_S3",
+    "archive_s3": "LEDGERMESH_ARCHIVE_S3",
+    "archive_dir": "LEDGERMESH_ARCHIVE_DIR",
+    "s3_endpoint_url": "LEDGERMESH_S3_ENDPOINT_URL",
+    "s3_region": "LEDGERMESH_S3_REGION",
+    "archive_min_hot_days": "LEDGERMESH_ARCHIVE_MIN_HOT_DAYS",
+}
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a LedgerMesh process needs to know about its surroundings."""
@@ -236,6 +312,21 @@ class Settings:
             s3_region=e.get("LEDGERMESH_S3_REGION", "us-east-1"),
             archive_min_hot_days=_int(e, "LEDGERMESH_ARCHIVE_MIN_HOT_DAYS", 90),
         )
+
+    def to_env(self) -> dict[str, str]:
+        """The environment from which from_env builds these settings again: how `ledgermesh up` hands its
+        settings to the services it runs as child processes. An unset value is written empty, which
+        from_env reads as unset, so the parent's own environment cannot leak through."""
+        env: dict[str, str] = {}
+        for name, variable in _ENV_NAMES.items():
+            value = getattr(self, name)
+            if value is None:
+                env[variable] = ""
+            elif isinstance(value, bool):
+                env[variable] = "1" if value else "0"
+            else:
+                env[variable] = str(value)
+        return env
 
     def with_(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]

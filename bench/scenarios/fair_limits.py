@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import json
-import os
 import statistics
 import sys
 import time
@@ -18,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from bench.harness import isolated, log, services
+from bench.harness import cpu_seconds, isolated, log, services
 from bench.model import Row, RunContext, Scenario, Size, at_least, at_most
 
 FLOOD_CLIENTS = 16
@@ -57,12 +56,6 @@ async def _calm(http: httpx.AsyncClient, headers: dict[str, str],
     return latencies, failed
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 # Stripe's live-mode default, then its test-mode rate (docs: 25 read + 25 write per second in test mode).
 LIMITS = (100, 25)
 
@@ -78,12 +71,12 @@ async def _measure(ctx: RunContext, limit: int, seconds: float) -> dict[str, flo
                 await _calm(http, calm, 1.0)  # warm-up
                 pid = started["all"].process.pid
                 # What the process spends with no request at all (relay, projector, health probes).
-                cpu, began = _cpu_seconds(pid), time.perf_counter()
+                cpu, began = cpu_seconds(pid), time.perf_counter()
                 await asyncio.sleep(IDLE_SECONDS)
-                idle_per_s = (_cpu_seconds(pid) - cpu) / (time.perf_counter() - began)
-                cpu, began = _cpu_seconds(pid), time.perf_counter()
+                idle_per_s = (cpu_seconds(pid) - cpu) / (time.perf_counter() - began)
+                cpu, began = cpu_seconds(pid), time.perf_counter()
                 quiet, quiet_failed = await _calm(http, calm, seconds)
-                quiet_cpu = _cpu_seconds(pid) - cpu - idle_per_s * (time.perf_counter() - began)
+                quiet_cpu = cpu_seconds(pid) - cpu - idle_per_s * (time.perf_counter() - began)
 
                 # The flood runs in a process of its own (bench/flood_worker.py): its client-side work must
                 # not delay the calm merchant's requests in this event loop.
@@ -92,11 +85,11 @@ async def _measure(ctx: RunContext, limit: int, seconds: float) -> dict[str, flo
                     sys.executable, "-m", "bench.flood_worker", base_url, flooder["Authorization"],
                     str(seconds + 1.0), str(FLOOD_CLIENTS), stdout=asyncio.subprocess.PIPE,
                     cwd=str(Path(__file__).resolve().parents[2]))
-                cpu, began = _cpu_seconds(pid), time.perf_counter()
+                cpu, began = cpu_seconds(pid), time.perf_counter()
                 await asyncio.sleep(0.5)
                 loaded, loaded_failed = await _calm(http, calm, seconds)
                 out, _ = await flood.communicate()
-                flood_cpu = _cpu_seconds(pid) - cpu - idle_per_s * (time.perf_counter() - began)
+                flood_cpu = cpu_seconds(pid) - cpu - idle_per_s * (time.perf_counter() - began)
                 statuses = collections.Counter({int(k): v for k, v in json.loads(out or b"{}").items()})
 
                 random_keys: collections.Counter[int] = collections.Counter()

@@ -19,9 +19,10 @@ its aggregate). The counts are summed, and each projection's stats written once,
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -29,10 +30,11 @@ from multiprocessing.connection import Connection
 from multiprocessing.sharedctypes import Synchronized
 from typing import Any
 
-import hiredis
 from redis.asyncio import Redis
 
+from eventlog.records import StoredEvent
 from eventlog.store import EventStore
+from projector import keyspace
 from projector.fold import Fold
 from projector.log_events import projected_from_log
 from projector.projections import projection_named
@@ -43,12 +45,14 @@ from readmodel.keys import Keys
 ProgressCallback = Callable[[int, int, int], None]
 
 # A fold chunk: events folded in memory before their keys are written (bounds memory: the chunk's merged
-# keys, a few KB per event, twice while a chunk is written as the next is folded), and commands per pipeline round trip.
-CHUNK_EVENTS = 5_000
+# keys, a few KB per event, twice while a chunk is written as the next is folded), and commands per
+# pipeline round trip. Most keys an event writes are its object's, whose events stand together in the
+# log, so a larger chunk merges little more: 5,000 events took 50 MB more at the peak than 2,000.
+CHUNK_EVENTS = 2_000
 PIPELINE_COMMANDS = 2_000
-# Rows per read of the log: a batch of decoded rows is most of a fold's memory (10,000 took ~100 MB),
-# and progress is reported (and a time cap checked) once per batch.
-READ_BATCH = 2_000
+# Rows per read of the log (one batch is folded while the next is read): decoded rows are much of a
+# fold's memory (10,000 took ~100 MB), and progress is reported (and a time cap checked) once per batch.
+READ_BATCH = 1_000
 
 # Opens, in a fold's worker process, the event store and Redis client it reads and writes with (with
 # the key store installed, as the parent's): a picklable callable (a module-level function, or a
@@ -162,11 +166,11 @@ class LogFolder:
         keys, force = self._keys, self._force
         f = events_filter
         try:
-            async for batch in self._store.iterate_batches(
+            async for batch in _read_ahead(self._store.iterate_batches(
                 event_types=f.event_types, tenant_id=f.tenant_id, since=f.since, until=f.until,
                 until_position=f.until_position, data_filter=f.data_sql, data_params=f.data_params,
                 batch_size=self._batch, finished_only=False, share=f.share,
-            ):
+            )):
                 for stored in batch:
                     events += 1
                     in_chunk += 1
@@ -269,24 +273,7 @@ class LogFolder:
                 for i in range(0, len(flat), 2 * PIPELINE_COMMANDS):
                     commands.append(("HSET", versions_key, *flat[i:i + 2 * PIPELINE_COMMANDS]))
         for i in range(0, len(commands), PIPELINE_COMMANDS):
-            await self._send(commands[i:i + PIPELINE_COMMANDS])
-
-    async def _send(self, commands: Sequence[Sequence[Any]]) -> None:
-        """One pipeline, packed by hiredis (redis-py packs each argument in Python: a quarter of a
-        rebuild's time) and written on a connection of the client's pool; an error reply raises, and
-        the connection, with replies still unread, is dropped."""
-        pool = self._redis.connection_pool
-        connection = await pool.get_connection()  # type: ignore[no-untyped-call]
-        try:
-            await connection.send_packed_command(b"".join(hiredis.pack_command(tuple(c)) for c in commands),
-                                                 check_health=False)
-            for _ in commands:
-                await connection.read_response()
-        except BaseException:
-            await connection.disconnect()
-            raise
-        finally:
-            await pool.release(connection)
+            await keyspace.run_packed(self._redis, commands[i:i + PIPELINE_COMMANDS])
 
     async def _write_stats(self, applied: int, top_position: int) -> None:
         if not applied:
@@ -298,6 +285,25 @@ class LogFolder:
             pipe.hincrby(stats, "applied", applied)
             pipe.hset(stats, mapping={"position": top_position, "last_applied_ms": now_ms, "last_lag_ms": 0})
         await pipe.execute()
+
+
+async def _read_ahead(batches: AsyncGenerator[list[StoredEvent], None]) -> AsyncIterator[list[StoredEvent]]:
+    """The batches, each next one read from PostgreSQL while the one before is folded (a fold waited
+    for every query of the log: a tenth of a rebuild's time, most of it PostgreSQL's)."""
+    reading: asyncio.Task[list[StoredEvent]] = asyncio.ensure_future(anext(batches))
+    try:
+        while True:
+            try:
+                batch = await reading
+            except StopAsyncIteration:
+                return
+            reading = asyncio.ensure_future(anext(batches))
+            yield batch
+    finally:
+        reading.cancel()  # a batch being read when the fold stopped early; nothing if done
+        with contextlib.suppress(Exception, asyncio.CancelledError):
+            await reading
+        await batches.aclose()
 
 
 def _receive(connection: Connection) -> Any:

@@ -3,7 +3,7 @@
 Rebuild: fold every event of the log into a fresh key prefix (`{prefix}rb{n}:`) with the same pure
 projections as the live consumer (projector.log_fold.LogFolder: chunks of events merged per key in
 memory, each key written once per chunk in pipelines; the per-aggregate guard runs in memory, so there
-is no per-event Lua call; optionally in several processes, each folding its share of the tenants), compare with the live keys, then switch in one MULTI/EXEC (keyspace.switch). The live
+is no per-event Lua call; optionally in several processes, each folding its share of the tenants), compare with the live keys, then switch every projection in one MULTI/EXEC (keyspace.switch_many). The live
 consumer keeps running throughout; after the switch, the events of the last minutes before the rebuild
 started are applied again to the live keys through the per-aggregate version guard: what the rebuild already holds is skipped, what the live
 consumer applied to the old keys meanwhile is redone. The log is read without the event store's
@@ -186,12 +186,13 @@ async def rebuild_many(store: EventStore, redis: Redis, prefix: str, projections
     try:
         builder = LogFolder(store, redis, projections, target, chunk=chunk, workers=workers, open_worker=open_worker)
         await builder.run(EventFilter(), progress)
-        results = [RebuildResult(p.name, target, builder.results[p.name],
-                                 await keyspace.diff(redis, prefix, target, p, examples)) for p in projections]
+        diffs = await keyspace.diff_many(redis, prefix, target, projections, examples)
+        results = [RebuildResult(p.name, target, builder.results[p.name], d)
+                   for p, d in zip(projections, diffs, strict=True)]
         if dry_run:
             return results
-        for projection, result in zip(projections, results, strict=True):
-            result.moved = await keyspace.switch(redis, prefix, target, projection)
+        for result, moved in zip(results, await keyspace.switch_many(redis, prefix, target, projections), strict=True):
+            result.moved = moved
             result.switched = True
         catch_up = LogReplayer(store, redis, projections, prefix, batch=batch)
         await catch_up.run(EventFilter(since=started_at - CATCH_UP_WINDOW))
@@ -200,8 +201,7 @@ async def rebuild_many(store: EventStore, redis: Redis, prefix: str, projections
             await redis.hset(Keys(prefix).projection_stats(projection.name), mapping={"rebuilt_at_ms": int(time.time() * 1000)})
         return results
     finally:
-        for projection in projections:
-            await keyspace.delete_prefix(redis, target, projection)
+        await keyspace.delete_prefix_many(redis, target, projections)
 
 
 async def rebuild(store: EventStore, redis: Redis, prefix: str, projection: Projection, *, dry_run: bool = False,

@@ -17,6 +17,10 @@ from ledgermesh.events.v1 import envelope_pb2
 from eventcodec.codec import payload_classes, payload_message
 from readmodel.values import micros
 
+# json.dumps(record, sort_keys=True) without making an encoder per record (the records already stored
+# were written by json.dumps: the text must stay byte for byte the same).
+_RECORD_JSON = json.JSONEncoder(sort_keys=True).encode
+
 
 @dataclass(frozen=True)
 class ProjectedEvent:
@@ -53,13 +57,13 @@ class ProjectedEvent:
     @cached_property
     def record(self) -> str:
         """The event record (JSON), written once per event however many read models store it."""
-        return json.dumps({
+        return _RECORD_JSON({
             "event_id": self.event_id, "event_type": self.event_type, "aggregate_id": self.aggregate_id,
             "aggregate_type": self.aggregate_type, "aggregate_version": self.aggregate_version,
             "global_position": self.global_position, "commit_position": self.commit_position,
             "tenant_id": self.tenant_id, "occurred_at": self.created_at.isoformat(),
             "data": self.payload_json, "metadata": self.metadata,
-        }, sort_keys=True)
+        })
 
 
 def envelope_from_record(raw: str) -> envelope_pb2.EventEnvelope:

@@ -17,6 +17,7 @@ docs/write-path.md says how the hash chain, signatures, idempotency and gap-safe
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import hashlib
 import json
@@ -93,6 +94,7 @@ _READ_STREAM = (
     " event_version, event_data, metadata, created_at, event_hash, previous_event_hash, signature"
     " FROM events WHERE aggregate_id = %s AND aggregate_version > %s ORDER BY aggregate_version"
 )
+_BEGIN, _COMMIT, _ROLLBACK = "BEGIN", "COMMIT", "ROLLBACK"
 # Failures of one commit rather than of the batch's connection: written alone, the others succeed.
 _ONE_COMMITS_FAILURE = (psycopg.errors.IntegrityError, psycopg.errors.TransactionRollback,
                         psycopg.errors.DataError)
@@ -223,8 +225,22 @@ class GroupCommit:
 
     async def _write(self, commits: list[Commit]) -> list[list[StoredEvent] | BaseException]:
         self._keys_written = []
-        async with self._pool.connection() as conn, conn.pipeline(), conn.transaction():
-            outcomes = await self.write_in(conn, commits)
+        async with self._pool.connection() as conn:
+            # BEGIN and COMMIT travel in the pipeline with the batch's statements: psycopg's
+            # transaction() inside a pipeline syncs when entering and leaving it, two round trips
+            # more per batch for nothing (the pool's connections are in autocommit mode).
+            try:
+                async with conn.pipeline():
+                    await conn.execute(_BEGIN, prepare=False)
+                    outcomes = await self.write_in(conn, commits)
+                    await conn.execute(_COMMIT, prepare=False)
+            except BaseException:
+                if not conn.closed and conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                    # What failed is what the caller hears of; a connection that cannot even roll
+                    # back is discarded by the pool.
+                    with contextlib.suppress(psycopg.Error):
+                        await conn.execute(_ROLLBACK, prepare=False)
+                raise
         if self._personal is not None:
             self._personal.stored(self._keys_written)
         return outcomes

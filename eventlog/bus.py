@@ -139,6 +139,8 @@ class BackgroundPublisher:
 
 def _sampled(traceparent: str) -> bool:
     """Whether a W3C traceparent (version-trace-parent-flags) has its sampled flag set."""
+    if not traceparent:  # no trace at all (the usual case when nothing samples): no exception to raise
+        return False
     try:
         return bool(int(traceparent[-2:], 16) & 0x01) and traceparent.count("-") == 3
     except ValueError:

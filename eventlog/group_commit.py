@@ -30,7 +30,7 @@ from typing import Any
 import orjson
 import psycopg
 from opentelemetry import trace
-from psycopg.types.json import Jsonb
+from psycopg.types.json import Json, Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from eventcodec.personal import as_sealed
@@ -356,7 +356,7 @@ class GroupCommit:
 
 
 def _insert_params(passed: Sequence[_Passed], stored: Sequence[list[StoredEvent]],
-                   created_at: datetime) -> tuple[datetime, str]:
+                   created_at: datetime) -> tuple[datetime, Json]:
     rows = []
     for unit, events in zip(passed, stored, strict=True):
         audit = unit.commit.audit
@@ -370,9 +370,15 @@ def _insert_params(passed: Sequence[_Passed], stored: Sequence[list[StoredEvent]
                   "d": e.data, "m": e.metadata, "c": correlation, "cz": causation, "u": user, "ip": ip,
                   "h": e.event_hash, "ph": e.previous_event_hash, "s": e.signature} for e in events]
     try:
-        return created_at, orjson.dumps(rows).decode()
+        document: str | bytes = orjson.dumps(rows)
     except TypeError:  # an integer beyond 64 bits, which the standard library writes
-        return created_at, json.dumps(rows, separators=(",", ":"), ensure_ascii=False)
+        document = json.dumps(rows, separators=(",", ":"), ensure_ascii=False)
+    # Handed to psycopg as the JSON it already is: as text it was decoded here and encoded again there.
+    return created_at, Json(document, dumps=_as_written)
+
+
+def _as_written(document: str | bytes) -> str | bytes:
+    return document
 
 
 def _committed(e: StoredEvent, tx_id: int, commit_position: int) -> StoredEvent:

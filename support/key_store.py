@@ -192,7 +192,10 @@ async def follow_revocations(conninfo: str, cache: CachedKeys, *, ready: asyncio
                     ready.set()
                 while True:
                     sent = time.monotonic()
-                    await asyncio.wait_for(conn.execute("SELECT 1"), timeout=max(2.0, 8 * interval))
+                    # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow the cancellation
+                    # that stops the follower when the round trip ends at the same moment.
+                    async with asyncio.timeout(max(2.0, 8 * interval)):
+                        await conn.execute("SELECT 1")
                     # The notifications that arrived ahead of the answer, then those to come until the
                     # next round trip.
                     async for note in conn.notifies(timeout=0):

@@ -139,6 +139,8 @@ class BackgroundPublisher:
 
 def _sampled(traceparent: str) -> bool:
     """Whether a W3C traceparent (version-trace-parent-flags) has its sampled flag set."""
+    if not traceparent:  # no trace at all (the usual case when nothing samples): no exception to raise
+        return False
     try:
         return bool(int(traceparent[-2:], 16) & 0x01) and traceparent.count("-") == 3
     except ValueError:
@@ -162,6 +164,8 @@ class Relay:
         # Events younger than this are left to the fast path of this process, which is still sending
         # them: relaying them too would send most events twice.
         self._grace = grace
+        # Where this relay last saved its checkpoint: read from PostgreSQL once, not every round.
+        self._saved: LogPosition | None = None
 
     async def checkpoint(self) -> LogPosition:
         async with self._store.pool.connection() as conn:
@@ -183,7 +187,7 @@ class Relay:
     async def run_once(self, batch: int = 2000) -> int:
         """Publish everything finished since the checkpoint that this process has not already
         published on its fast path; return how many events were sent."""
-        position = await self.checkpoint()
+        position = self._saved if self._saved is not None else await self.checkpoint()
         sent = 0
         while True:
             heads = await self._store.read_ids_after(
@@ -195,10 +199,14 @@ class Relay:
                 await self._publisher.publish(await self._store.get_events(missing))
             position = heads[-1][1]
             await self._save(position)
+            self._saved = position
             sent += len(missing)
+            if len(heads) < batch:
+                # A short page is the end of what is finished (or of what is old enough) for now.
+                return sent
 
     async def backlog(self) -> int:
-        position = await self.checkpoint()
+        position = self._saved if self._saved is not None else await self.checkpoint()
         async with self._store.pool.connection() as conn:
             cur = await conn.execute(
                 "SELECT count(*) FROM events WHERE (tx_id, global_position) > (%s::text::xid8, %s)",

@@ -17,6 +17,7 @@ docs/write-path.md says how the hash chain, signatures, idempotency and gap-safe
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import hashlib
 import json
@@ -29,7 +30,7 @@ from typing import Any
 import orjson
 import psycopg
 from opentelemetry import trace
-from psycopg.types.json import Jsonb
+from psycopg.types.json import Json, Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from eventcodec.personal import as_sealed
@@ -93,6 +94,7 @@ _READ_STREAM = (
     " event_version, event_data, metadata, created_at, event_hash, previous_event_hash, signature"
     " FROM events WHERE aggregate_id = %s AND aggregate_version > %s ORDER BY aggregate_version"
 )
+_BEGIN, _COMMIT, _ROLLBACK = "BEGIN", "COMMIT", "ROLLBACK"
 # Failures of one commit rather than of the batch's connection: written alone, the others succeed.
 _ONE_COMMITS_FAILURE = (psycopg.errors.IntegrityError, psycopg.errors.TransactionRollback,
                         psycopg.errors.DataError)
@@ -223,8 +225,22 @@ class GroupCommit:
 
     async def _write(self, commits: list[Commit]) -> list[list[StoredEvent] | BaseException]:
         self._keys_written = []
-        async with self._pool.connection() as conn, conn.pipeline(), conn.transaction():
-            outcomes = await self.write_in(conn, commits)
+        async with self._pool.connection() as conn:
+            # BEGIN and COMMIT travel in the pipeline with the batch's statements: psycopg's
+            # transaction() inside a pipeline syncs when entering and leaving it, two round trips
+            # more per batch for nothing (the pool's connections are in autocommit mode).
+            try:
+                async with conn.pipeline():
+                    await conn.execute(_BEGIN, prepare=False)
+                    outcomes = await self.write_in(conn, commits)
+                    await conn.execute(_COMMIT, prepare=False)
+            except BaseException:
+                if not conn.closed and conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                    # What failed is what the caller hears of; a connection that cannot even roll
+                    # back is discarded by the pool.
+                    with contextlib.suppress(psycopg.Error):
+                        await conn.execute(_ROLLBACK, prepare=False)
+                raise
         if self._personal is not None:
             self._personal.stored(self._keys_written)
         return outcomes
@@ -340,7 +356,7 @@ class GroupCommit:
 
 
 def _insert_params(passed: Sequence[_Passed], stored: Sequence[list[StoredEvent]],
-                   created_at: datetime) -> tuple[datetime, str]:
+                   created_at: datetime) -> tuple[datetime, Json]:
     rows = []
     for unit, events in zip(passed, stored, strict=True):
         audit = unit.commit.audit
@@ -354,9 +370,15 @@ def _insert_params(passed: Sequence[_Passed], stored: Sequence[list[StoredEvent]
                   "d": e.data, "m": e.metadata, "c": correlation, "cz": causation, "u": user, "ip": ip,
                   "h": e.event_hash, "ph": e.previous_event_hash, "s": e.signature} for e in events]
     try:
-        return created_at, orjson.dumps(rows).decode()
+        document: str | bytes = orjson.dumps(rows)
     except TypeError:  # an integer beyond 64 bits, which the standard library writes
-        return created_at, json.dumps(rows, separators=(",", ":"), ensure_ascii=False)
+        document = json.dumps(rows, separators=(",", ":"), ensure_ascii=False)
+    # Handed to psycopg as the JSON it already is: as text it was decoded here and encoded again there.
+    return created_at, Json(document, dumps=_as_written)
+
+
+def _as_written(document: str | bytes) -> str | bytes:
+    return document
 
 
 def _committed(e: StoredEvent, tx_id: int, commit_position: int) -> StoredEvent:

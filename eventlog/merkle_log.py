@@ -16,6 +16,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from psycopg_pool import AsyncConnectionPool
@@ -31,14 +32,27 @@ log = logging.getLogger(__name__)
 CURSOR = "merkle"
 
 
+@dataclass(frozen=True)
+class Sequenced:
+    """Leaves one `sequence` appended: the index of the first (-1 when none) and their leaf data."""
+
+    start: int
+    data: bytes
+
+    @property
+    def count(self) -> int:
+        return len(self.data) // LEAF_DATA_SIZE
+
+
 class MerkleLog:
     """The leaves in PostgreSQL: appended by `sequence`, read in leaf order."""
 
     def __init__(self, pool: AsyncConnectionPool) -> None:
         self._pool = pool
 
-    async def sequence(self, batch: int = 5000) -> int:
-        """Append up to `batch` finished events as leaves; return how many."""
+    async def sequence(self, batch: int = 5000) -> Sequenced:
+        """Append up to `batch` finished events as leaves; return them (their data, as `leaf_data`
+        reads it back) and where they start."""
         async with self._pool.connection() as conn, conn.transaction():
             # One sequencer at a time per log, whatever the number of command processes.
             await conn.execute("SELECT pg_advisory_xact_lock(hashtext('ledgermesh-merkle:' || current_schema()))")
@@ -55,7 +69,7 @@ class MerkleLog:
             )
             rows = await cur.fetchall()
             if not rows:
-                return 0
+                return Sequenced(-1, b"")
             cur = await conn.execute("SELECT coalesce(max(leaf_index) + 1, 0) FROM merkle_leaves")
             size_row = await cur.fetchone()
             size = int(size_row[0]) if size_row else 0
@@ -70,7 +84,7 @@ class MerkleLog:
                 " updated_at = now()",
                 (CURSOR, rows[-1][0], rows[-1][1]),
             )
-            return len(rows)
+            return Sequenced(size, b"".join(leaf_data(r[1], r[2]) for r in rows))
 
     async def size(self) -> int:
         async with self._pool.connection() as conn:
@@ -122,7 +136,12 @@ class Checkpointer:
         self._every_events = every_events
         self._every_seconds = every_seconds
         self._clock = clock
+        self._batch = 5000
         self._frontier: Frontier | None = None
+        # Leaf data from the frontier on, as this process sequenced it: a due checkpoint need not
+        # read it back. Only while it runs on from the frontier without a hole (another process's
+        # checkpointer may have sequenced some leaves); else leaf_data reads them.
+        self._pending = bytearray()
         self._last_checkpoint_at = time.monotonic()
         self.latest: Checkpoint | None = None
 
@@ -154,15 +173,31 @@ class Checkpointer:
         `force`d and anything is new). Returns the new checkpoint, if any."""
         if self._frontier is None:
             self._frontier = await self._start()
-        while await self._merkle.sequence() > 0:
-            pass
-        size = await self._merkle.size()
-        new = size - self._frontier.size
+            self._pending.clear()
+        start = self._frontier.size
+        size = -1
+        while True:
+            # A short batch is the end: another round trip would only find nothing.
+            sequenced = await self._merkle.sequence(self._batch)
+            if sequenced.count:
+                size = sequenced.start + sequenced.count
+                if sequenced.start == start + len(self._pending) // LEAF_DATA_SIZE:
+                    self._pending += sequenced.data
+                else:
+                    self._pending.clear()
+            if sequenced.count < self._batch:
+                break
+        if size < 0:
+            # Nothing sequenced here this round; another process's checkpointer may have.
+            size = await self._merkle.size()
+        new = size - start
         elapsed = time.monotonic() - self._last_checkpoint_at
         if new <= 0 or not (force or new >= self._every_events or elapsed >= self._every_seconds):
             return None
-        start = self._frontier.size
-        added = await self._merkle.leaf_data(start, size)
+        if len(self._pending) == new * LEAF_DATA_SIZE:
+            added = bytes(self._pending)
+        else:
+            added = await self._merkle.leaf_data(start, size)
         frontier = self._frontier.copy()
         frontier.extend(leaf_hashes(added))
         checkpoint = Checkpoint(self._origin, size, frontier.root().hex(), format_timestamp(self._clock()),
@@ -177,6 +212,7 @@ class Checkpointer:
             except Exception:  # noqa: BLE001 - the others still get it; this one is filled in next time
                 log.exception("checkpoint %d not written to %s", size, sink.name)
         self._frontier, self.latest = frontier, checkpoint
+        self._pending.clear()
         self._last_checkpoint_at = time.monotonic()
         return checkpoint
 

@@ -266,6 +266,26 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         ALTER TABLE idempotency_keys ADD COLUMN aggregate_ids text[];
         """,
     ),
+    (
+        11,
+        "every change to an api key notifies",
+        # Caches keep a known key for as long as their revocation follower proves it hears every
+        # notification (support/key_store.py): any change to a key's row, not only the ones migration 7
+        # named, must then be announced. A TRUNCATE announces no key (an empty payload): caches forget all.
+        """
+        CREATE OR REPLACE FUNCTION notify_api_key_revoked() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP = 'TRUNCATE' THEN
+                PERFORM pg_notify('ledgermesh_api_keys', '');
+            ELSIF TG_OP = 'DELETE' OR NEW IS DISTINCT FROM OLD THEN
+                PERFORM pg_notify('ledgermesh_api_keys', OLD.key_hash);
+            END IF;
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER api_keys_truncated AFTER TRUNCATE ON api_keys
+            FOR EACH STATEMENT EXECUTE FUNCTION notify_api_key_revoked();
+        """,
+    ),
 )
 
 

@@ -1,10 +1,14 @@
 """API keys as every service's interceptor resolves them: from PostgreSQL's `api_keys` table (the truth,
 never a read model that can be lost), behind a short cache that revocation empties at once.
 
-`revoked_at` set (or the row deleted) fires NOTIFY ledgermesh_api_keys (eventlog/migrations.py, 6);
-each process LISTENs and drops the key from its cache, and the cache's TTL bounds staleness when the
-listening connection is down. Unknown keys are cached briefly too, so a flood of random keys costs one
-indexed lookup per key, as a known key does."""
+Any change to a key (revoked, deleted, its grants; eventlog/migrations.py, 7 and 11) fires NOTIFY
+ledgermesh_api_keys; each process LISTENs and drops the key from its cache. While that listening
+connection is proven alive (a round trip on it at most a TTL ago, which also delivered every
+notification sent before it), a known key is answered from the cache without asking PostgreSQL again:
+a revocation reaches it by notification. When the connection is down or silent, the TTL bounds
+staleness as before, so a revoked key is refused within the TTL either way. Unknown keys are cached for
+the TTL only (a key issued later must work at once), so a flood of random keys costs one indexed lookup
+per key, as a known key does."""
 
 from __future__ import annotations
 
@@ -79,27 +83,55 @@ class PostgresKeys:
 
 
 class CachedKeys:
-    """Answers (also "no such key") kept `ttl_seconds`, at most `max_entries`, dropped on revocation."""
+    """Answers (also "no such key") kept `ttl_seconds`, at most `max_entries`, dropped on revocation.
+    A known key is kept longer (up to `vouched_max_seconds`) while the revocation follower vouches
+    for it: see `vouch`."""
 
-    def __init__(self, inner: KeyLookup, ttl_seconds: float = 1.0, max_entries: int = 100_000) -> None:
+    def __init__(self, inner: KeyLookup, ttl_seconds: float = 1.0, max_entries: int = 100_000, *,
+                 vouched_max_seconds: float = 30.0) -> None:
         self._inner = inner
         self._ttl = ttl_seconds
         self._max = max_entries
-        self._cache: OrderedDict[str, tuple[ApiKeyRecord | None, float]] = OrderedDict()
+        # Even a follower that never misses a notification does not keep a key for good: a change the
+        # trigger does not announce is still seen within this bound.
+        self._vouched_max = max(vouched_max_seconds, ttl_seconds)
+        # key hash -> (answer, expires: end of its TTL, trusted until: end of its vouched life)
+        self._cache: OrderedDict[str, tuple[ApiKeyRecord | None, float, float]] = OrderedDict()
         # Bumped by every invalidation: a lookup that started before one must not cache its answer.
         self._generation = 0
+        # Every revocation committed before this moment (monotonic) has reached `forget`.
+        self._vouched_at = float("-inf")
         self._accounts: set[str] = set()
         self._missing_accounts: dict[str, float] = {}
+
+    @property
+    def ttl_seconds(self) -> float:
+        return self._ttl
+
+    def vouch(self, delivered_before: float) -> None:
+        """The follower's word: every revocation committed before `delivered_before` (time.monotonic)
+        has been forgotten. A key known valid stays answered from the cache while that word is less
+        than a TTL old, so a revocation after it is seen within the TTL in any case."""
+        self._vouched_at = max(self._vouched_at, delivered_before)
+
+    def unvouch(self) -> None:
+        """The follower lost its connection: only the TTL counts until it vouches again."""
+        self._vouched_at = float("-inf")
+
+    def _fresh(self, hit: tuple[ApiKeyRecord | None, float, float], now: float) -> bool:
+        if hit[1] > now:
+            return True
+        return hit[0] is not None and hit[2] > now and now - self._vouched_at < self._ttl
 
     async def lookup(self, key_hash: str) -> ApiKeyRecord | None:
         now = time.monotonic()
         hit = self._cache.get(key_hash)
-        if hit is not None and hit[1] > now:
+        if hit is not None and self._fresh(hit, now):
             return hit[0]
         generation = self._generation
         record = await self._inner.lookup(key_hash)
         if generation == self._generation:
-            self._cache[key_hash] = (record, now + self._ttl)
+            self._cache[key_hash] = (record, now + self._ttl, now + self._vouched_max)
             self._cache.move_to_end(key_hash)
             while len(self._cache) > self._max:
                 self._cache.popitem(last=False)
@@ -129,6 +161,9 @@ class CachedKeys:
 
     def forget(self, key_hash: str) -> None:
         self._generation += 1
+        if not key_hash:  # api_keys truncated: no key can be named
+            self._cache.clear()
+            return
         self._cache.pop(key_hash, None)
 
     def clear(self) -> None:
@@ -136,8 +171,15 @@ class CachedKeys:
         self._cache.clear()
 
 
-async def follow_revocations(conninfo: str, cache: CachedKeys, *, ready: asyncio.Event | None = None) -> None:
-    """LISTEN for revoked keys until cancelled; on a lost connection, forget everything and listen again."""
+async def follow_revocations(conninfo: str, cache: CachedKeys, *, ready: asyncio.Event | None = None,
+                             interval: float = 0.25) -> None:
+    """LISTEN for revoked keys until cancelled; on a lost connection, forget everything and listen again.
+
+    Every `interval` the listening connection makes a round trip. PostgreSQL sends a listener the
+    notifications of transactions committed before a statement ahead of that statement's answer, so
+    once the answer is in (and what came with it forgotten), every revocation committed before the
+    round trip began has been seen: the follower vouches for the cache up to that moment. A connection
+    that stops answering (a silent network cut) stops vouching, and the cache's TTL rules again."""
     backoff = 0.1
     while True:
         try:
@@ -148,12 +190,25 @@ async def follow_revocations(conninfo: str, cache: CachedKeys, *, ready: asyncio
                 backoff = 0.1
                 if ready is not None:
                     ready.set()
-                async for note in conn.notifies():
-                    cache.forget(note.payload)
+                while True:
+                    sent = time.monotonic()
+                    # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow the cancellation
+                    # that stops the follower when the round trip ends at the same moment.
+                    async with asyncio.timeout(max(2.0, 8 * interval)):
+                        await conn.execute("SELECT 1")
+                    # The notifications that arrived ahead of the answer, then those to come until the
+                    # next round trip.
+                    async for note in conn.notifies(timeout=0):
+                        cache.forget(note.payload)
+                    cache.vouch(sent)
+                    async for note in conn.notifies(timeout=interval):
+                        cache.forget(note.payload)
         except asyncio.CancelledError:
+            cache.unvouch()
             raise
-        except psycopg.Error as exc:
-            log.warning("api key revocations: listening connection lost (%s); retrying", exc)
+        except (psycopg.Error, TimeoutError) as exc:
+            cache.unvouch()
+            log.warning("api key revocations: listening connection lost (%s); retrying", exc or type(exc).__name__)
             cache.clear()
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, 2.0)
@@ -168,7 +223,9 @@ class RevocationFollower:
     @classmethod
     async def start(cls, conninfo: str, cache: CachedKeys) -> RevocationFollower:
         ready = asyncio.Event()
-        task = asyncio.create_task(follow_revocations(conninfo, cache, ready=ready))
+        # Several round trips per TTL, so a vouch never ages out between two of them on a busy host.
+        interval = min(0.25, cache.ttl_seconds / 4)
+        task = asyncio.create_task(follow_revocations(conninfo, cache, ready=ready, interval=interval))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(ready.wait(), 5.0)
         return cls(task)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 
 import pytest_asyncio
@@ -52,3 +54,56 @@ async def test_a_revoked_key_leaves_every_cache_at_once_and_unknown_keys_are_ans
         assert await cache.account_exists("acct_1") and not await cache.account_exists("acct_nobody")
     finally:
         await follower.stop()
+
+
+class CountedKeys:
+    """PostgresKeys, counting the lookups that reach PostgreSQL."""
+
+    def __init__(self, inner: PostgresKeys) -> None:
+        self.inner = inner
+        self.lookups = 0
+
+    async def lookup(self, key_hash: str):  # type: ignore[no-untyped-def]
+        self.lookups += 1
+        return await self.inner.lookup(key_hash)
+
+    async def account_exists(self, account_id: str) -> bool:
+        return await self.inner.account_exists(account_id)
+
+    def known(self, key_hash: str) -> None:
+        return None
+
+
+async def test_a_known_key_is_not_looked_up_again_while_the_follower_listens_and_its_revocation_still_counts(
+        pool, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    ttl = 0.2
+    counted = CountedKeys(PostgresKeys(pool))
+    cache = CachedKeys(counted, ttl_seconds=ttl)
+    follower = await RevocationFollower.start(settings.database_url or "", cache)
+    secret, other = await _issue(pool), await _issue(pool)
+    try:
+        assert await cache.lookup(hash_key(secret)) is not None
+        deadline = time.monotonic() + 5 * ttl
+        while time.monotonic() < deadline:  # five TTLs of calls with the key
+            assert await cache.lookup(hash_key(secret)) is not None
+            await asyncio.sleep(ttl / 4)
+        assert counted.lookups == 1
+
+        async with pool.connection() as conn:
+            await conn.execute("UPDATE api_keys SET revoked_at = now() WHERE key_hash = %s", (hash_key(secret),))
+
+        async def refused() -> bool:
+            return await cache.lookup(hash_key(secret)) is None
+
+        await eventually(refused, timeout=1.0, message="the revoked key stayed in the cache")
+        assert await cache.lookup(hash_key(other)) is not None
+    finally:
+        await follower.stop()
+    # Nobody listens any more: the TTL alone bounds how long a revoked key is still answered.
+    async with pool.connection() as conn:
+        await conn.execute("UPDATE api_keys SET revoked_at = now() WHERE key_hash = %s", (hash_key(other),))
+
+    async def other_refused() -> bool:
+        return await cache.lookup(hash_key(other)) is None
+
+    await eventually(other_refused, timeout=1.0, message="without a follower, the TTL did not expire the key")

@@ -18,6 +18,7 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
+from composition.heap import settle_heap
 from composition.subcommand import run_service
 from composition.system import SERVICES, UP, start_system
 from support.settings import Settings
@@ -49,6 +50,7 @@ async def _serve_role(role: str, settings: Settings, options: dict[str, Any], st
     # As `ledgermesh serve` runs it: instrumented, sampling at the settings' ratio.
     setup_tracing(settings)
     system = await start_system(settings, parts)
+    settle_heap()
     port = {"command": system.command_port, "query": system.query_port, "gateway": system.gateway_port,
             "all": system.gateway_port}.get(role, 0)
     print(f"READY {port}", flush=True)

@@ -14,6 +14,7 @@ import time
 from composition import devstack
 from composition.dev_account import ensure_dev_account
 from composition.devstack import DataDirInUse, DevStack, InfrastructureUnavailable, client_host, redact, stack_file
+from composition.heap import settle_heap
 from composition.servers import ServerStartError
 from composition.subcommand import Subcommand, configure_logging, run_service
 from composition.system import UP, start_system
@@ -87,6 +88,7 @@ async def _serve(settings: Settings, stack: DevStack, stop: asyncio.Event) -> No
         system = await start_system(settings, UP)
         try:
             await ensure_dev_account(settings, system.infra.pool, system.command_port)
+            settle_heap()
             await stop.wait()
         finally:
             await system.stop()

@@ -20,7 +20,8 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
-from composition.subcommand import freeze_start_up_heap, run_service
+from composition.heap import settle_heap
+from composition.subcommand import run_service
 from composition.supervisor import start_supervised, until_listening, with_ports_picked
 from composition.system import SERVICES, UP, start_system
 from support.settings import Settings
@@ -67,7 +68,7 @@ async def _serve_role(role: str, settings: Settings, options: dict[str, Any], st
     # As `ledgermesh serve` runs it: instrumented, sampling at the settings' ratio.
     setup_tracing(settings)
     system = await start_system(settings, parts)
-    freeze_start_up_heap()
+    settle_heap()
     port = {"command": system.command_port, "query": system.query_port, "gateway": system.gateway_port,
             "all-one-process": system.gateway_port}.get(role, 0)
     print(f"READY {port}", flush=True)

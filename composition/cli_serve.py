@@ -9,7 +9,8 @@ import asyncio
 import logging
 import signal
 
-from composition.subcommand import Subcommand, configure_logging, freeze_start_up_heap, run_service
+from composition.heap import settle_heap
+from composition.subcommand import Subcommand, configure_logging, run_service
 from composition.system import SERVICES, start_system
 from support.settings import Settings
 from support.telemetry import setup_tracing
@@ -33,7 +34,7 @@ async def _serve(service: str, settings: Settings) -> int:
         asyncio.get_running_loop().add_signal_handler(signum, stop.set)
     setup_tracing(settings.with_(service_name=f"ledgermesh-{service}"))
     system = await start_system(settings, SERVICES[service])
-    freeze_start_up_heap()
+    settle_heap()
     log.info("ledgermesh %s serving", service)
     try:
         await stop.wait()

@@ -16,8 +16,9 @@ import time
 from composition import devstack
 from composition.dev_account import ensure_dev_account
 from composition.devstack import DataDirInUse, DevStack, InfrastructureUnavailable, client_host, redact, stack_file
+from composition.heap import settle_heap
 from composition.servers import ServerStartError
-from composition.subcommand import Subcommand, configure_logging, freeze_start_up_heap, run_service
+from composition.subcommand import Subcommand, configure_logging, run_service
 from composition.supervisor import listening, start_supervised, until_listening, with_ports_picked
 from composition.system import UP, start_system
 from support.settings import Settings
@@ -124,9 +125,9 @@ async def _serve_in_one_process(settings: Settings, stack: DevStack, stop: async
     try:
         setup_tracing(settings)
         system = await start_system(settings, UP)
-        freeze_start_up_heap()
         try:
             await ensure_dev_account(settings, system.infra.pool, system.command_port)
+            settle_heap()
             await stop.wait()
         finally:
             await system.stop()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import logging
 import sys
 from collections.abc import Callable, Coroutine
@@ -33,12 +32,3 @@ def run_service(main: Coroutine[Any, Any, T]) -> T:
     """Run a long-lived service's event loop: uvloop, whose loop costs each request less than asyncio's
     own (grpc.aio, psycopg, nats-py and uvicorn all run on it)."""
     return uvloop.run(main)
-
-
-def freeze_start_up_heap() -> None:
-    """Once a service process has started: what start-up built (modules, generated protobuf classes,
-    routes, pools) lives as long as the process, so it is moved out of the garbage collector's
-    generations (gc.freeze). A full collection during a request then walks only what requests made,
-    not the hundreds of thousands of objects behind the imports: a pause in a call's latency tail."""
-    gc.collect()
-    gc.freeze()

@@ -113,6 +113,10 @@ class BackgroundPublisher:
         return self._publisher
 
     async def publish(self, events: Sequence[StoredEvent]) -> None:
+        self.enqueue(events)
+
+    def enqueue(self, events: Sequence[StoredEvent]) -> None:
+        """Queue events for sending (a store's `when_durable` callback: it cannot wait)."""
         self._queue.extend(events)
         if self._sender is None or self._sender.done():
             # Not part of any one request: each event's span continues its own command's trace.

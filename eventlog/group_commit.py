@@ -166,6 +166,12 @@ class GroupCommit:
         self._max_events = max_events
         self._queue: list[_Queued] = []
         self._writer: asyncio.Task[None] | None = None
+        self._durable: Callable[[list[StoredEvent]], None] | None = None
+
+    def when_durable(self, callback: Callable[[list[StoredEvent]], None]) -> None:
+        """`callback` gets each batch's events, in commit order, as soon as the batch is durable and
+        before any of its commands resumes (the fast path publishes from here, docs/write-path.md)."""
+        self._durable = callback
 
     async def commit(self, commit: Commit) -> list[StoredEvent]:
         """Queue the commit (before this coroutine first suspends, so commits queue in the order their
@@ -195,7 +201,19 @@ class GroupCommit:
                 if not isinstance(exc, Exception):
                     _settle(batch, outcomes)
                     raise
+            if self._durable is not None:
+                self._hand_durable(outcomes)
             _settle(batch, outcomes)
+
+    def _hand_durable(self, outcomes: Sequence[list[StoredEvent] | BaseException]) -> None:
+        written = [event for outcome in outcomes if not isinstance(outcome, BaseException) for event in outcome]
+        if not written:
+            return
+        assert self._durable is not None
+        try:
+            self._durable(written)
+        except Exception:  # the commits are durable whatever the callback does; the relay sends them
+            log.exception("the callback for %d durable events failed; the relay will publish them", len(written))
 
     def _take_batch(self) -> list[_Queued]:
         taken, events = 0, 0

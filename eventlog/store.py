@@ -132,6 +132,11 @@ class EventStore:
     def pool(self) -> AsyncConnectionPool:
         return self._pool
 
+    def when_durable(self, callback: Callable[[list[StoredEvent]], None]) -> None:
+        """Hand every group-committed batch's events to `callback` the moment it is durable, in commit
+        order, before its commands resume (GroupCommit.when_durable)."""
+        self._group.when_durable(callback)
+
     async def append(self, tenant_id: str, appends: Sequence[StreamAppend], audit: AuditContext) -> list[StoredEvent]:
         """Append events alone: a commit with nothing else in it."""
         return await self.commit(Commit(tenant_id, tuple(appends), audit))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import pickle
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -219,3 +219,40 @@ async def test_given_concurrent_charges_with_idempotency_keys_in_one_batch_then_
     _state, entries = await _ledger(command.infra, merchant)
     assert len(entries) == 20
 
+
+
+class _AnsweringPublisher:
+    """The runner's publisher, called once a command has resumed after its commit: notes whether the
+    store had already handed that command's events over as durable."""
+
+    def __init__(self, handed: list[list[StoredEvent]]) -> None:
+        self._handed = handed
+        self.handed_before_resuming: list[bool] = []
+
+    async def publish(self, events: Sequence[StoredEvent]) -> None:
+        durable = {e.event_id for batch in self._handed for e in batch}
+        self.handed_before_resuming.append(all(e.event_id in durable for e in events))
+
+
+async def test_a_durable_batch_reaches_the_fast_path_whole_and_in_commit_order_before_its_commands_answer(
+    infra: Infrastructure,
+) -> None:
+    handed: list[list[StoredEvent]] = []
+    infra.store.when_durable(handed.append)
+    command = CommandProcess(infra)
+    answering = _AnsweringPublisher(handed)
+    command.runner = CommandRunner(infra.store, IdempotencyKeys(infra.pool, timedelta(hours=24)), answering,
+                                   max_backoff_s=0.001)
+    merchant = await command.merchant()
+    charges = await asyncio.gather(*(command.charge(merchant, 1_000 + n) for n in range(24)))
+
+    assert all(c.state.status is ChargeStatus.CAPTURED for c in charges)
+    assert len(answering.handed_before_resuming) == 25 and all(answering.handed_before_resuming)
+    positions = [e.global_position for batch in handed for e in batch]
+    assert positions == sorted(positions) and len(set(positions)) == len(positions)
+    for batch in handed:  # one transaction per call, ending with the event at its commit position
+        assert {e.commit_position for e in batch} == {batch[-1].global_position}
+    async with infra.pool.connection() as conn:
+        cur = await conn.execute("SELECT global_position FROM events WHERE tenant_id = %s ORDER BY global_position",
+                                 (merchant,))
+        assert [row[0] for row in await cur.fetchall()] == positions

@@ -53,7 +53,7 @@ async def _small_log(infra: Infrastructure, settings: Settings) -> None:
     for i, tenant in enumerate(("acct_a", "acct_b", "acct_c")):
         await append_notes(infra, f"ledger:{tenant}:usd", 0, "a", "b", tenant=tenant)
         await append_notes(infra, f"ledger:{tenant}:usd", 2, f"c{i}", tenant=tenant)
-    await checkpoint_at(build_checkpointer(settings, infra.pool, infra.signer, infra.nc.jetstream()), 9)
+    await checkpoint_at(build_checkpointer(settings, infra.pool, infra.signer, infra.nc.jetstream()), 9, infra.pool)
 
 
 async def test_an_export_verifies_offline_with_the_public_key_alone_and_gives_a_forged_segment_away(
@@ -155,7 +155,7 @@ async def test_a_log_of_100000_events_round_trips_through_the_archive_with_progr
 ) -> None:
     async with infra.pool.connection() as conn:
         await write_bulk_log(conn, infra.signer, events=100_000, streams=2_000)
-    await checkpoint_at(build_checkpointer(settings, infra.pool, infra.signer, infra.nc.jetstream()), 100_000)
+    await checkpoint_at(build_checkpointer(settings, infra.pool, infra.signer, infra.nc.jetstream()), 100_000, infra.pool)
     archive = tmp_path / "archive"
     public_key = tmp_path / "public.pem"
     public_key.write_text(infra.signer.public_key_pem())

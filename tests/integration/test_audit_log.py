@@ -16,6 +16,7 @@ from typing import Any
 import psycopg
 import pytest
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from psycopg_pool import AsyncConnectionPool
 
 from composition.audit import build_checkpointer, checkpoint_bucket, checkpoint_dir, local_key_ring
 from composition.infrastructure import Infrastructure
@@ -47,15 +48,23 @@ def _checkpointer(infra: Infrastructure, settings: Settings) -> Checkpointer:
     return build_checkpointer(settings, infra.pool, infra.signer, infra.nc.jetstream())
 
 
-async def checkpoint_at(checkpointer: Checkpointer, size: int) -> Checkpoint:
-    """A checkpoint of `size` leaves, once every transaction that was running anywhere in the cluster
-    when the events committed has finished (the gap-safe order waits for them)."""
-    async def signed() -> Checkpoint | None:
-        await checkpointer.run_once(force=True)
-        return checkpointer.latest if checkpointer.latest and checkpointer.latest.tree_size == size else None
+async def checkpoint_at(checkpointer: Checkpointer, size: int, pool: AsyncConnectionPool) -> Checkpoint:
+    """The checkpoint of exactly `size` leaves, forced only once all of them can be sequenced: every transaction
+    that was running anywhere in the cluster when the events committed has finished (the gap-safe order
+    waits for them). Forcing a checkpoint before that would sign one of fewer leaves, an extra
+    checkpoint the test did not ask for (it happened under load)."""
+    async def finished() -> bool:
+        async with pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT count(*) FROM events WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot())")
+            row = await cur.fetchone()
+            return row is not None and row[0] >= size
 
     # Generous: a long transaction anywhere in the cluster holds the gap-safe order back.
-    return await eventually(signed, timeout=30, message=f"a checkpoint of {size} leaves")
+    await eventually(finished, timeout=30, message=f"{size} events finished for the gap-safe order")
+    checkpoint = await checkpointer.run_once(force=True)
+    assert checkpoint is not None and checkpoint.tree_size == size, checkpoint
+    return checkpoint
 
 
 async def _history(infra: Infrastructure, settings: Settings) -> dict[str, list[StoredEvent]]:
@@ -66,8 +75,8 @@ async def _history(infra: Infrastructure, settings: Settings) -> dict[str, list[
         for stream, tenant in STREAMS.items():
             stored[stream] += await append_notes(infra, stream, turn, f"{stream}-{turn}", tenant=tenant)
         if turn == 1:
-            await checkpoint_at(checkpointer, 6)
-    await checkpoint_at(checkpointer, 12)
+            await checkpoint_at(checkpointer, 6, infra.pool)
+    await checkpoint_at(checkpointer, 12, infra.pool)
     return stored
 
 
@@ -278,7 +287,7 @@ async def test_after_a_key_rotation_old_and_new_events_and_checkpoints_all_verif
     new_events = await store.append("acct_a", [StreamAppend(A, "Ledger", 4, (note("after"),))], audit())
     assert new_events[0].metadata["signing_key_id"] == rotated.key_id != infra.signer.key_id
     checkpointer = build_checkpointer(audited, infra.pool, rotated, infra.nc.jetstream())
-    assert (await checkpoint_at(checkpointer, 13)).key_id == rotated.key_id
+    assert (await checkpoint_at(checkpointer, 13, infra.pool)).key_id == rotated.key_id
 
     ring = local_key_ring(audited)
     assert ring is not None and {k.key_id for k in ring.keys} == {infra.signer.key_id, rotated.key_id}
@@ -343,7 +352,7 @@ async def test_a_transaction_that_commits_late_is_appended_to_the_tree_never_ins
 ) -> None:
     checkpointer = _checkpointer(infra, audited)
     first = await append_notes(infra, A, 0, "first", tenant="acct_a")
-    await checkpoint_at(checkpointer, 1)
+    await checkpoint_at(checkpointer, 1, infra.pool)
     assert infra.settings.database_url
     async with await psycopg.AsyncConnection.connect(
         infra.settings.database_url, options=f"-c search_path={infra.settings.db_schema}"
@@ -357,7 +366,7 @@ async def test_a_transaction_that_commits_late_is_appended_to_the_tree_never_ins
         await slow.commit()
     assert late_event.global_position < on_time[0].global_position
 
-    await checkpoint_at(checkpointer, 3)
+    await checkpoint_at(checkpointer, 3, infra.pool)
     leaves = await MerkleLog(infra.pool).leaf_data(0, 3)
     result = ledgermesh(audited, "verify")
 

@@ -17,10 +17,15 @@ from projector.webhooks.dispatcher import WebhookDispatcher
 from projector.webhooks.endpoints import EndpointDirectory
 from projector.webhooks.outbox import DeliveryOutbox
 from projector.webhooks.resources import ResourceHistory
+from support.cancellation import cancel_and_wait, honour_dropped_cancel
 
 log = logging.getLogger(__name__)
 
 _RESTART_DELAYS = (0.1, 0.5, 1.0, 2.0)
+# A worker sees its stop event within a fetch wait (0.25 s) plus the batch in hand; one stuck past
+# this (a call that never returns) is cancelled, so the process can always stop.
+_CLEAN_STOP_S = 10.0
+_CANCELLED_STOP_S = 2.0
 
 
 @dataclass
@@ -36,8 +41,10 @@ class RunningProjector:
 
     async def stop(self) -> None:
         self.stop_event.set()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
-        self.relay.cancel()
+        _, running = await asyncio.wait(self.tasks, timeout=_CLEAN_STOP_S) if self.tasks else (set(), set())
+        if running:
+            await cancel_and_wait(list(running), _CANCELLED_STOP_S, "projector")
+        await cancel_and_wait([self.relay], _CANCELLED_STOP_S, "projector stop relay")
 
 
 def consumer_options(infra: Infrastructure) -> ConsumerOptions:
@@ -63,6 +70,9 @@ async def supervised(name: str, run: Callable[[asyncio.Event], Awaitable[None]],
     again (with backoff), so a consumer never ends silently while its process stays up."""
     restarts = 0
     while not stop.is_set():
+        # A kill cancels this task; if a library dropped that while `run` was at work, `run` may come
+        # back as if nothing happened, and must not be started again (support/cancellation.py).
+        honour_dropped_cancel()
         try:
             await run(stop)
         except asyncio.CancelledError:

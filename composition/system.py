@@ -17,11 +17,16 @@ from composition.projector import start_projector
 from composition.query import start_query_server
 from eventlog.bus import EventPublisher, Relay
 from projector.reconcile import reconcile_periodically
+from support.cancellation import cancel_and_wait
 from support.metrics import projection_pending_sampler, relay_backlog_sampler, sample_every, serve_metrics
 from support.settings import Settings
 from support.telemetry import create_untraced_task
 
 Stopper = Callable[[], Awaitable[None]]
+
+# The background tasks are cancelled once the servers have stopped; one that has not ended after this
+# is logged and left behind: a stop that can hang is an outage of its own.
+_BACKGROUND_STOP_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -89,9 +94,7 @@ class RunningSystem:
         self._stop.set()
         for closer in reversed(self._closers):
             await closer()
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await cancel_and_wait(self._tasks, _BACKGROUND_STOP_S, "background tasks")
         if self._infra is not None:
             await self._infra.close()
 

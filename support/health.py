@@ -14,10 +14,14 @@ from opentelemetry.instrumentation.utils import suppress_instrumentation
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from redis.asyncio import Redis
 
+from support.cancellation import cancel_and_wait
 from support.metrics import METRICS
 from support.telemetry import create_untraced_task
 
 log = logging.getLogger(__name__)
+
+# A probe runs at most `timeout` (1 s); a stopping server does not wait on the watcher longer than this.
+_STOP_WAIT_S = 2.0
 
 
 class DependencyDown(ConnectionError):
@@ -139,8 +143,7 @@ class HealthWatcher:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+            await cancel_and_wait([self._task], _STOP_WAIT_S, f"health watcher of {', '.join(self._names)}")
 
 
 async def set_serving(health_servicer: health.aio.HealthServicer, names: Sequence[str], serving: bool) -> None:

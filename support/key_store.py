@@ -26,9 +26,13 @@ import psycopg
 from psycopg_pool import AsyncConnectionPool
 
 from support.api_keys import KeyKind
+from support.cancellation import cancel_and_wait
 from support.permissions import Access
 
 log = logging.getLogger(__name__)
+
+# Closing the listening connection is quick; a process that is stopping does not wait longer than this.
+_FOLLOWER_STOP_S = 2.0
 
 REVOCATION_CHANNEL = "ledgermesh_api_keys"
 
@@ -231,6 +235,4 @@ class RevocationFollower:
         return cls(task)
 
     async def stop(self) -> None:
-        self.task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self.task
+        await cancel_and_wait([self.task], _FOLLOWER_STOP_S, "api key revocation follower")

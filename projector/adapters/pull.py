@@ -110,8 +110,11 @@ class ContinuousPull:
             raise ConsumerGone(self.durable)
         if not self._buffer:
             self._arrived.clear()
+            # Not wait_for: on Python 3.11 it drops a cancellation that comes with a message, and the
+            # worker would never stop (support/cancellation.py).
             try:
-                await asyncio.wait_for(self._arrived.wait(), timeout=wait)
+                async with asyncio.timeout(wait):
+                    await self._arrived.wait()
             except TimeoutError:
                 pass
         if time.monotonic() - self._last_heard > 2 * self._heartbeat + 1.0:

@@ -38,6 +38,7 @@ from projector.metrics import PROJECTOR_METRICS
 from projector.projections.base import Op, Projection
 from readmodel.events import ProjectedEvent
 from readmodel.keys import Keys
+from support.cancellation import honour_dropped_cancel
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -128,6 +129,9 @@ class ProjectorWorker:
 
     async def _consume(self, pull: ContinuousPull, stop: asyncio.Event) -> None:
         while not stop.is_set():
+            # A kill cancels this task; a NATS reply landing with the cancellation must not keep it
+            # consuming (support/cancellation.py).
+            honour_dropped_cancel()
             try:
                 msgs = await pull.next_messages(self._options.batch, wait=0.25)
             except ConsumerGone:
@@ -152,6 +156,7 @@ class ProjectorWorker:
     async def _until_open(self, pull: ContinuousPull, stop: asyncio.Event) -> None:
         attempt = 0
         while True:
+            honour_dropped_cancel()
             try:
                 await pull.open()
                 self._clear("nats")
@@ -253,6 +258,7 @@ class ProjectorWorker:
         failures = 0
         last_progress = time.monotonic()
         while True:
+            honour_dropped_cancel()
             try:
                 result = await attempt()
             except Exception as exc:  # noqa: BLE001 - a dependency is down: retry, never drop the batch

@@ -21,6 +21,7 @@ from projector.webhooks.endpoints import Endpoint, EndpointDirectory
 from projector.webhooks.outbox import DeliveryOutbox, PendingDelivery
 from projector.webhooks.signing import signature_header
 from support import webhook_urls
+from support.cancellation import cancel_and_wait, honour_dropped_cancel
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,8 @@ MAX_REDIRECTS = 3
 REQUEST_TIMEOUT_S = 10.0
 # Without a wake-up, look at the outbox this often anyway (rows another process may have added).
 IDLE_POLL_S = 5.0
+# A stopping dispatcher waits this long for a cancelled delivery (the row stays in the outbox).
+_STOP_WAIT_S = 2.0
 
 
 class DeliveryFailed(Exception):
@@ -60,13 +63,18 @@ class EndpointWorker:
 
     async def _sleep(self, seconds: float) -> None:
         self._wake.clear()
+        # Not wait_for: on Python 3.11 it drops a cancellation that comes with a wake-up, and this loop
+        # ends only by cancellation (support/cancellation.py).
         try:
-            await asyncio.wait_for(self._wake.wait(), timeout=max(0.0, seconds))
+            async with asyncio.timeout(max(0.0, seconds)):
+                await self._wake.wait()
         except TimeoutError:
             pass
 
     async def _run(self) -> None:
         while True:
+            # This loop ends only by cancellation; one a library dropped still counts.
+            honour_dropped_cancel()
             try:
                 delivery = await self._outbox.next_for(self.endpoint_id)
                 if delivery is None:
@@ -124,5 +132,4 @@ class EndpointWorker:
 
     async def stop(self) -> None:
         if self.task is not None:
-            self.task.cancel()
-            await asyncio.gather(self.task, return_exceptions=True)
+            await cancel_and_wait([self.task], _STOP_WAIT_S, f"webhook deliveries to {self.endpoint_id}")

@@ -28,6 +28,7 @@ from projector.webhooks.endpoints import Endpoint, EndpointDirectory
 from projector.webhooks.outbox import DeliveryOutbox
 from projector.webhooks.resources import ResourceHistory
 from stripe_shapes import events
+from support.cancellation import honour_dropped_cancel
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,8 @@ class WebhookDispatcher:
                 self._worker(endpoint_id)
             await pull.open()
             while not stop.is_set():
+                # Cancelled, it must end even if a NATS reply landing at that moment hid the request.
+                honour_dropped_cancel()
                 try:
                     msgs = await pull.next_messages(_BATCH, wait=0.25)
                 except ConsumerGone:

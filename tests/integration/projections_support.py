@@ -24,9 +24,13 @@ from projector import keyspace
 from projector.adapters.jetstream_consumer import ConsumerOptions
 from projector.adapters.worker import ProjectorWorker
 from projector.projections import all_projections
+from support.cancellation import cancel_and_wait
 from support.settings import Settings
 from tests.conftest import eventually
 from tests.e2e.conftest import Merchant
+
+# A worker stops within a fetch wait plus the batch in hand; a loaded machine gets ample slack.
+_STOP_WITHIN_S = 20.0
 
 
 @dataclass
@@ -70,17 +74,17 @@ class Stack:
                                 for w in workers]
 
     async def kill_projector(self) -> None:
-        for task in self.consumer_tasks:
-            task.cancel()
-        await asyncio.gather(*self.consumer_tasks, return_exceptions=True)
-        self.consumer_tasks = []
-        self.workers = []
+        # Cancelled again until they end, within a bound: a worker that outlives its kill is a bug to
+        # report, not a reason for the suite to hang (support/cancellation.py).
+        survivors = await cancel_and_wait(self.consumer_tasks, _STOP_WITHIN_S, "killed projector")
+        self.consumer_tasks, self.workers = [task for task in self.consumer_tasks if task in survivors], []
+        assert not survivors, f"projector workers still running {_STOP_WITHIN_S} s after being killed"
 
     async def stop_projector(self) -> None:
         self.consumer_stop.set()
-        await asyncio.gather(*self.consumer_tasks, return_exceptions=True)
-        self.consumer_tasks = []
-        self.workers = []
+        running = await asyncio.wait(self.consumer_tasks, timeout=_STOP_WITHIN_S) if self.consumer_tasks else None
+        self.consumer_tasks, self.workers = list(running[1]) if running else [], []
+        assert not self.consumer_tasks, f"projector workers still running {_STOP_WITHIN_S} s after being stopped"
 
     async def merchant(self) -> Merchant:
         response = await self.accounts.CreateAccount(acc.CreateAccountRequest(email="o@example.com", business_name="Shop"))
@@ -146,7 +150,9 @@ async def stack(settings: Settings, cleanup: None) -> AsyncIterator[Stack]:
     try:
         yield result
     finally:
-        await result.kill_projector()
-        await command_channel.close()
-        await query_channel.close()
-        await running.stop()
+        try:
+            await result.kill_projector()
+        finally:
+            await command_channel.close()
+            await query_channel.close()
+            await running.stop()

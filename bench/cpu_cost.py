@@ -20,8 +20,7 @@ from bench.harness import ensure_import_paths
 ensure_import_paths()
 
 from bench import harness  # noqa: E402
-from bench.harness import charge_request, closed_loop, cpu_seconds, services  # noqa: E402
-from bench.harness import _descendants, _stat_fields  # noqa: E402
+from bench.harness import _descendants, _stat_fields, charge_request, closed_loop, cpu_seconds, services  # noqa: E402
 from bench.rest_client import RestClients  # noqa: E402
 from bench.scenarios.embedded_rest import rest_merchants  # noqa: E402
 

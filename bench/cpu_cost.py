@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import os
 import statistics
+from pathlib import Path
 from typing import Any
 
 from bench.harness import ensure_import_paths
@@ -19,7 +20,8 @@ from bench.harness import ensure_import_paths
 ensure_import_paths()
 
 from bench import harness  # noqa: E402
-from bench.harness import charge_request, closed_loop, cpu_seconds, services  # noqa: E402
+from bench.harness import _descendants, _stat_fields, charge_request, closed_loop, cpu_seconds, services  # noqa: E402
+from bench.rest_client import RestClients  # noqa: E402
 from bench.scenarios.embedded_rest import rest_merchants  # noqa: E402
 
 
@@ -42,43 +44,95 @@ async def _grpc_rounds(settings: Any, clients: int, ops: int, rounds: int) -> li
 
 
 async def _rest_rounds(settings: Any, clients: int, ops: int, rounds: int,
-                       role: str = "all") -> list[tuple[float, float, float]]:
+                       role: str = "all", use_httpx: bool = False) -> list[tuple[float, float, float]]:
     import httpx
 
     settings = settings.with_(gateway_rate_per_second=100_000.0, gateway_rate_burst=100_000)
     async with services(settings, role) as started:
-        async with httpx.AsyncClient(base_url=f"http://{started[role].target}", timeout=30) as http:
+        target = started[role].target
+        async with httpx.AsyncClient(base_url=f"http://{target}", timeout=30) as http:
             keys = await rest_merchants(http, clients)
+            host, _, port = target.rpartition(":")
+            async with RestClients(host, int(port), clients) as lean:
+                poster = http if use_httpx else lean
 
-            async def op(n: int) -> None:
-                reply = await http.post("/v1/charges", headers=keys[n % clients], data={
-                    "amount": str(1_000 + n % 4_000), "currency": "usd", "source": "tok_visa",
-                    "description": f"bench order {n}", "metadata[order_id]": f"o-{n}"})
-                reply.raise_for_status()
+                async def op(n: int) -> None:
+                    reply = await poster.post("/v1/charges", headers=keys[n % clients], data={
+                        "amount": str(1_000 + n % 4_000), "currency": "usd", "source": "tok_visa",
+                        "description": f"bench order {n}", "metadata[order_id]": f"o-{n}"})
+                    if reply.status_code != 200:
+                        raise RuntimeError(f"HTTP {reply.status_code}: {reply.text[:200]}")
 
-            return await _measure(started[role].process.pid, op, clients, ops, rounds)
+                return await _measure(started[role].process.pid, op, clients, ops, rounds, split=True)
 
 
-async def _measure(pid: int, op: Any, clients: int, ops: int, rounds: int) -> list[tuple[float, float, float]]:
-    """(CPU ms per charge, charges/s, 1-minute load average) per round, after a warm-up round."""
+def _role_of(pid: int, stack: int) -> str:
+    """Which part of the stack a process is: the supervisor, `serve <role>`, or its program's name."""
+    if pid == stack:
+        return "supervisor"
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return "?"
+    if b"serve" in argv:
+        return argv[argv.index(b"serve") + 1].decode()
+    return Path(argv[0].decode()).name or "?"
+
+
+def _cpu_by_part(stack: int) -> dict[str, float]:
+    """CPU seconds so far of every process of the stack by part, and of the machine's PostgreSQL
+    (every postgres process: shared with whoever else uses it) and nats-server, and this process
+    (the bench's own clients)."""
+    ticks: dict[str, int] = {}
+    pids = {stack: "", **dict.fromkeys(_descendants(stack), "")}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) not in pids:
+            try:
+                comm = (entry / "comm").read_text().strip()
+            except OSError:
+                continue
+            if comm in ("postgres", "nats-server"):
+                pids[int(entry.name)] = "postgres" if comm == "postgres" else "nats"
+    pids[os.getpid()] = "bench clients"
+    for pid, part in pids.items():
+        try:
+            fields = _stat_fields(pid)
+        except OSError:
+            continue
+        part = part or _role_of(pid, stack)
+        ticks[part] = ticks.get(part, 0) + int(fields[11]) + int(fields[12])
+    return {part: t / os.sysconf("SC_CLK_TCK") for part, t in ticks.items()}
+
+
+async def _measure(pid: int, op: Any, clients: int, ops: int, rounds: int,
+                   split: bool = False) -> list[tuple[float, float, float]]:
+    """(CPU ms per charge, charges/s, 1-minute load average) per round, after a warm-up round; with
+    `split`, also prints each round's CPU ms per charge by part of the stack."""
     await closed_loop(op, clients=clients, ops=max(ops // 4, clients * 4), max_seconds=30)
     out = []
     for _ in range(rounds):
         before = cpu_seconds(pid)
+        parts_before = _cpu_by_part(pid) if split else {}
         result = await closed_loop(op, clients=clients, ops=ops, max_seconds=120)
         if result.errors:
             raise RuntimeError(f"{result.errors} calls failed")
         out.append((1000 * (cpu_seconds(pid) - before) / result.completed, result.throughput, os.getloadavg()[0]))
+        if split:
+            after = _cpu_by_part(pid)
+            print("  CPU-ms per charge by part: " + ", ".join(
+                f"{part} {1000 * (after[part] - parts_before.get(part, 0.0)) / result.completed:.2f}"
+                for part in sorted(after, key=lambda k: parts_before.get(k, 0.0) - after[k])), flush=True)
     return out
 
 
-async def main(clients: int, ops: int, rounds: int, rest: bool, one_process: bool = False) -> None:
+async def main(clients: int, ops: int, rounds: int, rest: bool, one_process: bool = False,
+               use_httpx: bool = False) -> None:
     servers = harness.Servers.start()
     try:
         async with harness.isolated(servers) as settings:
             if rest:
                 results = await _rest_rounds(settings, clients, ops, rounds,
-                                             "all-one-process" if one_process else "all")
+                                             "all-one-process" if one_process else "all", use_httpx)
             else:
                 results = await _grpc_rounds(settings, clients, ops, rounds)
     finally:
@@ -99,5 +153,7 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--rest", action="store_true", help="REST on the stack as `ledgermesh up` (make run) runs it")
     parser.add_argument("--one-process", action="store_true", help="with --rest: as `ledgermesh up --one-process`")
+    parser.add_argument("--httpx", action="store_true",
+                        help="with --rest: the load on httpx's AsyncClient (before: bench/rest_client.py)")
     a = parser.parse_args()
-    asyncio.run(main(a.clients, a.ops, a.rounds, a.rest, a.one_process))
+    asyncio.run(main(a.clients, a.ops, a.rounds, a.rest, a.one_process, a.httpx))

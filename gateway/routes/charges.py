@@ -45,7 +45,7 @@ async def _shaped(request: Request, charge: charge_pb2.Charge, params: dict[str,
 
 @router.post("/v1/charges", response_model=None, responses=doc.responds(CHARGE),
              openapi_extra=doc.form(_CHARGE_FORM, ("amount", "currency", "source")))
-async def create_charge(request: Request) -> dict[str, Any]:
+async def create_charge(request: Request) -> StripeJSON:
     p = await form(request)
     message = pay.CreateChargeRequest(
         amount=integer(p, "amount", required=True) or 0,
@@ -66,7 +66,7 @@ async def create_charge(request: Request) -> dict[str, Any]:
     charge = response.charge
     if charge.status == charge_pb2.CHARGE_STATUS_FAILED:
         raise card_declined(charge.id, charge.failure_code, charge.decline_code, charge.failure_message)
-    return await _shaped(request, charge, p)
+    return StripeJSON(await _shaped(request, charge, p))
 
 
 @router.get("/v1/charges/{charge_id}", response_model=None, responses=doc.responds(CHARGE),
@@ -78,26 +78,26 @@ async def retrieve_charge(request: Request, charge_id: str) -> StripeJSON:
 
 @router.post("/v1/charges/{charge_id}", response_model=None, responses=doc.responds(CHARGE),
              openapi_extra=doc.form({"description": doc.STRING, "metadata": doc.METADATA, "expand": doc.EXPAND}))
-async def update_charge(request: Request, charge_id: str) -> dict[str, Any]:
+async def update_charge(request: Request, charge_id: str) -> StripeJSON:
     p = await form(request)
     message = pay.UpdateChargeRequest(charge_id=charge_id, metadata=string_map(p, "metadata"),
                                       idempotency_key=idempotency_key(request))
     if "description" in p:
         message.description = text(p, "description")
     response = await call(request, backends(request).payments.UpdateCharge, message)
-    return await _shaped(request, response.charge, p)
+    return StripeJSON(await _shaped(request, response.charge, p))
 
 
 @router.post("/v1/charges/{charge_id}/capture", response_model=None, responses=doc.responds(CHARGE),
              openapi_extra=doc.form({"amount": doc.INTEGER, "expand": doc.EXPAND}))
-async def capture_charge(request: Request, charge_id: str) -> dict[str, Any]:
+async def capture_charge(request: Request, charge_id: str) -> StripeJSON:
     p = await form(request)
     message = pay.CaptureChargeRequest(charge_id=charge_id, idempotency_key=idempotency_key(request))
     amount = integer(p, "amount")
     if amount is not None:
         message.amount = amount
     response = await call(request, backends(request).payments.CaptureCharge, message)
-    return await _shaped(request, response.charge, p)
+    return StripeJSON(await _shaped(request, response.charge, p))
 
 
 @router.get("/v1/charges", response_model=None, responses=doc.responds(doc.list_of(CHARGE)),

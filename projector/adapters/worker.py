@@ -103,9 +103,6 @@ class ProjectorWorker:
         self.problems: dict[str, ProjectionProblem] = {}
         self._held: list[Msg] = []
         self._pull: ContinuousPull | None = None
-        # Messages that arrived while a batch was being written, prepared meanwhile (by their
-        # delivery's reply subject, which names stream sequence and delivery count).
-        self._ahead: dict[str, _Item] = {}
 
     def config(self) -> ConsumerConfig:
         return ConsumerConfig(
@@ -139,7 +136,6 @@ class ProjectorWorker:
                 msgs = await pull.next_messages(self._options.batch, wait=0.25)
             except ConsumerGone:
                 log.warning("consumer %s is gone; creating it again", self.durable)
-                self._ahead.clear()
                 await pull.close()
                 await self._until_open(pull, stop)
                 continue
@@ -174,39 +170,12 @@ class ProjectorWorker:
 
     async def handle_batch(self, msgs: Sequence[Msg], stop: asyncio.Event | None = None) -> None:
         self._held = list(msgs)
-        items = [self._prepared(msg) for msg in msgs]
+        items = [self._prepare(msg) for msg in msgs]
         if not await self._apply(items, stop) or not await self._dead_letter_final_failures(items, stop):
             # Stopping while Redis is away: nothing is settled, JetStream redelivers it all later.
             return
         for item in items:
             await self._settle(item)
-
-    def _prepared(self, msg: Msg) -> _Item:
-        item = self._ahead.pop(msg.reply, None) if msg.reply else None
-        return item if item is not None and item.msg is msg else self._prepare(msg)
-
-    def _prepare_ahead(self) -> None:
-        """Decode and compute the writes of the messages waiting in the pull's buffer (projections
-        are pure: their writes depend on the event alone), so the next batch is ready when the
-        current write returns."""
-        if self._pull is None:
-            return
-        for msg in self._pull.buffered()[:self._options.batch]:
-            if msg.reply and msg.reply not in self._ahead:
-                self._ahead[msg.reply] = self._prepare(msg)
-        while len(self._ahead) > 4 * self._options.batch:  # taken by no batch (the pull was reopened)
-            self._ahead.pop(next(iter(self._ahead)))
-
-    async def _write(self, batch: list[EventWrites]) -> list[list[EntryResult]]:
-        """The batch's Lua call; while Redis runs it, the messages that arrived meanwhile are prepared."""
-        write = asyncio.ensure_future(self._applier.apply(batch))
-        try:
-            await asyncio.sleep(0)  # the call goes out
-            self._prepare_ahead()
-        except BaseException:
-            write.cancel()
-            raise
-        return await write
 
     def _prepare(self, msg: Msg) -> _Item:
         delivered = msg.metadata.num_delivered if msg.metadata else 1
@@ -242,7 +211,7 @@ class ProjectorWorker:
             return True
         first = applied_items[0]
         assert first.event is not None
-        results = await self._until_written(lambda: self._traced(first, self._write(batch)), stop)
+        results = await self._until_written(lambda: self._traced(first, self._applier.apply(batch)), stop)
         if results is None:
             return False
         # Per projection: the lags of the events it applied, and the highest position among them.

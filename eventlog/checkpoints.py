@@ -159,6 +159,9 @@ class KeyValueSink:
     replicas: int = 1
     name: str = ""
     _kv: Any = field(default=None, repr=False)
+    # The last chunk this sink wrote (its first leaf, its bytes): the next checkpoint extends it
+    # without reading it back from the bucket (up to 640 KB, base64 in JetStream's reply, once a second).
+    _last_chunk: tuple[int, bytes] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.name = self.name or f"kv:{self.bucket}"
@@ -195,8 +198,11 @@ class KeyValueSink:
         if first_chunk < start:
             leaves = await self._chunk(first_chunk, start) + leaves
         for offset in range(0, len(leaves), KV_LEAF_CHUNK * LEAF_DATA_SIZE):
-            await kv.put(f"leaves.{first_chunk + offset // LEAF_DATA_SIZE:016d}",
-                         leaves[offset:offset + KV_LEAF_CHUNK * LEAF_DATA_SIZE])
+            chunk = leaves[offset:offset + KV_LEAF_CHUNK * LEAF_DATA_SIZE]
+            first = first_chunk + offset // LEAF_DATA_SIZE
+            self._last_chunk = None  # unknown until the put succeeds
+            await kv.put(f"leaves.{first:016d}", chunk)
+            self._last_chunk = (first, chunk)
         try:
             await kv.create(f"checkpoint.{checkpoint.tree_size:016d}", checkpoint.to_json().encode())
         except KeyWrongLastSequenceError:
@@ -204,6 +210,11 @@ class KeyValueSink:
         await kv.put("head", checkpoint.to_json().encode())
 
     async def _chunk(self, first: int, end: int) -> bytes:
+        wanted = (end - first) * LEAF_DATA_SIZE
+        if self._last_chunk is not None and self._last_chunk[0] == first and len(self._last_chunk[1]) >= wanted:
+            # Leaf i is the same whoever wrote it (the log's one gap-safe order): what this sink
+            # wrote last is what the bucket holds up to `end`, even if another checkpointer extended it.
+            return self._last_chunk[1][:wanted]
         kv = await self._store()
         entry = await kv.get(f"leaves.{first:016d}")
         return bytes(entry.value or b"")[: (end - first) * LEAF_DATA_SIZE]

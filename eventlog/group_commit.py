@@ -94,7 +94,7 @@ _READ_STREAM = (
     " event_version, event_data, metadata, created_at, event_hash, previous_event_hash, signature"
     " FROM events WHERE aggregate_id = %s AND aggregate_version > %s ORDER BY aggregate_version"
 )
-_ROLLBACK = "ROLLBACK"
+_BEGIN, _COMMIT, _ROLLBACK = "BEGIN", "COMMIT", "ROLLBACK"
 # Failures of one commit rather than of the batch's connection: written alone, the others succeed.
 _ONE_COMMITS_FAILURE = (psycopg.errors.IntegrityError, psycopg.errors.TransactionRollback,
                         psycopg.errors.DataError)
@@ -244,22 +244,21 @@ class GroupCommit:
     async def _write(self, commits: list[Commit]) -> list[list[StoredEvent] | BaseException]:
         self._keys_written = []
         async with self._pool.connection() as conn:
-            # The batch is the pipeline's implicit transaction: without BEGIN, PostgreSQL runs every
-            # statement up to the pipeline's one Sync (when the block ends) in one transaction, and
-            # commits it at that Sync (the pool's connections are in autocommit mode). BEGIN and
-            # COMMIT as statements of their own cost psycopg a send and a wait each, for nothing.
-            # A statement that fails aborts the transaction, which the Sync then rolls back.
-            async with conn.pipeline():
-                try:
+            # BEGIN and COMMIT travel in the pipeline with the batch's statements: psycopg's
+            # transaction() inside a pipeline syncs when entering and leaving it, two round trips
+            # more per batch for nothing (the pool's connections are in autocommit mode).
+            try:
+                async with conn.pipeline():
+                    await conn.execute(_BEGIN, prepare=False)
                     outcomes = await self.write_in(conn, commits)
-                except BaseException:
-                    # Python raised (a response that could not be built, a lost lease, a
-                    # cancellation): the Sync would commit what was sent so far, so roll it back
-                    # first. After a failed statement this is refused as the pipeline is aborted,
-                    # and the Sync rolls back anyway. What failed is what the caller hears of.
+                    await conn.execute(_COMMIT, prepare=False)
+            except BaseException:
+                if not conn.closed and conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                    # What failed is what the caller hears of; a connection that cannot even roll
+                    # back is discarded by the pool.
                     with contextlib.suppress(psycopg.Error):
                         await conn.execute(_ROLLBACK, prepare=False)
-                    raise
+                raise
         if self._personal is not None:
             self._personal.stored(self._keys_written)
         return outcomes

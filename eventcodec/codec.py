@@ -378,12 +378,11 @@ def payload_message(event_type: str, data: Mapping[str, Any]) -> Message:
     the value kinds our payloads hold. EventSchemaError for a key the message lacks; KeyError for an
     event type this build does not know."""
     cls = payload_classes()[event_type]
+    message = cls()
     try:
-        normalized = _normalized(cls.DESCRIPTOR, data, top=True)
+        _normalized(cls.DESCRIPTOR, data, True, message)
     except _NotPlain:
         return _parsed(cls, data)
-    message = cls()
-    _fill(message, normalized)
     return message
 
 
@@ -391,13 +390,14 @@ def payload_message_and_json(event_type: str, data: Mapping[str, Any]) -> tuple[
     """(payload_message(event_type, data), payload_json of it), normalizing the stored payload once:
     what a reader of the log that needs both (a rebuild) pays for one."""
     cls = payload_classes()[event_type]
+    message = cls()
     try:
-        normalized = _normalized(cls.DESCRIPTOR, data, top=True)
+        # One walk of the stored payload gives both: the JSON, and the message filled as it goes (a
+        # payload the walk does not cover leaves a partly filled message, dropped for json_format's).
+        normalized = _normalized(cls.DESCRIPTOR, data, True, message)
     except _NotPlain:
         message = _parsed(cls, data)
         return message, payload_json(message)
-    message = cls()
-    _fill(message, normalized)
     return message, normalized
 
 
@@ -439,9 +439,13 @@ def _by_json_name(descriptor: _Descriptor) -> dict[str, _Descriptor]:
     return {fd.json_name: fd for fd in descriptor.fields}
 
 
-def _normalized(descriptor: _Descriptor, data: Any, top: bool) -> dict[str, Any]:
+def _normalized(descriptor: _Descriptor, data: Any, top: bool, message: Message | None = None) -> dict[str, Any]:
     """The payload JSON (see payload_json) of stored JSON. Only values ParseDict accepts, exactly as
-    it reads them, and no key but field names (a JSON name, an unknown key: json_format's path)."""
+    it reads them, and no key but field names (a JSON name, an unknown key: json_format's path).
+
+    With `message` (an empty one of `descriptor`), also sets in it exactly the fields ParseDict would
+    leave set (the non-default values and the present messages), in the same walk; on _NotPlain the
+    message is partly filled and must be dropped."""
     if not isinstance(data, dict):
         raise _NotPlain
     plan = _parse_plan(descriptor)
@@ -462,32 +466,46 @@ def _normalized(descriptor: _Descriptor, data: Any, top: bool) -> dict[str, Any]
                 value = sealed_text(value)
             if value:
                 out[name] = value
+                if message is not None:
+                    setattr(message, name, value)
         elif kind == _INT64 or kind == _INT32:
             low, high = _INT_RANGES[kind]
             if type(value) is not int or not low <= value <= high:
                 raise _NotPlain
             if value:
                 out[name] = str(value) if kind == _INT64 and not top else value
+                if message is not None:
+                    setattr(message, name, value)
         elif kind == _BOOL:
             if not isinstance(value, bool):
                 raise _NotPlain
             if value:
                 out[name] = True
+                if message is not None:
+                    setattr(message, name, True)
         elif kind == _ENUM:
             known = fd.enum_type.values_by_name.get(value) if isinstance(value, str) else None
             if known is None:
                 raise _NotPlain
             if known.number:
                 out[name] = value
+                if message is not None:
+                    setattr(message, name, known.number)
         elif kind == _TIME:
             if not isinstance(value, str):
                 raise _NotPlain
-            out[name] = _timestamp_parts(value)[2]
+            seconds, nanos, out[name] = _timestamp_parts(value)
+            if message is not None:
+                timestamp = getattr(message, name)
+                timestamp.seconds = seconds
+                timestamp.nanos = nanos
         elif kind == _STRINGS:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise _NotPlain
             if value:
                 out[name] = list(value)
+                if message is not None:
+                    getattr(message, name).extend(value)
         elif kind == _STRING_MAP:
             if not isinstance(value, dict):
                 raise _NotPlain
@@ -498,41 +516,20 @@ def _normalized(descriptor: _Descriptor, data: Any, top: bool) -> dict[str, Any]
                     raise _NotPlain
             if value:
                 out[name] = {key: value[key] for key in sorted(value)}
+                if message is not None:
+                    getattr(message, name).update(value)
         elif kind == _MESSAGE:
-            out[name] = _normalized(fd.message_type, value, top=False)
+            if message is None:
+                out[name] = _normalized(fd.message_type, value, False)
+            else:
+                sub = getattr(message, name)
+                sub.SetInParent()
+                out[name] = _normalized(fd.message_type, value, False, sub)
         else:
             raise _NotPlain
     if seen != len(data):
         raise _NotPlain
     return out
-
-
-def _fill(message: Message, normalized: Mapping[str, Any]) -> None:
-    # Sets exactly the fields ParseDict would leave set: `normalized` holds only non-default values
-    # and present messages, already checked by _normalized.
-    descriptor: _Descriptor = message.DESCRIPTOR
-    kinds = _kinds(descriptor)
-    for name, value in normalized.items():
-        kind = kinds[name]
-        if kind == _STRINGS:
-            getattr(message, name).extend(value)
-        elif kind == _STRING_MAP:
-            getattr(message, name).update(value)
-        elif kind == _TIME:
-            seconds, nanos, _ = _timestamp_parts(value)
-            timestamp = getattr(message, name)
-            timestamp.seconds = seconds
-            timestamp.nanos = nanos
-        elif kind == _MESSAGE:
-            sub = getattr(message, name)
-            sub.SetInParent()
-            _fill(sub, value)
-        elif kind == _ENUM:
-            setattr(message, name, descriptor.fields_by_name[name].enum_type.values_by_name[value].number)
-        elif kind == _INT64:
-            setattr(message, name, int(value))
-        else:
-            setattr(message, name, value)
 
 
 # --- Payload message -> JSON ---------------------------------------------------------------------

@@ -140,9 +140,14 @@ def seal_value(key: SubjectKey, plaintext: str, aad: bytes) -> dict[str, str]:
             "ct": base64.b64encode(ciphertext).decode()}
 
 
+# json.dumps(..., sort_keys=True, separators=(",", ":")) without making an encoder per call (a rebuild
+# writes a few sealed values per event): the same encoder, so the same text.
+_SEALED_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+
+
 def sealed_text(sealed: Mapping[str, str]) -> str:
     """A sealed value as the bus carries it in a string field."""
-    return json.dumps(dict(sealed), sort_keys=True, separators=(",", ":"))
+    return _SEALED_JSON(dict(sealed))
 
 
 def as_sealed(value: Any) -> dict[str, str] | None:

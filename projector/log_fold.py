@@ -191,9 +191,11 @@ class LogFolder:
                     if handlers is None:
                         handlers = handling[event.event_type] = [
                             pair for pair in pairs if pair[0].handles(event.event_type)]
+                    add = fold.add
                     for projection, result in handlers:
                         try:
-                            fold.add_all(projection.apply(event, keys))
+                            for op in projection.apply(event, keys):
+                                add(op)
                         except Exception as exc:  # noqa: BLE001 - a poison event is counted and stepped over, as live
                             result.failed += 1
                             if len(result.errors) < 20:

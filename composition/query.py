@@ -34,10 +34,12 @@ async def start_query_server(infra: Infrastructure) -> RunningGrpcServer:
         query_service_pb2_grpc.add_QueryServiceServicer_to_server(servicer, srv)
         object_query_service_pb2_grpc.add_ObjectQueryServiceServicer_to_server(objects, srv)
 
-    return await start_server(
+    running = await start_server(
         [AuthInterceptor(infra.keys, limits=account_limits(s), failed_auth=failed_auth_limits(s))],
         register,
         [SERVICE_NAME, OBJECTS_SERVICE_NAME],
         f"{s.host}:{s.query_port}",
         [redis_dependency(infra.redis)], grace_s=1.0,
     )
+    running.closers.append(read_models.close)
+    return running

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import grpc
 from grpc_health.v1 import health, health_pb2_grpc
@@ -69,10 +69,14 @@ class RunningGrpcServer:
     port: int
     health: HealthWatcher
     grace_s: float
+    # What the servicers hold open beyond the server (closed after it stopped, last added first).
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     async def stop(self) -> None:
         await self.health.stop()
         await self.server.stop(grace=self.grace_s)
+        for close in reversed(self.closers):
+            await close()
 
 
 async def start_server(

@@ -9,8 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from redis.asyncio import Redis
+from redis.commands.core import AsyncScript
+from redis.exceptions import NoScriptError
+
+from query_svc.adapters.redis_link import RedisLink
 
 # Returns up to COUNT members, skipping SKIP, on one side of the cursor, within [GTE, LTE].
 # Direction "older" (default, starting_after) walks newest -> oldest; "newer" (ending_before) walks
@@ -92,9 +97,27 @@ class CursorMissing(Exception):
     """The cursor object is not in the index (unknown id, or another account's)."""
 
 
+class ScriptCalls:
+    """EVALSHA of a registered script through the link (redis-py's client when there is none); a
+    NOSCRIPT (a restarted Redis) loads the script through redis-py's Script and runs it."""
+
+    def __init__(self, redis: Redis, link: RedisLink | None) -> None:
+        # Straight through execute_command without a link: redis-py's Script object and evalsha's
+        # argument checks cost more per call than the command's own encoding.
+        self._send = link.call if link is not None else redis.execute_command
+
+    async def run(self, script: AsyncScript, keys: Sequence[str], args: Sequence[str | int] = ()) -> Any:
+        try:
+            return await self._send("EVALSHA", script.sha, len(keys), *keys, *args)
+        except NoScriptError:
+            return await script(keys=keys, args=args)
+
+
 class Pager:
-    def __init__(self, redis: Redis, max_scan: int = 20_000, chunk: int = 200) -> None:
+    def __init__(self, redis: Redis, scripts: ScriptCalls | None = None, max_scan: int = 20_000,
+                 chunk: int = 200) -> None:
         self._redis = redis
+        self._scripts = scripts or ScriptCalls(redis, None)
         self._script = redis.register_script(WINDOW_SCRIPT)
         self._with_hashes = redis.register_script(WINDOW_WITH_HASHES_SCRIPT)
         self._max_scan = max_scan
@@ -109,7 +132,7 @@ class Pager:
         return [cursor, direction, gte, lte, skip, count]
 
     async def _window(self, key: str, page: PageRequest, skip: int, count: int) -> list[str]:
-        result = await self._script(keys=[key], args=self._window_args(page, skip, count))
+        result = await self._scripts.run(self._script, [key], self._window_args(page, skip, count))
         if result and result[0] == -1:
             raise CursorMissing(page.ending_before or page.starting_after)
         return [m if isinstance(m, str) else m.decode() for m in result]
@@ -120,7 +143,7 @@ class Pager:
         `suffix`, its second hash (`object_prefix + id + suffix`): [hash, second hash] per id, in the
         order of the ids returned. One round trip for a whole page."""
         args = [*self._window_args(page, 0, page.size + 1), object_prefix, suffix]
-        result = await self._with_hashes(keys=[key], args=args)
+        result = await self._scripts.run(self._with_hashes, [key], args)
         if result and result[0] == -1:
             raise CursorMissing(page.ending_before or page.starting_after)
         members = [m if isinstance(m, str) else m.decode() for m in result[0]]

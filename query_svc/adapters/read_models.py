@@ -9,9 +9,9 @@ from typing import TypeVar
 
 from ledgermesh.payments.v1 import charge_pb2
 from redis.asyncio import Redis
-from redis.exceptions import NoScriptError
 
-from query_svc.adapters.pages import Pager, PageRequest
+from query_svc.adapters.pages import Pager, PageRequest, ScriptCalls
+from query_svc.adapters.redis_link import RedisLink
 from readmodel.charges import charge_from_hash
 from readmodel.keys import Keys
 
@@ -35,12 +35,20 @@ class ReadModels:
         self._redis = redis
         self.keys = Keys(prefix)
         self._wait_timeout = wait_timeout_ms / 1000.0
-        self.pager = Pager(redis)
+        # The hot reads (a Get's or a page's one script call) go through one pipelined connection of
+        # their own (query_svc/adapters/redis_link.py); the rest through redis-py.
+        self._link = RedisLink.like(redis)
+        self._scripts = ScriptCalls(redis, self._link)
+        self.pager = Pager(redis, self._scripts)
         self._hashes = redis.register_script(HASHES_SCRIPT)
 
     @property
     def redis(self) -> Redis:
         return self._redis
+
+    async def close(self) -> None:
+        if self._link is not None:
+            await self._link.close()
 
     async def wait_until(self, probe: Callable[[], Awaitable[bool]]) -> bool:
         """Poll `probe` until it holds or the read-your-writes bound passes."""
@@ -106,12 +114,7 @@ class ReadModels:
     async def hashes(self, keys: list[str]) -> list[dict[str, str]]:
         if not keys:
             return []
-        try:
-            # EVALSHA straight through execute_command: redis-py's Script object and evalsha's argument
-            # checks cost more per call than the command's own encoding.
-            found = await self._redis.execute_command("EVALSHA", self._hashes.sha, len(keys), *keys)
-        except NoScriptError:
-            found = await self._hashes(keys=keys)  # loads the script (a restarted Redis), then runs it
+        found = await self._scripts.run(self._hashes, keys)
         return [_as_dict(flat) for flat in found]
 
     async def owned_many(self, key_of: Callable[[str], str], account_id: str, ids: list[str]) -> list[dict[str, str] | None]:

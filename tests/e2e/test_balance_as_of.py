@@ -106,9 +106,10 @@ async def test_the_operator_reads_a_past_balance_over_rest_and_grpc_as_the_cli_a
     assert _usd(rest.json()) == expected
     assert _cli(settings, merchant.account_id, str(first.global_position)) == expected
 
-    # Now: both charges, as the ledger stands.
-    now = await system.accounts.GetBalanceAsOf(acc.GetBalanceAsOfRequest(time=Timestamp(seconds=int(time.time()))),
-                                               metadata=merchant.platform)
+    # Now: both charges, as the ledger stands. A second the clock has passed after the second charge:
+    # on a quick machine int(time.time()) can still be that charge's own second, whose entries come after it.
+    now = await system.accounts.GetBalanceAsOf(
+        acc.GetBalanceAsOfRequest(time=Timestamp(seconds=await _next_second())), metadata=merchant.platform)
     assert _grpc_usd(now) == await _logged(system, merchant.account_id) and now.entries == 2
     # Before the account's first entry: nothing.
     empty = await system.http.get("/v1/balance", params={"as_of": str(boundary - 3600)}, headers=operator)

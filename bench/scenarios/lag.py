@@ -1,4 +1,4 @@
-"""Scenario 2: commit -> visible in Redis at half the maximum sustained command rate, and the
+"""Scenario 2: commit -> visible in Redis at half and at 80% of the maximum sustained command rate, and the
 projection apply time alone (RedisApplier, no bus) next to raw pipelined Redis writes of the same ops.
 
 Visibility: a poller reads each charge's hash until its version reaches 4 (captured). Lag is measured
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import time
 from typing import Any
 
@@ -179,6 +180,69 @@ async def _apply_alone(settings: Any, redis: Any, limit: int, metrics: dict[str,
     metrics["projections"] = float(len(projections))
 
 
+# A max command rate given by hand (CreateCharge/s), so that A/B runs of two trees offer the very same
+# load instead of each calibrating its own on a shared, noisy machine.
+MAX_RATE_ENV = "LEDGERMESH_BENCH_MAX_RATE"
+
+
+def _fixed_max_rate() -> float | None:
+    text = os.environ.get(MAX_RATE_ENV, "")
+    return float(text) if text else None
+
+
+# The load points measured, as fractions of the max command rate, and the suffix of their metrics
+# (the half-load point keeps the unsuffixed names of earlier sessions' results).
+LOAD_POINTS = ((0.5, ""), (0.8, "_80"))
+
+
+async def _lag_at(settings: Any, redis: Any, stub: Any, merchants: list[Any], started: Any, rate: float,
+                  seconds: float, visible_timeout: float, suffix: str, metrics: dict[str, float]) -> None:
+    """One open-loop load point: CreateCharge at `rate` for `seconds`, each charge watched until visible."""
+    poller = VisibilityPoller(redis, settings.redis_prefix)
+    published = PublishWatcher()
+    nc = await nats.connect(settings.nats_url or "")
+    await published.start(nc, settings.subject_prefix)
+    watcher = asyncio.create_task(poller.run(visible_timeout))
+    pids = {role: started[role].process.pid for role in ("command", "projector")}
+    cpu_before = {role: cpu_seconds(pid) for role, pid in pids.items()}
+    offset = 100_000 if not suffix else 200_000
+
+    async def op(n: int) -> None:
+        m = merchants[n % len(merchants)]
+        reply = await stub.CreateCharge(charge_request(offset + n), metadata=m.metadata)
+        poller.watch(reply.charge.id)
+
+    # The measuring process does not collect garbage while it measures: a full collection of its heap
+    # (100-400 ms on a busy machine) held up the poller and the publish watcher, and counted as lag of
+    # every charge waiting meanwhile.
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+    try:
+        result = await open_loop(op, rate=rate, seconds=seconds, max_in_flight=64)
+        poller.closing = True
+        never = await watcher
+    finally:
+        gc.enable()
+        gc.unfreeze()
+    for role, pid in pids.items():
+        metrics[f"{role}_cpu_ms_per_charge{suffix}"] = (
+            1000 * (cpu_seconds(pid) - cpu_before[role]) / max(1, result.completed))
+    await published.stop()
+    await nc.close()
+    metrics[f"target_rate_per_s{suffix}"] = rate
+    metrics[f"achieved_rate_per_s{suffix}"] = result.throughput
+    metrics.update(latency_summary(f"command{suffix}", result.latencies_s))
+    metrics.update(latency_summary(f"lag{suffix}", poller.lags))
+    split = [(published.published[c] - created, visible - published.published[c])
+             for c, (created, visible) in poller.seen.items() if c in published.published]
+    metrics.update(latency_summary(f"lag_to_publish{suffix}", [s[0] for s in split]))
+    metrics.update(latency_summary(f"lag_publish_to_visible{suffix}", [s[1] for s in split]))
+    metrics[f"not_visible{suffix}"] = float(never)
+    log(f"  {result.completed} commands at {result.throughput:.1f}/s (target {rate:.1f}/s); "
+        f"{len(poller.lags)} seen in Redis, lag p99 {metrics[f'lag{suffix}_p99_ms']:.1f} ms")
+
+
 async def run(ctx: RunContext) -> dict[str, float]:
     from ledgermesh.payments.v1 import payment_service_pb2_grpc
     from redis.asyncio import Redis
@@ -193,68 +257,31 @@ async def run(ctx: RunContext) -> dict[str, float]:
                 channel = grpc.aio.insecure_channel(started["command"].target)
                 try:
                     stub = payment_service_pb2_grpc.PaymentCommandServiceStub(channel)
-                    max_rate = ctx.session.get("command.lm_best_per_s")
-                    expected = int((max_rate or 200) * 0.5 * sizes["seconds"]) + sizes["calibrate_ops"] + 50
+                    max_rate = ctx.session.get("command.lm_best_per_s") or _fixed_max_rate()
+                    expected = (int((max_rate or 200) * sum(f for f, _ in LOAD_POINTS) * sizes["seconds"])
+                                + sizes["calibrate_ops"] + 50)
                     merchants = await create_merchants(channel, merchants_needed(16, expected))
                     if not max_rate or max_rate != max_rate:
                         max_rate = await _max_rate(stub, merchants, sizes["calibrate_ops"])
                         notes.append("max rate calibrated in each run (16 clients, projector running): "
                                      "the command scenario did not run first")
                     else:
-                        notes.append("load = half the command scenario's median best CreateCharge/s")
-                    rate = max(1.0, max_rate * 0.5)
+                        notes.append("load = half (and 80%) of the command scenario's median best CreateCharge/s"
+                                     f" (or of {MAX_RATE_ENV})")
                     metrics["max_rate_per_s"] = max_rate
-                    metrics["target_rate_per_s"] = rate
-                    poller = VisibilityPoller(redis, settings.redis_prefix)
-                    published = PublishWatcher()
-                    nc = await nats.connect(settings.nats_url or "")
-                    await published.start(nc, settings.subject_prefix)
-                    watcher = asyncio.create_task(poller.run(sizes["visible_timeout"]))
-                    pids = {role: started[role].process.pid for role in ("command", "projector")}
-                    cpu_before = {role: cpu_seconds(pid) for role, pid in pids.items()}
-
-                    async def op(n: int) -> None:
-                        m = merchants[n % len(merchants)]
-                        reply = await stub.CreateCharge(charge_request(100_000 + n), metadata=m.metadata)
-                        poller.watch(reply.charge.id)
-
-                    # The measuring process does not collect garbage while it measures: a full
-                    # collection of its heap (100-400 ms on a busy machine) held up the poller and
-                    # the publish watcher, and counted as lag of every charge waiting meanwhile.
-                    gc.collect()
-                    gc.freeze()
-                    gc.disable()
-                    try:
-                        result = await open_loop(op, rate=rate, seconds=sizes["seconds"], max_in_flight=64)
-                        poller.closing = True
-                        never = await watcher
-                    finally:
-                        gc.enable()
-                        gc.unfreeze()
-                    for role, pid in pids.items():
-                        metrics[f"{role}_cpu_ms_per_charge"] = (
-                            1000 * (cpu_seconds(pid) - cpu_before[role]) / max(1, result.completed))
-                    await published.stop()
-                    await nc.close()
+                    for fraction, suffix in LOAD_POINTS:
+                        await _lag_at(settings, redis, stub, merchants, started, max(1.0, max_rate * fraction),
+                                      sizes["seconds"], sizes["visible_timeout"], suffix, metrics)
                 finally:
                     await channel.close()
-            metrics["achieved_rate_per_s"] = result.throughput
-            metrics.update(latency_summary("command", result.latencies_s))
-            metrics.update(latency_summary("lag", poller.lags))
-            split = [(published.published[c] - created, visible - published.published[c])
-                     for c, (created, visible) in poller.seen.items() if c in published.published]
-            metrics.update(latency_summary("lag_to_publish", [s[0] for s in split]))
-            metrics.update(latency_summary("lag_publish_to_visible", [s[1] for s in split]))
-            log(f"  {result.completed} commands at {result.throughput:.1f}/s (target {rate:.1f}/s); "
-                f"{len(poller.lags)} seen in Redis, lag p99 {metrics['lag_p99_ms']:.1f} ms")
-            metrics["not_visible"] = float(never)
             await _apply_alone(settings, redis, sizes["apply_events"], metrics)
         finally:
             await redis.aclose()
     metrics["_notes"] = notes + [  # type: ignore[assignment]
         "command service (with relay) and projector in their own processes; lag = charge hash `created_us` "
         "(taken just before the INSERT) -> the bench's 1 ms poller sees version 4: an upper bound of "
-        "commit -> visible. Apply alone: this run's events through every projection, in the bench process."]
+        "commit -> visible. The 80% point runs right after the half-load one, on the same services. "
+        "Apply alone: this run's events through every projection, in the bench process."]
     return metrics
 
 
@@ -268,7 +295,14 @@ ROWS = (
     Row("lag_publish_to_visible_p50_ms", "  of which published -> visible (projector) p50", "ms"),
     Row("lag_publish_to_visible_p99_ms", "  of which published -> visible (projector) p99", "ms"),
     Row("not_visible", "charges never visible within the timeout", "charges"),
-    Row("projector_cpu_ms_per_charge", "projector CPU per charge (5 events; with the webhook dispatcher)", "ms"),
+    Row("achieved_rate_per_s_80", "CreateCharge/s offered (80% of max)", "/s", "max_rate_per_s", "max rate"),
+    Row("lag_80_p50_ms", "commit -> visible in Redis p50 at 80% load", "ms"),
+    Row("lag_80_p99_ms", "commit -> visible in Redis p99 at 80% load", "ms", goal=at_most(50, "ms")),
+    Row("lag_80_max_ms", "commit -> visible in Redis max at 80% load", "ms"),
+    Row("lag_publish_to_visible_80_p99_ms", "  of which published -> visible (projector) p99 at 80% load", "ms"),
+    Row("not_visible_80", "charges never visible within the timeout at 80% load", "charges"),
+    Row("projector_cpu_ms_per_charge", "projector CPU per charge (5 events; with the webhook dispatcher), half load", "ms"),
+    Row("projector_cpu_ms_per_charge_80", "projector CPU per charge at 80% load", "ms"),
     Row("command_cpu_ms_per_charge", "command service CPU per charge (with the relay)", "ms"),
     Row("apply_one_p50_ms", "apply one event, all projections (Lua each), p50", "ms"),
     Row("apply_one_p99_ms", "apply one event, all projections (Lua each), p99", "ms"),

@@ -57,7 +57,9 @@ def load_master_key(settings: Settings) -> MasterKey:
 
 
 def subject_keys_for(settings: Settings) -> SubjectKeys:
-    """The process's key store view; synchronous fetches (projection handlers) on their own connection."""
+    """A command-line tool's key store view: keys its projection handlers have not seen are fetched
+    synchronously, on their own connection (nothing else runs on the tool's loop). Services use
+    Infrastructure's, which never blocks its loop."""
     keys = SubjectKeys(load_master_key(settings))
     if settings.database_url:
         keys.fetch_with(keys.fetch_sync(settings.database_url, settings.db_schema))
@@ -106,7 +108,10 @@ class Infrastructure:
     revocations: RevocationFollower | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
-        self.subject_keys = subject_keys_for(self.settings)
+        # Keys are read from the pool before the code that needs them runs (the projector prefetches
+        # each batch's), never by a blocking call on the services' event loop.
+        self.subject_keys = SubjectKeys(load_master_key(self.settings))
+        self.subject_keys.read_from(self.pool)
         self.store = EventStore(self.pool, self.signer, personal=self.subject_keys)
         # Projections, rebuilds and webhooks of this process open personal fields with these keys.
         use_subject_keys(self.subject_keys)

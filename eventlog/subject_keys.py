@@ -5,7 +5,12 @@ destroying it makes the subject's sealed fields unreadable while the log stays a
 Writers create keys on first use: each process its own per subject, inserted in the transaction of
 the first events it seals (a key exists exactly when events sealed with it do, and two processes
 never race for one row). `forget` destroys every key of the subject. Readers unwrap keys by id and
-cache them; a destroyed key reads as None, and the field as "[redacted]"."""
+cache them; a destroyed key reads as None, and the field as "[redacted]".
+
+Services (an event loop serving many tasks) open keys asynchronously, from their pool, before the
+synchronous code that needs them runs (`prefetch`: the projector once per batch, one query for all the
+keys it has not seen). Only command-line tools, with nothing else on their loop, may fetch a key
+synchronously from inside synchronous code (`fetch_sync`)."""
 
 from __future__ import annotations
 
@@ -21,6 +26,7 @@ from typing import Any
 
 import psycopg
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from psycopg_pool import AsyncConnectionPool
 
 from eventcodec.personal import (
     IP_ADDRESS,
@@ -111,6 +117,7 @@ class SubjectKeys:
         self._opened: dict[str, bytes | None] = {}
         self._lock = threading.Lock()
         self._sync_connections: list[psycopg.Connection[Any]] = []
+        self._pool: AsyncConnectionPool | None = None
 
     # --- Writing -------------------------------------------------------------------------------
 
@@ -194,8 +201,9 @@ class SubjectKeys:
     # --- Reading -------------------------------------------------------------------------------
 
     def key_by_id(self, key_id: str) -> bytes | None:
-        """The data key, or None when destroyed or unknown. A key this process has not opened yet is
-        fetched (synchronously: once per key and process) when a fetcher was given."""
+        """The data key, or None when destroyed or unknown. A key this process has not opened (nor
+        prefetched) yet is fetched synchronously, once per key and process, only when a synchronous
+        fetcher was given (command-line tools)."""
         if key_id in self._opened:
             return self._opened[key_id]
         if self._fetch is None:
@@ -219,9 +227,29 @@ class SubjectKeys:
         cur = await conn.execute(_SELECT_KEYS, (missing,))
         self._opened.update(self._unwrap_rows(await cur.fetchall()))
 
+    def has_opened(self, key_id: str) -> bool:
+        """Whether the key is known here (alive or destroyed): reading it needs no query."""
+        return key_id in self._opened
+
+    def read_from(self, pool: AsyncConnectionPool) -> None:
+        """Where `prefetch` reads keys: the service's pool."""
+        self._pool = pool
+
+    async def prefetch(self, key_ids: Iterable[str]) -> set[str]:
+        """Open the keys among `key_ids` not opened yet, in one query on the pool, so that synchronous
+        readers (projection handlers) find them without waiting on the database; the ids this store
+        now knows (the others belong to no subject of this log). Nothing happens without a pool."""
+        wanted = set(key_ids)
+        if self._pool is None or not (missing := {k for k in wanted if k not in self._opened}):
+            return {k for k in wanted if k in self._opened}
+        async with self._pool.connection() as conn:
+            await self.load(conn, missing)
+        return {k for k in wanted if k in self._opened}
+
     def fetch_sync(self, conninfo: str, schema: str) -> Callable[[Sequence[str]], dict[str, bytes | None]]:
-        """A fetcher on its own synchronous connection (opened on first use), for readers that must
-        open a key inside synchronous code (projection handlers)."""
+        """A fetcher on its own synchronous connection (opened on first use), for command-line tools that
+        open keys inside synchronous code (a rebuild's projection handlers): it blocks the event loop,
+        so no service uses it."""
         holder = self._sync_connections
 
         def fetch(key_ids: Sequence[str]) -> dict[str, bytes | None]:

@@ -35,7 +35,7 @@ from projector.adapters.jetstream_consumer import ConsumerOptions, decode, whole
 from projector.adapters.pull import ConsumerGone, ContinuousPull
 from projector.adapters.redis_apply import AllProjectionsApplier, EntryResult, EventWrites, Outcome
 from projector.metrics import PROJECTOR_METRICS
-from projector.projections.base import Op, Projection
+from projector.projections.base import Op, Projection, fetch_keys
 from readmodel.events import ProjectedEvent
 from readmodel.keys import Keys
 from support.cancellation import honour_dropped_cancel
@@ -170,14 +170,18 @@ class ProjectorWorker:
 
     async def handle_batch(self, msgs: Sequence[Msg], stop: asyncio.Event | None = None) -> None:
         self._held = list(msgs)
-        items = [self._prepare(msg) for msg in msgs]
+        items = [self._decoded(msg) for msg in msgs]
+        if not await self._open_keys(items, stop):
+            return
+        for item in items:
+            self._project(item)
         if not await self._apply(items, stop) or not await self._dead_letter_final_failures(items, stop):
             # Stopping while Redis is away: nothing is settled, JetStream redelivers it all later.
             return
         for item in items:
             await self._settle(item)
 
-    def _prepare(self, msg: Msg) -> _Item:
+    def _decoded(self, msg: Msg) -> _Item:
         delivered = msg.metadata.num_delivered if msg.metadata else 1
         item = _Item(msg, delivered)
         if delivered > 1:
@@ -187,13 +191,25 @@ class ProjectorWorker:
             item.event, item.envelope = decode(msg.data)
         except Exception as exc:  # noqa: BLE001 - an undecodable message fails for every projection
             item.errors = dict.fromkeys(range(len(self._projections)), exc)
-            return item
+        return item
+
+    async def _open_keys(self, items: list[_Item], stop: asyncio.Event | None) -> bool:
+        """The subject keys of the batch's sealed fields this process has not seen, fetched before any
+        projection applies it: one awaited query for all of them, so the worker's loop (the other
+        workers, the webhook dispatcher) never stalls on the database. PostgreSQL unreachable is a
+        dependency outage, like Redis: retried, never a failure of the events. False if stopping."""
+        payloads = [(item.event.event_type, item.event.payload) for item in items if item.event is not None]
+        return await self._until_done(lambda: fetch_keys(payloads), stop, "postgres",
+                                      "cannot read subject keys from PostgreSQL") is not None
+
+    def _project(self, item: _Item) -> None:
+        if item.event is None:
+            return
         for index, projection in enumerate(self._projections):
             try:
                 item.writes[index] = projection.apply(item.event, self._keys)
             except Exception as exc:  # noqa: BLE001 - this projection cannot apply it; the others can
                 item.errors[index] = exc
-        return item
 
     async def _apply(self, items: list[_Item], stop: asyncio.Event | None) -> bool:
         now = time.time()
@@ -211,7 +227,7 @@ class ProjectorWorker:
             return True
         first = applied_items[0]
         assert first.event is not None
-        results = await self._until_written(lambda: self._traced(first, self._applier.apply(batch)), stop)
+        results = await self._until_done(lambda: self._traced(first, self._applier.apply(batch)), stop)
         if results is None:
             return False
         # Per projection: the lags of the events it applied, and the highest position among them.
@@ -251,10 +267,12 @@ class ProjectorWorker:
         finally:
             otel_context.detach(token)
 
-    async def _until_written(self, attempt: Callable[[], Awaitable[T]], stop: asyncio.Event | None) -> T | None:
-        """Run a Redis write until it succeeds. While Redis is unreachable the batch's messages are
-        kept in progress (so JetStream does not redeliver them meanwhile), and nothing is counted
-        against the events. Gives None only if the worker is stopping."""
+    async def _until_done(self, attempt: Callable[[], Awaitable[T]], stop: asyncio.Event | None,
+                          dependency: str = "redis", failing: str = "cannot write to Redis") -> T | None:
+        """Run a call to a dependency (a Redis write; a key read) until it succeeds. While the
+        dependency is unreachable the batch's messages are kept in progress (so JetStream does not
+        redeliver them meanwhile), and nothing is counted against the events. Gives None only if
+        the worker is stopping."""
         failures = 0
         last_progress = time.monotonic()
         while True:
@@ -263,9 +281,9 @@ class ProjectorWorker:
                 result = await attempt()
             except Exception as exc:  # noqa: BLE001 - a dependency is down: retry, never drop the batch
                 failures += 1
-                self._note("redis", f"cannot write to Redis: {type(exc).__name__}: {exc}")
+                self._note(dependency, f"{failing}: {type(exc).__name__}: {exc}")
                 if failures == 1 or failures % 20 == 0:
-                    log.warning("projector %s: Redis write failed (%d attempts), retrying: %s", self.durable,
+                    log.warning("projector %s: %s (%d attempts), retrying: %s", self.durable, failing,
                                 failures, exc)
                 if stop is not None and stop.is_set():
                     return None
@@ -275,8 +293,8 @@ class ProjectorWorker:
                     last_progress = time.monotonic()
                 continue
             if failures:
-                log.info("projector %s: Redis writable again after %d attempts", self.durable, failures)
-                self._clear("redis")
+                log.info("projector %s: %s reachable again after %d attempts", self.durable, dependency, failures)
+                self._clear(dependency)
             return result
 
     async def _in_progress(self) -> None:
@@ -305,7 +323,7 @@ class ProjectorWorker:
             batch.append(EventWrites(event.aggregate_id if event else "", event.aggregate_version if event else 0,
                                      event.global_position if event else 0, int(time.time() * 1000), 0, records,
                                      record_lag=False))
-        results = await self._until_written(lambda: self._applier.apply(batch), stop)
+        results = await self._until_done(lambda: self._applier.apply(batch), stop)
         if results is None:
             return False
         for item, entries, dead in zip(final, results, batch, strict=True):
@@ -374,7 +392,8 @@ class ProjectorWorker:
 
     def problem_of(self, projection: str) -> ProjectionProblem | None:
         """Why `projection` is stuck, if it is: a dependency of the whole worker, or its own events."""
-        return self.problems.get("redis") or self.problems.get("nats") or self.problems.get(projection)
+        return (self.problems.get("redis") or self.problems.get("postgres") or self.problems.get("nats")
+                or self.problems.get(projection))
 
     async def _report_problems(self, stop: asyncio.Event) -> None:
         """Every second, each projection's current problem into its stats hash (`problem`,

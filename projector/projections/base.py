@@ -9,7 +9,7 @@ with the projection's checkpoint, so a redelivered or replayed event changes not
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, ClassVar, Protocol, TypeVar
 
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
@@ -17,7 +17,7 @@ from google.protobuf.message import Message
 from ledgermesh.events.v1 import envelope_pb2, erasure_events_pb2
 
 from eventcodec.codec import payload_classes, payload_json, unpack_payload
-from eventcodec.personal import ErasedField, has_personal_fields, open_message
+from eventcodec.personal import PERSONAL_FIELDS, ErasedField, as_sealed, has_personal_fields, open_message
 from readmodel.events import ProjectedEvent
 from readmodel.keys import Keys
 from readmodel.values import text
@@ -34,6 +34,10 @@ class KeySource(Protocol):
     def key_by_id(self, key_id: str) -> bytes | None: ...
 
     def forgotten(self, key_ids: Iterable[str]) -> None: ...
+
+    def has_opened(self, key_id: str) -> bool: ...
+
+    async def prefetch(self, key_ids: Iterable[str]) -> set[str]: ...
 
 
 # The key stores of the systems running in this process, installed by the composition root. Key ids
@@ -63,12 +67,45 @@ def key_by_id(key_id: str) -> bytes | None:
     return None
 
 
-def opened_envelope(envelope: envelope_pb2.EventEnvelope) -> envelope_pb2.EventEnvelope:
-    """The envelope with its payload's personal fields opened, for what leaves the system in the
-    clear to its account (webhooks)."""
+def sealed_key_ids(event_type: str, payload: Message) -> Iterator[str]:
+    """The key ids of the payload's sealed personal fields."""
+    personal = PERSONAL_FIELDS.get(event_type)
+    for path in personal.fields if personal is not None else ():
+        node: Any = payload
+        *parents, leaf = path.split(".")
+        for name in parents:
+            node = getattr(node, name)
+        value = getattr(node, leaf)
+        for text_value in [value] if isinstance(value, str) else value.values():
+            sealed = as_sealed(text_value)
+            if sealed is not None:
+                yield sealed["kid"]
+
+
+async def fetch_keys(payloads: Iterable[tuple[str, Message]]) -> int:
+    """Open, before they are applied, the keys of these (event type, payload) pairs that no key store
+    of this process knows yet: one query per key store for all of them, awaited, so that the
+    synchronous handlers (`opened`) never wait on the database and the event loop keeps serving the
+    other work meanwhile. The number of keys fetched."""
+    wanted = {key_id for event_type, payload in payloads if event_type in PERSONAL_FIELDS
+              for key_id in sealed_key_ids(event_type, payload)}
+    wanted = {key_id for key_id in wanted if not any(source.has_opened(key_id) for source in _KEY_SOURCES)}
+    count = len(wanted)
+    for source in list(_KEY_SOURCES):
+        if not wanted:
+            break
+        wanted -= await source.prefetch(wanted)
+    return count - len(wanted)
+
+
+async def opened_envelope(envelope: envelope_pb2.EventEnvelope) -> envelope_pb2.EventEnvelope:
+    """The envelope with its payload's personal fields opened (keys not seen yet fetched first), for
+    what leaves the system in the clear to its account (webhooks)."""
     if not has_personal_fields(envelope.event_type):
         return envelope
-    message = open_message(envelope.event_type, envelope.event_id, unpack_payload(envelope), key_by_id)
+    payload = unpack_payload(envelope)
+    await fetch_keys([(envelope.event_type, payload)])
+    message = open_message(envelope.event_type, envelope.event_id, payload, key_by_id)
     if message is None:
         return envelope
     copy = envelope_pb2.EventEnvelope()

@@ -111,7 +111,7 @@ class WebhookDispatcher:
         targets = [e.id for e in endpoints if e.wants(stripe_type) and e.created_at <= occurred]
         if not targets:
             return
-        opened = opened_envelope(envelope)
+        opened = await opened_envelope(envelope)
         resource = await self._history.object_at(opened) if self._history is not None else None
         payload = json.dumps(events.event(opened, resource), separators=(",", ":"))
         await self._outbox.enqueue(targets, events.event_id(envelope.event_id), payload)

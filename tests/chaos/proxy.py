@@ -1,5 +1,7 @@
 """A TCP proxy the test controls, between one process and one server: `cut()` drops every connection
-through it and refuses new ones (the network between them is gone), `restore()` lets them through again."""
+through it and refuses new ones (the network between them is gone), `restore()` lets them through again;
+`hold()` keeps every connection open but passes no byte on until `release()` (a server that is slow to
+answer)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ class CuttableProxy:
         self._server: asyncio.Server | None = None
         self._open: set[asyncio.StreamWriter] = set()
         self._cut = False
+        self._flowing = asyncio.Event()
+        self._flowing.set()
 
     async def start(self) -> CuttableProxy:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
@@ -35,7 +39,8 @@ class CuttableProxy:
             writer.close()
             return
         self._open.update((writer, upstream_writer))
-        await asyncio.gather(_pipe(reader, upstream_writer), _pipe(upstream_reader, writer))
+        await asyncio.gather(_pipe(reader, upstream_writer, self._flowing),
+                             _pipe(upstream_reader, writer, self._flowing))
         self._open.difference_update((writer, upstream_writer))
 
     def cut(self) -> None:
@@ -47,16 +52,24 @@ class CuttableProxy:
     def restore(self) -> None:
         self._cut = False
 
+    def hold(self) -> None:
+        self._flowing.clear()
+
+    def release(self) -> None:
+        self._flowing.set()
+
     async def close(self) -> None:
+        self.release()
         self.cut()
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
 
 
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, flowing: asyncio.Event) -> None:
     try:
         while data := await reader.read(65536):
+            await flowing.wait()
             writer.write(data)
             await writer.drain()
     except (ConnectionError, OSError):

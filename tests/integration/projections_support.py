@@ -1,11 +1,17 @@
 """A stack whose projector the test controls: command and query servers, the relay, and projector
-workers the test can start, kill (cancel, no clean stop) and restart. Real PostgreSQL, NATS, Redis."""
+workers the test can start, kill (cancel, no clean stop) and restart, in the test's process or as
+`ledgermesh serve projector` processes. Real PostgreSQL, NATS, Redis."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -19,6 +25,7 @@ from nats.js.errors import NotFoundError
 
 from composition.infrastructure import Infrastructure
 from composition.projector import projector_workers, supervised
+from composition.servers import free_port
 from composition.system import Parts, start_system
 from projector import keyspace
 from projector.adapters.jetstream_consumer import ConsumerOptions
@@ -28,6 +35,7 @@ from support.cancellation import cancel_and_wait
 from support.settings import Settings
 from tests.conftest import eventually
 from tests.e2e.conftest import Merchant
+from tests.e2e.outside import REPO, outside_env
 
 # A worker stops within a fetch wait plus the batch in hand; a loaded machine gets ample slack.
 _STOP_WITHIN_S = 20.0
@@ -136,6 +144,57 @@ class Stack:
             for name, value in zip(names, await keyspace.values(redis, names), strict=True):
                 found[name[len(prefix):]] = value
         return found
+
+
+class WorkerProcesses:
+    """`ledgermesh serve projector` processes on the test's stack: one per worker of `count`, or one
+    running all of them (`start(None)`); `database_url` puts something between them and PostgreSQL."""
+
+    def __init__(self, stack: Stack, count: int, log_dir: Path, database_url: str | None = None) -> None:
+        s = stack.infra.settings
+        self.count = count
+        self._log_dir = log_dir
+        self._env = {
+            **outside_env(),
+            "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "gen")]),
+            "DATABASE_URL": database_url or s.database_url or "", "NATS_URL": s.nats_url or "", "REDIS_URL": s.redis_url or "",
+            "LEDGERMESH_DB_SCHEMA": s.db_schema, "LEDGERMESH_REDIS_PREFIX": s.redis_prefix,
+            "LEDGERMESH_STREAM": s.stream_name, "LEDGERMESH_SUBJECT_PREFIX": s.subject_prefix,
+            "LEDGERMESH_DATA_DIR": str(s.data_dir), "LEDGERMESH_SIGNING_KEY": "11" * 32,
+            "LEDGERMESH_PROJECTOR_WORKERS": str(count),
+            # A killed worker's unacknowledged messages come back quickly.
+            "LEDGERMESH_PROJECTOR_ACK_WAIT_SECONDS": "2",
+        }
+        self._env.pop("OTEL_EXPORTER_OTLP_ENDPOINT", None)
+        self.processes: dict[int, subprocess.Popen[bytes]] = {}
+
+    def start(self, worker: int | None) -> None:
+        env = {**self._env, "LEDGERMESH_PROJECTOR_WORKER_IDS": "" if worker is None else str(worker),
+               "LEDGERMESH_PROJECTOR_METRICS_PORT": str(free_port())}
+        name = "all" if worker is None else str(worker)
+        with (self._log_dir / f"projector-{name}.log").open("ab") as log:
+            self.processes[-1 if worker is None else worker] = subprocess.Popen(
+                [sys.executable, "-m", "composition.cli", "serve", "projector"], cwd=REPO, env=env,
+                stdout=log, stderr=subprocess.STDOUT)
+
+    def kill(self, worker: int) -> None:
+        process = self.processes.pop(worker)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+
+    def logs(self) -> str:
+        return "".join(f"\n--- {p.name} ---\n{p.read_text()[-2000:]}" for p in sorted(self._log_dir.glob("*.log")))
+
+    def stop_all(self) -> None:
+        for process in self.processes.values():
+            process.send_signal(signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self.processes = {}
 
 
 @pytest_asyncio.fixture

@@ -7,25 +7,19 @@ processes."""
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from ledgermesh.payments.v1 import payment_service_pb2 as pay
 
-from composition.servers import free_port
 from projector.adapters.jetstream_consumer import ConsumerOptions
 from projector.adapters.worker import worker_durable
 from projector.projections import all_projections
 from projector.rebuild import rebuild
 from tests.conftest import eventually
 from tests.e2e.conftest import Merchant
-from tests.e2e.outside import REPO, outside_env
-from tests.integration.projections_support import Stack, stack  # noqa: F401 - fixture
+from tests.integration.projections_support import Stack, WorkerProcesses, stack  # noqa: F401 - fixture
 
 
 async def _load(stack: Stack, merchants: list[Merchant], charges_each: int) -> None:
@@ -70,55 +64,6 @@ async def test_two_workers_share_the_stream_and_apply_every_event_exactly_once(s
     for durable in durables:
         assert await _delivered(stack, durable) > 0, f"{durable} got no share of the stream"
     await _each_event_applied_once_and_equal_to_a_rebuild(stack)
-
-
-class WorkerProcesses:
-    """`ledgermesh serve projector` processes, one per worker of `count`, on the test's stack."""
-
-    def __init__(self, stack: Stack, count: int, log_dir: Path) -> None:
-        s = stack.infra.settings
-        self.count = count
-        self._log_dir = log_dir
-        self._env = {
-            **outside_env(),
-            "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "gen")]),
-            "DATABASE_URL": s.database_url or "", "NATS_URL": s.nats_url or "", "REDIS_URL": s.redis_url or "",
-            "LEDGERMESH_DB_SCHEMA": s.db_schema, "LEDGERMESH_REDIS_PREFIX": s.redis_prefix,
-            "LEDGERMESH_STREAM": s.stream_name, "LEDGERMESH_SUBJECT_PREFIX": s.subject_prefix,
-            "LEDGERMESH_DATA_DIR": str(s.data_dir), "LEDGERMESH_SIGNING_KEY": "11" * 32,
-            "LEDGERMESH_PROJECTOR_WORKERS": str(count),
-            # A killed worker's unacknowledged messages come back quickly.
-            "LEDGERMESH_PROJECTOR_ACK_WAIT_SECONDS": "2",
-        }
-        self._env.pop("OTEL_EXPORTER_OTLP_ENDPOINT", None)
-        self.processes: dict[int, subprocess.Popen[bytes]] = {}
-
-    def start(self, worker: int) -> None:
-        env = {**self._env, "LEDGERMESH_PROJECTOR_WORKER_IDS": str(worker),
-               "LEDGERMESH_PROJECTOR_METRICS_PORT": str(free_port())}
-        with (self._log_dir / f"projector-{worker}.log").open("ab") as log:
-            self.processes[worker] = subprocess.Popen(
-                [sys.executable, "-m", "composition.cli", "serve", "projector"], cwd=REPO, env=env,
-                stdout=log, stderr=subprocess.STDOUT)
-
-    def kill(self, worker: int) -> None:
-        process = self.processes.pop(worker)
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-
-    def logs(self) -> str:
-        return "".join(f"\n--- {p.name} ---\n{p.read_text()[-2000:]}" for p in sorted(self._log_dir.glob("*.log")))
-
-    def stop_all(self) -> None:
-        for process in self.processes.values():
-            process.send_signal(signal.SIGTERM)
-        for process in self.processes.values():
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        self.processes = {}
 
 
 @pytest.fixture

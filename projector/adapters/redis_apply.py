@@ -6,13 +6,18 @@ its way, so it is refused for later redelivery, which keeps each object's events
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import json
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Callable, Sequence
 from enum import Enum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import orjson
 from redis.asyncio import Redis
+from redis.asyncio.connection import AbstractConnection
+from redis.exceptions import NoScriptError, ResponseError
 
 from projector.projections.base import Op
 from readmodel.keys import Keys
@@ -235,13 +240,19 @@ class AllProjectionsApplier:
     own checkpoint and stats (the same keys RedisApplier uses, so rebuild, replay and dlq replay keep
     working on them)."""
 
-    def __init__(self, redis: Redis, prefix: str, projections: Sequence[str]) -> None:
+    def __init__(self, redis: Redis, prefix: str, projections: Sequence[str], *, in_order: bool = False) -> None:
         keys = Keys(prefix)
         self.projections = list(projections)
         self._keys = [[keys.projection_versions(p), keys.projection_stats(p)] for p in self.projections]
         self._script = redis.register_script(APPLY_ALL_SCRIPT)
+        # in_order: every call on one connection of its own, sent without waiting for the replies
+        # of earlier calls (InOrderCalls); else each call on a pooled connection, one at a time.
+        self._in_order = InOrderCalls(redis, APPLY_ALL_SCRIPT) if in_order else None
 
-    async def apply(self, events: Sequence[EventWrites]) -> list[list[EntryResult]]:
+    async def apply(self, events: Sequence[EventWrites],
+                    sent: Callable[[], None] | None = None) -> list[list[EntryResult]]:
+        """Apply the batch; `sent` is called once the call is on its way (in_order: the next call
+        may be sent then, and Redis runs it after this one)."""
         # orjson, which writes the ops' tuples as arrays itself: json.dumps of the same document, with
         # each op copied to a list first, was a fifth of the worker's CPU.
         spec = orjson.dumps([self._keys, [
@@ -249,8 +260,96 @@ class AllProjectionsApplier:
              "1" if e.record_lag else "0", [[index + 1, ops] for index, ops in e.writes]]
             for e in events
         ]])
-        replies = await self._script(keys=[], args=[spec])
+        if self._in_order is not None:
+            replies = await self._in_order.call(spec, sent=sent)
+        else:
+            if sent is not None:
+                sent()
+            replies = await self._script(keys=[], args=[spec])
         return [[_entry_result(r) for r in reply] for reply in replies]
+
+    async def close(self) -> None:
+        if self._in_order is not None:
+            await self._in_order.close()
+
+
+class InOrderCalls:
+    """Calls of one Lua script on a Redis connection of their own, each sent without waiting for the
+    replies of the calls before it. Redis runs one connection's commands in the order they arrive,
+    so the calls take effect in the order they were made, and each caller reads its own reply (they
+    come back in that order too). A broken connection fails every call in flight (their callers retry
+    them; the version guard makes a repeated apply change nothing) and the next call connects anew."""
+
+    def __init__(self, redis: Redis, script: str) -> None:
+        self._pool = redis.connection_pool
+        self._script = script
+        self._sha = hashlib.sha1(script.encode(), usedforsecurity=False).hexdigest()
+        self._conn: AbstractConnection | None = None
+        self._loaded = False
+        # The callers' replies in the order their calls were sent.
+        self._replies: deque[asyncio.Future[Any]] = deque()
+        self._sending = asyncio.Lock()
+        self._reading = asyncio.Lock()
+
+    async def call(self, *args: str | bytes, sent: Callable[[], None] | None = None) -> Any:
+        async with self._sending:
+            conn = await self._connected()
+            commands: list[tuple[Any, ...]] = [] if self._loaded else [("SCRIPT", "LOAD", self._script)]
+            commands.append(("EVALSHA", self._sha, 0, *args))
+            replies = [asyncio.get_running_loop().create_future() for _ in commands]
+            self._replies.extend(replies)
+            try:
+                await conn.send_packed_command(conn.pack_commands(commands), check_health=False)
+            except BaseException as exc:
+                await self._broken(exc)
+                raise
+            self._loaded = True
+        if sent is not None:
+            sent()
+        mine = replies[-1]
+        async with self._reading:
+            while not mine.done():
+                head = self._replies.popleft()
+                try:
+                    result = await conn.read_response(disconnect_on_error=False)
+                except ResponseError as exc:
+                    if isinstance(exc, NoScriptError):
+                        self._loaded = False  # flushed meanwhile: the next call loads it again
+                    if not head.done():
+                        head.set_exception(exc)
+                    continue
+                except BaseException as exc:
+                    self._replies.appendleft(head)
+                    await self._broken(exc)
+                    raise
+                if not head.done():
+                    head.set_result(result)
+        for reply in replies[:-1]:
+            if not reply.cancelled():
+                reply.exception()  # SCRIPT LOAD's: retrieved, its failure shows in the call's
+        return mine.result()
+
+    async def _connected(self) -> AbstractConnection:
+        if self._conn is None:
+            conn = self._pool.make_connection()
+            await conn.connect()
+            self._conn, self._loaded = conn, False
+        return self._conn
+
+    async def _broken(self, exc: BaseException) -> None:
+        conn, self._conn = self._conn, None
+        failed, self._replies = self._replies, deque()
+        for reply in failed:
+            if not reply.done():
+                reply.set_exception(ConnectionError(f"the Redis connection broke: {exc!r}"))
+                reply.exception()
+        if conn is not None:
+            await conn.disconnect(nowait=True)
+
+    async def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            await conn.disconnect()
 
 
 def _entry_result(reply: int | str | bytes) -> EntryResult:

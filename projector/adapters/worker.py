@@ -18,6 +18,7 @@ import asyncio
 import json
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,7 +32,7 @@ from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from redis.asyncio import Redis
 
-from projector.adapters.jetstream_consumer import ConsumerOptions, decode, whole_transactions
+from projector.adapters.jetstream_consumer import ConsumerOptions, decode, delivery_count, whole_transactions
 from projector.adapters.pull import ConsumerGone, ContinuousPull
 from projector.adapters.redis_apply import AllProjectionsApplier, EntryResult, EventWrites, Outcome
 from projector.metrics import PROJECTOR_METRICS
@@ -46,6 +47,8 @@ tracer = trace.get_tracer("ledgermesh.projector")
 
 # The rest of a transaction whose first events arrived is at most milliseconds behind.
 _REST_OF_TRANSACTION_WAIT = 0.02
+# Batches in hand at once: the next one's Redis call is sent while Redis still runs the previous one's.
+_IN_FLIGHT = 2
 # Retrying a batch while Redis (or NATS) is unreachable: short enough to resume within a second.
 _OUTAGE_BACKOFF = (0.05, 0.2, 0.5, 1.0)
 
@@ -94,14 +97,15 @@ class ProjectorWorker:
         self._projections = list(projections)
         self._names = [p.name for p in self._projections]
         self._options = options
-        self._applier = AllProjectionsApplier(redis, prefix, self._names)
+        self._applier = AllProjectionsApplier(redis, prefix, self._names, in_order=True)
         self._applied_metrics = [PROJECTOR_METRICS.applied_to(name) for name in self._names]
         self.worker = worker
         self.durable = worker_durable(options, worker)
         self.filter_subjects = options.worker_subjects(worker)
         # Why the worker (or one projection) is stuck right now; empty when all is well.
         self.problems: dict[str, ProjectionProblem] = {}
-        self._held: list[Msg] = []
+        # The messages of the batches in hand, by batch.
+        self._held: dict[int, list[Msg]] = {}
         self._pull: ContinuousPull | None = None
 
     def config(self) -> ConsumerConfig:
@@ -126,24 +130,51 @@ class ProjectorWorker:
         finally:
             reporter.cancel()
             await pull.close()
+            await self._applier.close()
 
     async def _consume(self, pull: ContinuousPull, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            # A kill cancels this task; a NATS reply landing with the cancellation must not keep it
-            # consuming (support/cancellation.py).
-            honour_dropped_cancel()
-            try:
-                msgs = await pull.next_messages(self._options.batch, wait=0.25)
-            except ConsumerGone:
-                log.warning("consumer %s is gone; creating it again", self.durable)
-                await pull.close()
-                await self._until_open(pull, stop)
-                continue
-            if not msgs:
-                continue
+        """Fetch batches and hand each to handle_batch, the next as soon as the one before has sent
+        its Redis call (at most _IN_FLIGHT batches in hand): a batch is decoded, projected and sent
+        while Redis still runs the previous one, and Redis runs them in the order sent."""
+        in_flight: deque[asyncio.Task[None]] = deque()
+        try:
+            while not stop.is_set():
+                # A kill cancels this task; a NATS reply landing with the cancellation must not keep
+                # it consuming (support/cancellation.py).
+                honour_dropped_cancel()
+                msgs = await self._next_batch(pull, stop, in_flight)
+                if not msgs:
+                    continue
+                while len(in_flight) >= _IN_FLIGHT:
+                    await in_flight.popleft()
+                sent: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+                in_flight.append(asyncio.create_task(self.handle_batch(msgs, stop, sent)))
+                await sent
+            while in_flight:  # a clean stop settles the batches in hand
+                await in_flight.popleft()
+        finally:
+            # Killed, or a batch failed unexpectedly: the others are cancelled, JetStream redelivers them.
+            for task in in_flight:
+                task.cancel()
+            if in_flight:
+                await asyncio.wait(in_flight)
+
+    async def _next_batch(self, pull: ContinuousPull, stop: asyncio.Event,
+                          in_flight: deque[asyncio.Task[None]]) -> list[Msg]:
+        """The next messages to apply: whole transactions (a fetch that ends inside one waits, briefly
+        and once, for the rest of it)."""
+        try:
+            msgs = await pull.next_messages(self._options.batch, wait=0.25)
+        except ConsumerGone:
+            log.warning("consumer %s is gone; creating it again", self.durable)
+            while in_flight:
+                await in_flight.popleft()
+            await pull.close()
+            await self._until_open(pull, stop)
+            return []
+        if msgs:
             ready = whole_transactions(msgs)
             if ready < len(msgs):
-                # A fetch that ends inside a transaction waits (briefly, once) for the rest of it.
                 more = await pull.next_messages(self._options.batch, wait=_REST_OF_TRANSACTION_WAIT)
                 msgs += more
                 ready = max(ready, whole_transactions(msgs))
@@ -151,7 +182,7 @@ class ProjectorWorker:
                     ready = len(msgs)
                 pull.put_back(msgs[ready:])
                 msgs = msgs[:ready]
-            await self.handle_batch(msgs, stop)
+        return msgs
 
     async def _until_open(self, pull: ContinuousPull, stop: asyncio.Event) -> None:
         attempt = 0
@@ -168,21 +199,34 @@ class ProjectorWorker:
                 await asyncio.sleep(_OUTAGE_BACKOFF[min(attempt, len(_OUTAGE_BACKOFF) - 1)])
                 attempt += 1
 
-    async def handle_batch(self, msgs: Sequence[Msg], stop: asyncio.Event | None = None) -> None:
-        self._held = list(msgs)
-        items = [self._decoded(msg) for msg in msgs]
-        if not await self._open_keys(items, stop):
-            return
-        for item in items:
-            self._project(item)
-        if not await self._apply(items, stop) or not await self._dead_letter_final_failures(items, stop):
-            # Stopping while Redis is away: nothing is settled, JetStream redelivers it all later.
-            return
-        for item in items:
-            await self._settle(item)
+    async def handle_batch(self, msgs: Sequence[Msg], stop: asyncio.Event | None = None,
+                           sent: asyncio.Future[None] | None = None) -> None:
+        """Apply one batch and settle its messages; `sent` is resolved once its Redis call is on its
+        way (or the batch needs none), when the next batch may go."""
+        def on_sent() -> None:
+            if sent is not None and not sent.done():
+                sent.set_result(None)
+
+        held = list(msgs)
+        self._held[id(held)] = held
+        try:
+            items = [self._decoded(msg) for msg in msgs]
+            if not await self._open_keys(items, stop):
+                return
+            for item in items:
+                self._project(item)
+            if (not await self._apply(items, stop, on_sent)
+                    or not await self._dead_letter_final_failures(items, stop)):
+                # Stopping while Redis is away: nothing is settled, JetStream redelivers it all later.
+                return
+            for item in items:
+                await self._settle(item)
+        finally:
+            on_sent()
+            del self._held[id(held)]
 
     def _decoded(self, msg: Msg) -> _Item:
-        delivered = msg.metadata.num_delivered if msg.metadata else 1
+        delivered = delivery_count(msg)
         item = _Item(msg, delivered)
         if delivered > 1:
             for name in self._names:
@@ -211,7 +255,8 @@ class ProjectorWorker:
             except Exception as exc:  # noqa: BLE001 - this projection cannot apply it; the others can
                 item.errors[index] = exc
 
-    async def _apply(self, items: list[_Item], stop: asyncio.Event | None) -> bool:
+    async def _apply(self, items: list[_Item], stop: asyncio.Event | None,
+                     sent: Callable[[], None] | None = None) -> bool:
         now = time.time()
         batch: list[EventWrites] = []
         applied_items: list[_Item] = []
@@ -227,7 +272,7 @@ class ProjectorWorker:
             return True
         first = applied_items[0]
         assert first.event is not None
-        results = await self._until_done(lambda: self._traced(first, self._applier.apply(batch)), stop)
+        results = await self._until_done(lambda: self._traced(first, self._applier.apply(batch, sent)), stop)
         if results is None:
             return False
         # Per projection: the lags of the events it applied, and the highest position among them.
@@ -300,7 +345,7 @@ class ProjectorWorker:
     async def _in_progress(self) -> None:
         # Best effort: with NATS down too the messages are redelivered later, which the guard absorbs.
         waiting = self._pull.buffered() if self._pull is not None else []
-        for msg in [*self._held, *waiting]:
+        for msg in [*(msg for held in self._held.values() for msg in held), *waiting]:
             try:
                 await msg.in_progress()
             except Exception:  # noqa: BLE001

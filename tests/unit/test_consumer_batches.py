@@ -40,3 +40,16 @@ def test_an_open_transaction_holds_back_the_events_after_it_to_keep_their_order(
 
 def test_an_undecodable_message_is_not_held_back() -> None:
     assert whole_transactions([Message(b"\xff\x00not an envelope"), _event(1, 1)]) == 2
+
+
+def test_the_delivery_count_is_the_one_jetstream_put_in_the_reply_subject() -> None:
+    from nats.aio.msg import Msg
+
+    from projector.adapters.jetstream_consumer import delivery_count
+
+    for reply in ("$JS.ACK.LM.lm-projector.3.120.118.1764640000000000000.7",
+                  "$JS.ACK._.AHASH.LM.lm-projector.5.120.118.1764640000000000000.7.token",
+                  "$JS.ACK.hub.AHASH.LM.lm-projector.1.9.9.1764640000000000000.0"):
+        msg = Msg(None, subject="lm.payments.ChargeRequested.3", reply=reply)  # type: ignore[arg-type]
+        assert delivery_count(msg) == msg.metadata.num_delivered
+    assert delivery_count(Msg(None, subject="lm.x", reply="")) == 1  # type: ignore[arg-type]

@@ -57,9 +57,9 @@ def load_master_key(settings: Settings) -> MasterKey:
 
 
 def subject_keys_for(settings: Settings) -> SubjectKeys:
-    """A command-line tool's key store view: keys its projection handlers have not seen are fetched
-    synchronously, on their own connection (nothing else runs on the tool's loop). Services use
-    Infrastructure's, which never blocks its loop."""
+    """The process's key store view: keys its projection handlers have not seen are fetched
+    synchronously, on their own connection. Command-line tools rely on it (nothing else runs on their
+    loop); in services it is only the fallback of code that does not prefetch (Infrastructure)."""
     keys = SubjectKeys(load_master_key(settings))
     if settings.database_url:
         keys.fetch_with(keys.fetch_sync(settings.database_url, settings.db_schema))
@@ -109,8 +109,11 @@ class Infrastructure:
 
     def __post_init__(self) -> None:
         # Keys are read from the pool before the code that needs them runs (the projector prefetches
-        # each batch's), never by a blocking call on the services' event loop.
-        self.subject_keys = SubjectKeys(load_master_key(self.settings))
+        # each batch's), so its event loop never waits on a blocking call. The synchronous fetch stays
+        # as the fallback of in-process code that does not prefetch (a rebuild or an as-of read run by
+        # a service, tests): such code blocks its loop once per unseen key, but never shows a living
+        # subject's field as "[redacted]" because its key was not loaded yet.
+        self.subject_keys = subject_keys_for(self.settings)
         self.subject_keys.read_from(self.pool)
         self.store = EventStore(self.pool, self.signer, personal=self.subject_keys)
         # Projections, rebuilds and webhooks of this process open personal fields with these keys.

@@ -12,11 +12,11 @@ import pytest
 
 from command_svc.application.pipeline import CommandRunner, Decision, Idempotency, request_fingerprint
 from command_svc.domain.errors import ConcurrencyError
-from composition.infrastructure import Infrastructure
+from composition.infrastructure import Infrastructure, open_pool
 from eventlog.bus import EventPublisher
 from eventlog.errors import IdempotencyKeyInUse
 from eventlog.idempotency import IdempotencyKeys, session_name
-from eventlog.records import StoredEvent, StreamAppend
+from eventlog.records import Claimed, StoredEvent, StreamAppend
 from tests.conftest import eventually
 from tests.integration.conftest import audit, note
 
@@ -157,3 +157,20 @@ async def _is_terminated(conn: psycopg.AsyncConnection) -> bool:  # type: ignore
     except psycopg.OperationalError:
         return True
     return False
+
+
+
+async def test_a_claim_that_does_not_wait_for_the_disk_leaves_the_next_commit_on_its_connection_durable(
+        infra: Infrastructure) -> None:
+    """A new key's claim commits without waiting for its WAL flush (eventlog/idempotency.py); that setting
+    is its own transaction's: what the same connection commits next (a batch of charges) waits for the disk."""
+    pool = await open_pool(infra.settings, min_size=1, max_size=1)
+    try:
+        keys = IdempotencyKeys(pool)
+        claim = await keys.claim(TENANT, "durable-1", "CreateCharge", request_fingerprint("CreateCharge", REQUEST))
+        assert isinstance(claim, Claimed)
+        async with pool.connection() as conn:
+            cur = await conn.execute("SHOW synchronous_commit")
+            assert await cur.fetchone() == ("on",)
+    finally:
+        await pool.close()

@@ -7,8 +7,8 @@ and 90th percentile of its wall time and of the service's event-loop thread CPU 
 Stages, in the order a charge meets them: gRPC in (the client's send -> the auth interceptor: the
 transport and the request's decoding), auth, idempotency claim (`--key` only), decide, queue (the
 decision -> the group commit's writer has a connection), round trip 1 (locks, positions, heads),
-seal (check, encrypt, chain, sign), round trip 2 + COMMIT (responses, INSERT, the fsync), hand to
-the publisher, answer (resume, present, gRPC out -> the client's receive); and, in the background,
+seal (check, encrypt, chain, sign), responses built and the INSERT sent, round trip 2 (the COMMIT
+and its fsync, the connection back to the pool), hand to the publisher, answer (resume, present, gRPC out -> the client's receive); and, in the background,
 publish (the batch handed on -> every event sent) and the JetStream acknowledgements (-> the last
 one back). Both processes read CLOCK_MONOTONIC (`perf_counter_ns`), so their marks compare.
 Results of a run: bench/results/cmd4-stages.md."""
@@ -134,8 +134,8 @@ STAGES = (
     ("queue + connection", "decided", "connected"),
     ("round trip 1", "connected", "round_trip_1"),
     ("seal", "round_trip_1", "sealed"),
-    ("round trip 2 + COMMIT", "sealed", "written"),
-    ("back from the pool", "written", "durable"),
+    ("responses, INSERT sent", "sealed", "written"),
+    ("round trip 2: COMMIT (fsync), connection back", "written", "durable"),
     ("hand to publisher", "handing", "handed"),
     ("answer (resume, present, gRPC out)", "handed", "received"),
     ("whole call (client)", "sent", "received"),

@@ -1,5 +1,5 @@
 """Where one CreateCharge's time goes, stage by stage: `python -m bench.stages [--ops N] [--key]`
-runs the command service in its own process with timing marks wrapped around its stages (this
+(`--py-spy FILE`: and samples it with py-spy) runs the command service in its own process with timing marks wrapped around its stages (this
 module's `--serve`, the bench's service process with the marks installed; nothing in the service's
 code knows of them), sends N charges from one client, one at a time, and prints per stage the median
 and 90th percentile of its wall time and of the service's event-loop thread CPU time in it.
@@ -33,7 +33,7 @@ from bench.harness import ensure_import_paths
 
 ensure_import_paths()
 
-from bench import harness  # noqa: E402
+from bench import harness, profile  # noqa: E402
 
 # One dict of marks per charge, in the order the service met them: name -> (monotonic ns, thread CPU ns).
 _calls: list[dict[str, tuple[int, int]]] = []
@@ -144,7 +144,7 @@ STAGES = (
 )
 
 
-async def _load(settings: Any, ops: int, key: bool, out: str) -> list[tuple[int, int]]:
+async def _load(settings: Any, ops: int, key: bool, out: str, spy_to: Path | None) -> list[tuple[int, int]]:
     import grpc
     from ledgermesh.payments.v1 import payment_service_pb2_grpc
 
@@ -163,6 +163,8 @@ async def _load(settings: Any, ops: int, key: bool, out: str) -> list[tuple[int,
         merchants = await harness.create_merchants(channel, harness.merchants_needed(1, ops))
         run = uuid.uuid4().hex
         client: list[tuple[int, int]] = []
+        # py-spy (bench.profile) for the time the charges take, about 7 ms each on a quiet machine.
+        spy = profile.record(process.pid, max(2.0, ops * 0.006), spy_to) if spy_to is not None else None
         # The merchants' sign-ups are calls the service marks too; the charges' marks are the last `ops`.
         for n in range(ops):
             request = harness.charge_request(n)
@@ -172,6 +174,8 @@ async def _load(settings: Any, ops: int, key: bool, out: str) -> list[tuple[int,
             await stub.CreateCharge(request, metadata=merchants[n % len(merchants)].metadata)
             client.append((sent, time.perf_counter_ns()))
         await asyncio.sleep(0.5)  # the last acknowledgements
+        if spy is not None:
+            await asyncio.to_thread(spy.wait)
         await channel.close()
         return client
     finally:
@@ -196,12 +200,12 @@ def _report(server: list[dict[str, list[int]]], client: list[tuple[int, int]], w
     return "\n".join(lines)
 
 
-async def main(ops: int, key: bool) -> None:
+async def main(ops: int, key: bool, spy_to: Path | None) -> None:
     servers = harness.Servers.start()
     out = f"/tmp/ledgermesh-stages-{os.getpid()}.json"
     try:
         async with harness.isolated(servers) as settings:
-            client = await _load(settings, ops, key, out)
+            client = await _load(settings, ops, key, out, spy_to)
     finally:
         servers.stop()
     server = json.loads(Path(out).read_text())
@@ -209,6 +213,8 @@ async def main(ops: int, key: bool) -> None:
     print(f"CreateCharge, 1 client, {ops} charges{' with an idempotency key' if key else ''}, "
           f"load {os.getloadavg()[0]:.2f}:")
     print(_report(server, client, warmup=min(20, ops // 5)))
+    if spy_to is not None:
+        print(f"\npy-spy of the command service meanwhile ({spy_to}):\n" + profile.hot_spots(spy_to, top=25))
 
 
 if __name__ == "__main__":
@@ -220,5 +226,6 @@ if __name__ == "__main__":
         parser = argparse.ArgumentParser(prog="python -m bench.stages")
         parser.add_argument("--ops", type=int, default=300)
         parser.add_argument("--key", action="store_true", help="an idempotency key on every charge")
+        parser.add_argument("--py-spy", type=Path, help="also sample the service with py-spy into this raw file")
         a = parser.parse_args()
-        asyncio.run(main(a.ops, a.key))
+        asyncio.run(main(a.ops, a.key, a.py_spy))

@@ -38,12 +38,10 @@ async def _grpc_rounds(settings: Any, clients: int, ops: int, rounds: int,
             stub = payment_service_pb2_grpc.PaymentCommandServiceStub(channel)
             merchants = await harness.create_merchants(channel, harness.merchants_needed(clients, ops * (rounds + 1)))
 
-            run = uuid.uuid4().hex
-
             async def op(n: int) -> None:
                 request = charge_request(n)
-                if keyed:  # as every POST of Stripe's SDKs: a key, claimed before the command decides
-                    request.idempotency_key = f"cpu-{run}-{n}"
+                if keyed:  # as every POST of Stripe's SDKs: a new key, claimed before the command decides
+                    request.idempotency_key = uuid.uuid4().hex
                 await stub.CreateCharge(request, metadata=merchants[n % len(merchants)].metadata)
 
             return await _measure(started["command"].process.pid, op, clients, ops, rounds)

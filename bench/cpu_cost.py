@@ -1,5 +1,6 @@
 """CPU per command, the figure a busy machine does not blur: `python -m bench.cpu_cost [--clients C]
-[--ops N] [--rounds R] [--rest [--one-process]]` runs CreateCharge against a command service in its own
+[--ops N] [--rounds R] [--key] [--rest [--one-process]]` runs CreateCharge (`--key`: each with an
+idempotency key) against a command service in its own
 process (`--rest`: POST /v1/charges against the stack as `ledgermesh up` runs it, a supervisor and one
 child process per service; with `--one-process`, as `ledgermesh up --one-process`) and prints, per round,
 the service processes' CPU seconds (user + system, every thread, child processes included) divided by the charges served,
@@ -12,6 +13,7 @@ import argparse
 import asyncio
 import os
 import statistics
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +27,8 @@ from bench.rest_client import RestClients  # noqa: E402
 from bench.scenarios.embedded_rest import rest_merchants  # noqa: E402
 
 
-async def _grpc_rounds(settings: Any, clients: int, ops: int, rounds: int) -> list[tuple[float, float, float]]:
+async def _grpc_rounds(settings: Any, clients: int, ops: int, rounds: int,
+                       keyed: bool = False) -> list[tuple[float, float, float]]:
     import grpc
     from ledgermesh.payments.v1 import payment_service_pb2_grpc
 
@@ -36,7 +39,10 @@ async def _grpc_rounds(settings: Any, clients: int, ops: int, rounds: int) -> li
             merchants = await harness.create_merchants(channel, harness.merchants_needed(clients, ops * (rounds + 1)))
 
             async def op(n: int) -> None:
-                await stub.CreateCharge(charge_request(n), metadata=merchants[n % len(merchants)].metadata)
+                request = charge_request(n)
+                if keyed:  # as every POST of Stripe's SDKs: a new key, claimed before the command decides
+                    request.idempotency_key = uuid.uuid4().hex
+                await stub.CreateCharge(request, metadata=merchants[n % len(merchants)].metadata)
 
             return await _measure(started["command"].process.pid, op, clients, ops, rounds)
         finally:
@@ -126,7 +132,7 @@ async def _measure(pid: int, op: Any, clients: int, ops: int, rounds: int,
 
 
 async def main(clients: int, ops: int, rounds: int, rest: bool, one_process: bool = False,
-               use_httpx: bool = False) -> None:
+               use_httpx: bool = False, keyed: bool = False) -> None:
     servers = harness.Servers.start()
     try:
         async with harness.isolated(servers) as settings:
@@ -134,10 +140,11 @@ async def main(clients: int, ops: int, rounds: int, rest: bool, one_process: boo
                 results = await _rest_rounds(settings, clients, ops, rounds,
                                              "all-one-process" if one_process else "all", use_httpx)
             else:
-                results = await _grpc_rounds(settings, clients, ops, rounds)
+                results = await _grpc_rounds(settings, clients, ops, rounds, keyed)
     finally:
         servers.stop()
-    what = ("gRPC CreateCharge, command service" if not rest else
+    what = ("gRPC CreateCharge with an idempotency key, command service" if keyed and not rest else
+            "gRPC CreateCharge, command service" if not rest else
             "REST POST /v1/charges, all in one process" if one_process else
             "REST POST /v1/charges, ledgermesh up (one process per service)")
     for cpu_ms, per_s, load in results:
@@ -155,5 +162,6 @@ if __name__ == "__main__":
     parser.add_argument("--one-process", action="store_true", help="with --rest: as `ledgermesh up --one-process`")
     parser.add_argument("--httpx", action="store_true",
                         help="with --rest: the load on httpx's AsyncClient (before: bench/rest_client.py)")
+    parser.add_argument("--key", action="store_true", help="gRPC: an idempotency key on every charge")
     a = parser.parse_args()
-    asyncio.run(main(a.clients, a.ops, a.rounds, a.rest, a.one_process, a.httpx))
+    asyncio.run(main(a.clients, a.ops, a.rounds, a.rest, a.one_process, a.httpx, a.key))

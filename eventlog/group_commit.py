@@ -79,15 +79,24 @@ _API_KEY = ("INSERT INTO api_keys (key_hash, account_id, key_prefix, id, kind, p
 # `forget` erases the responses of a forgotten subject's streams (eventlog.idempotency.erase_responses).
 _RESPONSE = ("UPDATE idempotency_keys SET state = 'done', response = %s, locked_until = NULL,"
              " aggregate_ids = string_to_array(%s, ' ') WHERE tenant_id = %s AND key = %s")
-# Responses of claims made under a lease, saved only while the key is still held under it: one
-# statement for the batch, returning the keys it saved, so a lost lease refuses its commit alone.
+# The keys of the batch's claims made under a lease that are still held under it, locked in round trip 1
+# (with the streams): nobody can take them over until the batch ends (a take-over's DELETE waits, then
+# finds the key done), so a commit whose lease is lost is refused alone before it is sealed, and saving
+# the responses needs no answer from PostgreSQL before the COMMIT.
+_HOLD_LEASES = (
+    "SELECT k.tenant_id, k.key FROM idempotency_keys k"
+    " JOIN unnest(%s::text[], %s::text[], %s::text[]) AS r(tenant_id, key, lease)"
+    " ON k.tenant_id = r.tenant_id AND k.key = r.key AND k.lease = r.lease"
+    " WHERE k.state = 'in_flight' FOR UPDATE OF k"
+)
+# Responses of claims made under a lease, saved while the key is held under it (locked above): one
+# statement for the batch.
 _LEASED_RESPONSES = (
     "UPDATE idempotency_keys k SET state = 'done', response = r.response, locked_until = NULL,"
     " aggregate_ids = string_to_array(r.streams, ' ')"
     " FROM unnest(%s::bytea[], %s::text[], %s::text[], %s::text[], %s::text[])"
     " AS r(response, streams, tenant_id, key, lease)"
     " WHERE k.tenant_id = r.tenant_id AND k.key = r.key AND k.state = 'in_flight' AND k.lease = r.lease"
-    " RETURNING k.tenant_id, k.key"
 )
 _READ_STREAM = (
     "SELECT global_position, event_id, tenant_id, aggregate_id, aggregate_type, aggregate_version, event_type,"
@@ -275,11 +284,21 @@ class GroupCommit:
         outcomes: dict[int, list[StoredEvent] | BaseException] = {}
         reserve_cur = await conn.execute(_LOCK_AND_RESERVE, (events, sorted({lock_key(s) for s in streams})))
         heads_cur = await conn.execute(_HEADS, (streams,))
+        leases = [(c.tenant_id, c.idempotent_response.key, c.idempotent_response.lease) for c in commits
+                  if c.idempotent_response is not None and c.idempotent_response.lease]
+        leases_cur = await conn.execute(_HOLD_LEASES, tuple(map(list, zip(*leases, strict=True)))) if leases else None
         reserved = await reserve_cur.fetchone()
         heads = {row[0]: Head(row[1], row[2], row[3]) for row in await heads_cur.fetchall()}
+        held = set() if leases_cur is None else {(row[0], row[1]) for row in await leases_cur.fetchall()}
         assert reserved is not None
         state = _Batch(conn, frozenset(streams), heads, sorted(reserved[1]), reserved[0], personal=self._personal)
         for n, commit in enumerate(commits):
+            saved = commit.idempotent_response
+            if saved is not None and saved.lease and (commit.tenant_id, saved.key) not in held:
+                # The key was taken over while this commit's process was paused or cut off: this
+                # commit alone is refused, and writes nothing.
+                outcomes[n] = IdempotencyKeyInUse("the idempotency key was taken over by a retry of this request")
+                continue
             refused = await self._check_and_seal(state, n, commit, created_at)
             if refused is not None:
                 outcomes[n] = refused
@@ -317,12 +336,6 @@ class GroupCommit:
                 await cur.executemany(_RESPONSE, unleased)
             if leased:
                 await cur.execute(_LEASED_RESPONSES, tuple(list(column) for column in zip(*leased, strict=True)))
-                saved_keys = {(row[0], row[1]) for row in await cur.fetchall()}
-                if len(saved_keys) < len(leased):
-                    # A key was taken over while this commit's process was paused or cut off: the
-                    # batch is written again commit by commit, and that commit alone is refused.
-                    raise _ResponseFailed("idempotency lease lost") from IdempotencyKeyInUse(
-                        "the idempotency key was taken over by a retry of this request")
         for p, events_stored in zip(state.passed, stored, strict=True):
             outcomes[p.index] = events_stored
         return [outcomes[n] for n in range(len(commits))]

@@ -43,6 +43,21 @@ _FREE_ABANDONED = (
     "      AND (o.backend_pid IS NULL OR EXISTS (SELECT 1 FROM pg_stat_activity a"
     "           WHERE a.pid = o.backend_pid AND a.backend_start = o.backend_start)))))))"
 )
+# The claim of a key nobody holds (every request's first try): one statement, committed on its own
+# without waiting for its WAL to reach the disk (`set_config(..., true)` holds for this statement's own
+# transaction only; the claim is visible to every session at its commit all the same). PostgreSQL writes
+# WAL out in order, so anything the claimed command makes durable later (its events and response, in
+# the batch's synchronous commit, or its refusal) makes the claim durable with it: a claim lost in a
+# PostgreSQL crash belongs to a command that wrote nothing and told its client nothing, and the client's
+# retry claims the key afresh. A key that exists takes the path below, synchronous as before (a take-over,
+# a saved answer), as do release and save_refusal, whose callers answer their clients right after
+# them. docs/write-path.md, "How each guarantee is kept", says why in full.
+_CLAIM_NEW = (
+    "WITH no_flush_wait AS (SELECT set_config('synchronous_commit', 'off', true))"
+    " INSERT INTO idempotency_keys (tenant_id, key, operation, request_hash, state, locked_until, owner_id, lease)"
+    " SELECT %(tenant)s, %(key)s, %(operation)s, %(hash)s, 'in_flight', now() + %(lease_for)s, %(owner)s, %(lease)s"
+    " FROM no_flush_wait ON CONFLICT (tenant_id, key) DO NOTHING RETURNING key"
+)
 _CLAIM = (
     "INSERT INTO idempotency_keys (tenant_id, key, operation, request_hash, state, locked_until, owner_id, lease)"
     " VALUES (%(tenant)s, %(key)s, %(operation)s, %(hash)s, 'in_flight', now() + %(lease_for)s, %(owner)s, %(lease)s)"
@@ -112,6 +127,10 @@ class IdempotencyKeys:
         params = {"tenant": tenant_id, "key": key, "operation": operation, "hash": request_hash,
                   "ttl": self._ttl, "stale": self._stale_after, "lease_for": IN_FLIGHT_LEASE,
                   "owner": self._owner, "lease": lease}
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(_CLAIM_NEW, params)
+            if await cur.fetchone():
+                return Claimed(lease)
         async with self._pool.connection() as conn, conn.transaction():
             await conn.execute(_FREE_ABANDONED, params)
             cur = await conn.execute(_CLAIM, params)

@@ -1,9 +1,12 @@
 """Scenario 1: durable CreateCharge (tok_visa, captured: 4 charge events + 1 ledger event in one
 transaction) through gRPC at 1, 8 and 64 clients, next to an empty gRPC call, a raw psycopg insert of
-the same rows and the `eventsourcing` library saving a 4-event aggregate."""
+the same rows and the `eventsourcing` library saving a 4-event aggregate; and at 1 client with an
+idempotency key on every charge, as every POST of Stripe's SDKs carries one (the key's claim is a
+transaction of its own before the command decides)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import grpc
@@ -38,7 +41,7 @@ async def _ledgermesh(settings: Any, sizes: dict[str, Any], metrics: dict[str, f
         channel = grpc.aio.insecure_channel(started["command"].target)
         try:
             stub = payment_service_pb2_grpc.PaymentCommandServiceStub(channel)
-            total = sum(sizes["ops"].values()) + 100
+            total = sum(sizes["ops"].values()) + sizes["ops"][1] + 100
             merchants = await create_merchants(channel, merchants_needed(max(CLIENTS), total))
             for clients in CLIENTS:
                 async def op(n: int) -> None:
@@ -50,6 +53,17 @@ async def _ledgermesh(settings: Any, sizes: dict[str, Any], metrics: dict[str, f
                                            warmup=min(clients * 2, ops))
                 metrics.update(result.metrics(f"lm_c{clients}"))
                 log(f"  LedgerMesh CreateCharge, {clients} clients: {result.throughput:.0f}/s")
+            run_id = uuid.uuid4().hex
+
+            async def keyed(n: int) -> None:
+                request = charge_request(n)
+                request.idempotency_key = f"bench-{run_id}-{n}"
+                await stub.CreateCharge(request, metadata=merchants[n % len(merchants)].metadata)
+
+            ops = sizes["ops"][1]
+            result = await closed_loop(keyed, clients=1, ops=ops, max_seconds=sizes["max_s"], warmup=2)
+            metrics.update(result.metrics("lm_key_c1"))
+            log(f"  LedgerMesh CreateCharge with an idempotency key, 1 client: {result.throughput:.0f}/s")
         finally:
             await channel.close()
     async with await psycopg.AsyncConnection.connect(
@@ -128,6 +142,12 @@ def _rows() -> tuple[Row, ...]:
                         f"empty gRPC {c}c", ratio_at_most(4.0) if c == 1 else None))
         rows.append(Row(f"lm_c{c}_p99_ms", f"CreateCharge p99, {c} clients vs empty gRPC", "ms", f"grpc_c{c}_p99_ms",
                         f"empty gRPC {c}c"))
+    rows.append(Row("lm_key_c1_p50_ms", "CreateCharge p50, 1 client, with an idempotency key vs empty gRPC", "ms",
+                    "grpc_c1_p50_ms", "empty gRPC 1c"))
+    rows.append(Row("lm_key_c1_p99_ms", "CreateCharge p99, 1 client, with an idempotency key vs without", "ms",
+                    "lm_c1_p99_ms", "no key 1c"))
+    rows.append(Row("lm_key_c1_p50_ms", "CreateCharge p50, 1 client, with an idempotency key vs without", "ms",
+                    "lm_c1_p50_ms", "no key 1c"))
     rows.append(Row("lm_c64_per_s", "CreateCharge/s, 64 clients vs empty gRPC calls/s", "/s", "grpc_c64_per_s",
                     "empty gRPC 64c"))
     return tuple(rows)

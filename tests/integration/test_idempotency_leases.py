@@ -12,11 +12,11 @@ import pytest
 
 from command_svc.application.pipeline import CommandRunner, Decision, Idempotency, request_fingerprint
 from command_svc.domain.errors import ConcurrencyError
-from composition.infrastructure import Infrastructure
+from composition.infrastructure import Infrastructure, open_pool
 from eventlog.bus import EventPublisher
 from eventlog.errors import IdempotencyKeyInUse
 from eventlog.idempotency import IdempotencyKeys, session_name
-from eventlog.records import StoredEvent, StreamAppend
+from eventlog.records import Claimed, Commit, IdempotentResponse, StoredEvent, StreamAppend
 from tests.conftest import eventually
 from tests.integration.conftest import audit, note
 
@@ -157,3 +157,52 @@ async def _is_terminated(conn: psycopg.AsyncConnection) -> bool:  # type: ignore
     except psycopg.OperationalError:
         return True
     return False
+
+
+
+async def test_a_claim_that_does_not_wait_for_the_disk_leaves_the_next_commit_on_its_connection_durable(
+        infra: Infrastructure) -> None:
+    """A new key's claim commits without waiting for its WAL flush (eventlog/idempotency.py); that setting
+    is its own transaction's: what the same connection commits next (a batch of charges) waits for the disk."""
+    pool = await open_pool(infra.settings, min_size=1, max_size=1)
+    try:
+        keys = IdempotencyKeys(pool)
+        claim = await keys.claim(TENANT, "durable-1", "CreateCharge", request_fingerprint("CreateCharge", REQUEST))
+        assert isinstance(claim, Claimed)
+        async with pool.connection() as conn:
+            cur = await conn.execute("SHOW synchronous_commit")
+            assert await cur.fetchone() == ("on",)
+    finally:
+        await pool.close()
+
+
+async def test_a_commit_whose_key_was_taken_over_is_refused_alone_and_its_batch_neighbours_are_answered(
+        infra: Infrastructure) -> None:
+    keys = IdempotencyKeys(infra.pool, owner_id="batching-process", stale_after=STALE)
+    await keys.beat()
+    fingerprint = request_fingerprint("CreateCharge", REQUEST)
+    leases = {}
+    for name in ("before", "taken", "after"):
+        claim = await keys.claim(TENANT, f"batch-{name}", "CreateCharge", fingerprint)
+        assert isinstance(claim, Claimed)
+        leases[name] = claim.lease
+    async with infra.pool.connection() as conn:  # a retry elsewhere took the middle key over
+        await conn.execute("UPDATE idempotency_keys SET lease = 'the-retry', owner_id = 'other-process'"
+                           " WHERE tenant_id = %s AND key = 'batch-taken'", (TENANT,))
+
+    def commit(name: str) -> Commit:
+        return Commit(TENANT, (StreamAppend(f"ch_batch_{name}", "Charge", 0, (note(name),)),), audit(),
+                      IdempotentResponse(f"batch-{name}", lambda stored: _answer(None, stored), leases[name]))
+
+    outcomes = await asyncio.gather(*(infra.store.commit(commit(name)) for name in ("before", "taken", "after")),
+                                    return_exceptions=True)
+    assert isinstance(outcomes[1], IdempotencyKeyInUse)
+    assert [len(o) for o in (outcomes[0], outcomes[2]) if isinstance(o, list)] == [1, 1]
+    assert await infra.store.read_stream("ch_batch_taken") == []
+    async with infra.pool.connection() as conn:
+        cur = await conn.execute("SELECT key, state, lease FROM idempotency_keys WHERE tenant_id = %s"
+                                 " AND key LIKE 'batch-%%' ORDER BY key", (TENANT,))
+        rows = await cur.fetchall()
+    assert [(key, state) for key, state, _ in rows] == [
+        ("batch-after", "done"), ("batch-before", "done"), ("batch-taken", "in_flight")]
+    assert rows[2][2] == "the-retry"  # the retry that took the key over answers it

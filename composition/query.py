@@ -39,7 +39,8 @@ async def start_query_server(infra: Infrastructure) -> RunningGrpcServer:
         register,
         [SERVICE_NAME, OBJECTS_SERVICE_NAME],
         f"{s.host}:{s.query_port}",
-        [redis_dependency(infra.redis)], grace_s=1.0,
+        [redis_dependency(infra.redis, read_models.last_answer)], grace_s=1.0,
+        unresponsive_after_s=s.dependency_unresponsive_ms / 1000,
     )
     running.closers.append(read_models.close)
     return running

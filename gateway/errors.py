@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from support.errors import error_info
 
+log = logging.getLogger(__name__)
 
 def doc_url(code: str) -> str:
     """Where Stripe documents an error code, as its errors link it."""
@@ -107,7 +109,9 @@ def from_rpc_error(error: grpc.aio.AioRpcError) -> StripeError:
     param = (info.metadata.get("field") or info.metadata.get("param")) if info else None
     if code == grpc.StatusCode.UNAVAILABLE:
         # A dependency or a service is away: retryable. The message is ours, never the channel's or a
-        # driver's (they name addresses, classes and database errors).
+        # driver's (they name addresses, classes and database errors). Logged with its cause: a
+        # service's refusal names a reason, the channel's own failure (connection refused, reset) none.
+        log.warning("503: upstream UNAVAILABLE (%s): %s", reason or "no reason: the channel", error.details())
         retry_after = (info.metadata.get("retry_after_s") if info else None) or "1"
         return StripeError(503, "api_error", "The service is temporarily unavailable; retry the request shortly.",
                            headers={"Retry-After": retry_after})

@@ -9,7 +9,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from support.health import Dependency, HealthWatcher
+from support.health import UNRESPONSIVE_AFTER_S, Dependency, HealthWatcher
 from support.metrics import MetricsInterceptor
 from support.unavailable import DependencyGuard
 
@@ -87,13 +87,15 @@ async def start_server(
     dependencies: Sequence[Dependency],
     *,
     grace_s: float,
+    unresponsive_after_s: float = UNRESPONSIVE_AFTER_S,
 ) -> RunningGrpcServer:
     """build_server, started, SERVING only while every dependency answers; `stop` waits up to
     `grace_s` for calls in flight. Calls fail fast with UNAVAILABLE while a required dependency is
-    down, and a dependency's failure inside a call is answered UNAVAILABLE (support/unavailable.py)."""
+    down (failed, or silent for `unresponsive_after_s`), and a dependency's failure inside a call is
+    answered UNAVAILABLE (support/unavailable.py)."""
     guard = DependencyGuard({d.name for d in dependencies if d.required})
     server, health_servicer, port = build_server([guard, *interceptors], register, service_names, address)
-    watcher = HealthWatcher(health_servicer, service_names, dependencies)
+    watcher = HealthWatcher(health_servicer, service_names, dependencies, unresponsive_after=unresponsive_after_s)
     guard.watch(watcher.required_down)
     await server.start()
     await watcher.start()

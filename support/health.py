@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
@@ -22,6 +23,9 @@ log = logging.getLogger(__name__)
 
 # A probe runs at most `timeout` (1 s); a stopping server does not wait on the watcher longer than this.
 _STOP_WAIT_S = 2.0
+# A dependency that answers nothing this long is down even though no probe failed (SIGSTOP, a network
+# cut): as long as a read through the query service's Redis link waits before it fails.
+UNRESPONSIVE_AFTER_S = 5.0
 
 
 class DependencyDown(ConnectionError):
@@ -37,6 +41,9 @@ class Dependency:
     # Calls fail fast (UNAVAILABLE) while a required dependency is down; the command service keeps
     # committing while NATS is away (the relay publishes later), so NATS is not required there.
     required: bool = True
+    # When the dependency last answered this process's calls (time.monotonic), where the process
+    # knows: answers to calls while a probe is slow say the dependency is there and the host is busy.
+    last_answer: Callable[[], float] | None = None
 
 
 def postgres(pool: AsyncConnectionPool, timeout: float = 1.0) -> Dependency:
@@ -58,51 +65,65 @@ def nats(nc: NATS, *, required: bool = True) -> Dependency:
     return Dependency("nats", probe, required)
 
 
-def redis(client: Redis) -> Dependency:
+def redis(client: Redis, last_answer: Callable[[], float] | None = None) -> Dependency:
     async def probe() -> None:
         await client.ping()
 
-    return Dependency("redis", probe)
+    return Dependency("redis", probe, last_answer=last_answer)
 
 
 class HealthWatcher:
     """Probes every `interval` seconds and sets the health status of "" and each service name.
 
     A probe that fails (refused, reset, an error) marks its dependency down at once, so an outage is
-    told to callers within one interval. A probe that only runs past `timeout` marks it down when
-    `slow_probes_to_down` of them come in a row: on a saturated host one slow ping is the host's
-    load, not the dependency's absence, and turning every caller away for it would be the outage."""
+    told to callers within one interval. A probe that only runs past `timeout` is slow, and a slow
+    probe is what a saturated host looks like as much as a hung dependency: it marks the dependency
+    down only once the dependency has left this process unanswered for `unresponsive_after` (the
+    wait a call through it would meet anyway, the Redis read timeout), counting from the first slow
+    probe or the latest answer to a call (`Dependency.last_answer`), whichever is later. Turning
+    every caller away sooner refused calls that would have been answered: two slow pings at load 12
+    (1 s each) made the query service answer UNAVAILABLE, the gateway 503 (docs/reliability.md)."""
 
     def __init__(self, servicer: health.aio.HealthServicer, service_names: Sequence[str],
                  dependencies: Sequence[Dependency], *, interval: float = 0.5, timeout: float = 1.0,
-                 slow_probes_to_down: int = 2) -> None:
+                 unresponsive_after: float = UNRESPONSIVE_AFTER_S,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self._servicer = servicer
         self._names = tuple(service_names)
         self._dependencies = tuple(dependencies)
         self._interval = interval
         self._timeout = timeout
-        self._slow_probes_to_down = slow_probes_to_down
-        self._slow_in_a_row: dict[str, int] = {}
+        self._unresponsive_after = unresponsive_after
+        self._clock = clock
+        # Per dependency: since when it has answered neither a probe nor a call (slow probes only).
+        self._unanswered_since: dict[str, float] = {}
         self._serving: bool | None = None
         self._down: frozenset[str] = frozenset()
         self._task: asyncio.Task[None] | None = None
 
     async def _up(self, dependency: Dependency) -> bool:
+        name = dependency.name
+        sent = self._clock()
         try:
             await asyncio.wait_for(dependency.probe(), self._timeout)
         except TimeoutError:
-            slow = self._slow_in_a_row.get(dependency.name, 0) + 1
-            self._slow_in_a_row[dependency.name] = slow
-            log.debug("%s probe slower than %.1f s (%d in a row)", dependency.name, self._timeout, slow)
-            up = slow < self._slow_probes_to_down and dependency.name not in self._down
+            since = max(self._unanswered_since.get(name, sent),
+                        dependency.last_answer() if dependency.last_answer is not None else 0.0)
+            self._unanswered_since[name] = since
+            unanswered = self._clock() - since
+            log.debug("%s probe slower than %.1f s (unanswered for %.1f s)", name, self._timeout, unanswered)
+            outcome = "slow"
+            # Down already (a failed probe, or unanswered too long): slow answers do not bring it back.
+            up = unanswered < self._unresponsive_after and name not in self._down
         except Exception as exc:  # any failure of a probe means "not available", whatever raised it
-            log.debug("%s probe failed: %s", dependency.name, exc)
-            self._slow_in_a_row[dependency.name] = 0
-            up = False
+            log.debug("%s probe failed: %s", name, exc)
+            self._unanswered_since.pop(name, None)
+            outcome, up = "failed", False
         else:
-            self._slow_in_a_row[dependency.name] = 0
-            up = True
-        METRICS.dependency_up.labels(dependency.name).set(1 if up else 0)
+            self._unanswered_since.pop(name, None)
+            outcome, up = "answered", True
+        METRICS.dependency_probes.labels(name, outcome).inc()
+        METRICS.dependency_up.labels(name).set(1 if up else 0)
         return up
 
     async def check_once(self) -> bool:

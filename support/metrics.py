@@ -53,6 +53,10 @@ class Metrics:
             ["consumer"])
         self.dependency_up = Gauge(
             "ledgermesh_dependency_up", "1 while the dependency answers its health probe, else 0", ["dependency"])
+        self.dependency_probes = Counter(
+            "ledgermesh_dependency_probes_total",
+            "Health probes of a dependency, by outcome (answered, slow: past the probe's timeout, failed)",
+            ["dependency", "outcome"])
         self.webhook_deliveries = Counter(
             "ledgermesh_webhook_deliveries_total",
             "Webhook delivery attempts, by outcome (succeeded, failed, refused)", ["outcome"])

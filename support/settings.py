@@ -71,6 +71,7 @@ _ENV_NAMES: dict[str, str] = {
     "idempotency_ttl_hours": "LEDGERMESH_IDEMPOTENCY_TTL_HOURS",
     "read_your_writes_timeout_ms": "LEDGERMESH_RYW_TIMEOUT_MS",
     "db_pool_timeout_ms": "LEDGERMESH_DB_POOL_TIMEOUT_MS",
+    "dependency_unresponsive_ms": "LEDGERMESH_DEPENDENCY_UNRESPONSIVE_MS",
     "db_connect_timeout_s": "LEDGERMESH_DB_CONNECT_TIMEOUT_S",
     "db_idle_in_transaction_timeout_ms": "LEDGERMESH_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS",
     "idempotency_lease_stale_ms": "LEDGERMESH_IDEMPOTENCY_LEASE_STALE_MS",
@@ -173,6 +174,9 @@ class Settings:
     # An idempotency key in flight is taken over once its owning process has not shown signs of life
     # (a heartbeat in PostgreSQL) for this long: a crashed or paused process does not lock it for long.
     idempotency_lease_stale_ms: int = 3000
+    # The query service refuses calls at once (UNAVAILABLE) once Redis has answered nothing for this long,
+    # though no probe of it failed (paused, cut off); before that a slow Redis is waited for.
+    dependency_unresponsive_ms: int = 5000
     # Bounded wait of a read-your-writes query.
     read_your_writes_timeout_ms: int = 1000
     # Allow self sign-up (CreateAccount without a key), as a test-mode platform does; off unless set
@@ -271,6 +275,7 @@ class Settings:
             idempotency_ttl_hours=_int(e, "LEDGERMESH_IDEMPOTENCY_TTL_HOURS", 24),
             read_your_writes_timeout_ms=_int(e, "LEDGERMESH_RYW_TIMEOUT_MS", 1000),
             db_pool_timeout_ms=_int(e, "LEDGERMESH_DB_POOL_TIMEOUT_MS", 3000),
+            dependency_unresponsive_ms=_int(e, "LEDGERMESH_DEPENDENCY_UNRESPONSIVE_MS", 5000),
             db_connect_timeout_s=_int(e, "LEDGERMESH_DB_CONNECT_TIMEOUT_S", 2),
             db_idle_in_transaction_timeout_ms=_int(e, "LEDGERMESH_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", 10000),
             idempotency_lease_stale_ms=_int(e, "LEDGERMESH_IDEMPOTENCY_LEASE_STALE_MS", 3000),

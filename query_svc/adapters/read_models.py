@@ -46,6 +46,10 @@ class ReadModels:
     def redis(self) -> Redis:
         return self._redis
 
+    def last_answer(self) -> float:
+        """When Redis last answered a hot read (time.monotonic; 0 when none went through the link)."""
+        return self._link.last_answer if self._link is not None else 0.0
+
     async def close(self) -> None:
         if self._link is not None:
             await self._link.close()

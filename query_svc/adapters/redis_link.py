@@ -12,6 +12,7 @@ share the connection, so concurrent reads are pipelined."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 from typing import Any
 
@@ -40,6 +41,7 @@ class _Wire(asyncio.Protocol):
         self.transport = transport  # type: ignore[assignment]
 
     def data_received(self, data: bytes) -> None:
+        self._link.last_answer = time.monotonic()
         reader = self._reader
         reader.feed(data)
         waiting = self.waiting
@@ -85,6 +87,9 @@ class RedisLink:
         self._wire: _Wire | None = None
         self._connecting: asyncio.Task[_Wire] | None = None
         self._watchdog: asyncio.TimerHandle | None = None
+        # When Redis last sent this link anything (time.monotonic; 0 before): the health watcher's
+        # evidence that Redis is there while its probe is slow (support/health.py).
+        self.last_answer = 0.0
 
     @classmethod
     def like(cls, redis: Redis) -> RedisLink | None:

@@ -27,6 +27,9 @@ from readmodel.keys import Keys
 SCAN_COUNT = 5000
 # Keys per script call (each call names them all in KEYS).
 SCRIPT_KEYS = 1000
+# Keys a switch's transaction moves per second on a loaded machine, at the least: sizes the wait for its
+# reply (a quiet machine moves several times more).
+SWITCH_KEYS_PER_S = 50_000
 
 
 def meta_keys(prefix: str, projection: Projection) -> list[str]:
@@ -115,11 +118,12 @@ async def _send(connection: Connection, commands: Sequence[Sequence[Any]]) -> No
                                          check_health=False)
 
 
-async def _replies(connection: Connection, count: int) -> list[Any]:
+async def _replies(connection: Connection, count: int, timeout: float | None = None) -> list[Any]:
     """The next `count` replies on the connection. redis-py reads each reply under a timeout of its own
     (most of a rebuild's reading of its write replies went to making them): with its hiredis parser,
-    they are taken from hiredis's reader as they come, with the connection's timeout on each read of
-    the socket instead. An error reply raises (the caller drops the connection)."""
+    they are taken from hiredis's reader as they come, with the connection's timeout (or `timeout`)
+    on each read of the socket instead. An error reply raises (the caller drops the connection)."""
+    read_timeout = connection.socket_timeout if timeout is None else timeout
     parser = connection._parser
     reader, stream = getattr(parser, "_reader", None), getattr(parser, "_stream", None)
     if not isinstance(parser, _AsyncHiredisParser) or not isinstance(reader, hiredis.Reader) or stream is None:
@@ -128,7 +132,7 @@ async def _replies(connection: Connection, count: int) -> list[Any]:
     while len(replies) < count:
         reply = reader.gets()
         if reply is NOT_ENOUGH_DATA:
-            async with asyncio.timeout(connection.socket_timeout):
+            async with asyncio.timeout(read_timeout):
                 data = await stream.read(65536)
             if not data:
                 raise ConnectionError("Redis closed the connection")
@@ -411,7 +415,9 @@ async def switch_many(redis: Redis, live_prefix: str, new_prefix: str, projectio
             meta = meta_keys(new_prefix, projection)
             await queue(_paired(_MOVE_SCRIPT, meta, _renamed(meta, new_prefix, live_prefix)), i)
         await _send(tx, [("EXEC",)])
-        (replies,) = await _replies(tx, 1)
+        # Redis runs the whole transaction before its one reply: seconds for millions of keys, more
+        # than a connection's timeout per read (redis-py's default is 5 s), so the wait grows with it.
+        (replies,) = await _replies(tx, 1, _exec_timeout(tx, len(queued) * SCRIPT_KEYS))
     if replies is None:
         raise RuntimeError("switch: the transaction was aborted")
     failures = [r for r in replies if isinstance(r, Exception)]
@@ -422,6 +428,14 @@ async def switch_many(redis: Redis, live_prefix: str, new_prefix: str, projectio
         if owner >= 0:
             moved[owner] += int(count)
     return moved
+
+
+def _exec_timeout(connection: Connection, keys: int) -> float | None:
+    """How long the reply of a transaction moving up to `keys` keys may take: the connection's timeout,
+    plus a second per SWITCH_KEYS_PER_S keys (a slow machine's rate, several times below a quiet one's)."""
+    if connection.socket_timeout is None:
+        return None
+    return float(connection.socket_timeout) + keys / SWITCH_KEYS_PER_S
 
 
 async def switch(redis: Redis, live_prefix: str, new_prefix: str, projection: Projection) -> int:

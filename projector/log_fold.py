@@ -317,7 +317,7 @@ def _forget_opened() -> None:
     with their records, payloads and messages were ~45 MB of each fold process (151 MB against 107 MB
     at the peak of a 200,000-event rebuild in one process). Only a memo: an event opened again after
     this is opened the same way."""
-    projection_base._OPENED.clear()
+    projection_base.forget_opened()
 
 
 def _receive(connection: Connection) -> Any:

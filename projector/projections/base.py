@@ -59,6 +59,13 @@ def stop_using_subject_keys(source: KeySource) -> None:
     _OPENED.clear()
 
 
+def forget_opened() -> None:
+    """Drop the memo of opened events (a fold calls it after each chunk: it applies every projection to
+    an event before the next, so it needs none of the chunk before). An event opened again after this
+    is opened the same way."""
+    _OPENED.clear()
+
+
 def key_by_id(key_id: str) -> bytes | None:
     for source in _KEY_SOURCES:
         key = source.key_by_id(key_id)

@@ -15,12 +15,17 @@ from enum import Enum
 from typing import Any, NamedTuple
 
 import orjson
+from opentelemetry import trace
 from redis.asyncio import Redis
 from redis.asyncio.connection import AbstractConnection
 from redis.exceptions import NoScriptError, ResponseError
 
 from projector.projections.base import Op
 from readmodel.keys import Keys
+
+_tracer = trace.get_tracer("ledgermesh.projector")
+# What redis-py's instrumentation records for a command (the semantic conventions' database span).
+_REDIS_SPAN_ATTRIBUTES = {"db.system": "redis", "db.statement": "EVALSHA", "db.operation.name": "EVALSHA"}
 
 APPLY_SCRIPT = """
 local versions = ARGV[1]
@@ -261,7 +266,14 @@ class AllProjectionsApplier:
             for e in events
         ]])
         if self._in_order is not None:
-            replies = await self._in_order.call(spec, sent=sent)
+            if trace.get_current_span().is_recording():
+                # Its own connection is not redis-py's instrumented client: the sampled batch's Redis
+                # write gets its span here (the consume span's child, the last hop of the trace).
+                with _tracer.start_as_current_span("EVALSHA", kind=trace.SpanKind.CLIENT,
+                                                   attributes=_REDIS_SPAN_ATTRIBUTES):
+                    replies = await self._in_order.call(spec, sent=sent)
+            else:
+                replies = await self._in_order.call(spec, sent=sent)
         else:
             if sent is not None:
                 sent()

@@ -22,6 +22,8 @@ WRITTEN_POSITION_HEADER = "x-ledgermesh-written-position"
 
 # The projection that writes each kind of object: its checkpoint says how far the read model is.
 CHARGES, BALANCE, DISPUTES, ACCOUNTS = "charges", "balance", "disputes", "accounts"
+# Customers, payment methods, PaymentIntents and SetupIntents (projector/projections/objects.py).
+OBJECTS = "objects"
 
 
 def written_position(context: grpc.aio.ServicerContext) -> int:

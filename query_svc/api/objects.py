@@ -11,7 +11,7 @@ from ledgermesh.query.v1 import object_query_service_pb2_grpc
 
 from query_svc.adapters.pages import CursorMissing, PageRequest
 from query_svc.adapters.read_models import ReadModels
-from query_svc.api.common import account, not_found, page_of
+from query_svc.api.common import OBJECTS, ReadSide, account, not_found, page_of
 from readmodel.objects import (
     customer_from_hash,
     payment_intent_from_hash,
@@ -23,7 +23,7 @@ from readmodel.values import Hash
 Keep = Callable[[Hash], bool] | None
 
 
-class ObjectQueryServicer(object_query_service_pb2_grpc.ObjectQueryServiceServicer):
+class ObjectQueryServicer(ReadSide, object_query_service_pb2_grpc.ObjectQueryServiceServicer):
     def __init__(self, read_models: ReadModels) -> None:
         self.rm = read_models
 
@@ -43,8 +43,15 @@ class ObjectQueryServicer(object_query_service_pb2_grpc.ObjectQueryServiceServic
         except CursorMissing:
             return [], False
 
+    async def _owned(self, context: grpc.aio.ServicerContext, key: str, min_position: int) -> Hash | None:
+        """The account's object, or None; when the caller's own writes are ahead of the projection, the
+        object once projected (read-your-writes, as for charges: docs/read-side.md)."""
+        acct = account()
+        return await self.unless_behind(context, OBJECTS, await self.rm.owned(key, acct, min_position),
+                                        lambda: self.rm.owned(key, acct))
+
     async def GetCustomer(self, request: oq.GetCustomerRequest, context: grpc.aio.ServicerContext) -> oq.GetCustomerResponse:
-        h = await self.rm.owned(self.rm.keys.customer(request.customer_id), account(), request.min_position)
+        h = await self._owned(context, self.rm.keys.customer(request.customer_id), request.min_position)
         if h is None:
             await not_found(context, "customer", request.customer_id)
         return oq.GetCustomerResponse(customer=customer_from_hash(h))  # type: ignore[arg-type]
@@ -58,8 +65,8 @@ class ObjectQueryServicer(object_query_service_pb2_grpc.ObjectQueryServiceServic
 
     async def GetPaymentMethod(self, request: oq.GetPaymentMethodRequest,
                                context: grpc.aio.ServicerContext) -> oq.GetPaymentMethodResponse:
-        h = await self.rm.owned(self.rm.keys.payment_method(request.payment_method_id), account(),
-                                request.min_position)
+        h = await self._owned(context, self.rm.keys.payment_method(request.payment_method_id),
+                              request.min_position)
         if h is None:
             await not_found(context, "PaymentMethod", request.payment_method_id)
         return oq.GetPaymentMethodResponse(payment_method=payment_method_from_hash(h))  # type: ignore[arg-type]
@@ -80,8 +87,8 @@ class ObjectQueryServicer(object_query_service_pb2_grpc.ObjectQueryServiceServic
 
     async def GetPaymentIntent(self, request: oq.GetPaymentIntentRequest,
                                context: grpc.aio.ServicerContext) -> oq.GetPaymentIntentResponse:
-        h = await self.rm.owned(self.rm.keys.payment_intent(request.payment_intent_id), account(),
-                                request.min_position)
+        h = await self._owned(context, self.rm.keys.payment_intent(request.payment_intent_id),
+                              request.min_position)
         if h is None:
             await not_found(context, "payment_intent", request.payment_intent_id)
         return oq.GetPaymentIntentResponse(payment_intent=payment_intent_from_hash(h))  # type: ignore[arg-type]
@@ -96,7 +103,7 @@ class ObjectQueryServicer(object_query_service_pb2_grpc.ObjectQueryServiceServic
 
     async def GetSetupIntent(self, request: oq.GetSetupIntentRequest,
                              context: grpc.aio.ServicerContext) -> oq.GetSetupIntentResponse:
-        h = await self.rm.owned(self.rm.keys.setup_intent(request.setup_intent_id), account(), request.min_position)
+        h = await self._owned(context, self.rm.keys.setup_intent(request.setup_intent_id), request.min_position)
         if h is None:
             await not_found(context, "setupintent", request.setup_intent_id)
         return oq.GetSetupIntentResponse(setup_intent=setup_intent_from_hash(h))  # type: ignore[arg-type]

@@ -108,3 +108,28 @@ async def test_an_unknown_id_still_answers_404_after_the_bounded_wait(held: tupl
         missing = await http.get("/v1/charges/ch_doesnotexist")
         assert missing.status_code == 404
         assert missing.json()["error"]["code"] == "resource_missing"
+
+
+async def test_a_customer_and_a_payment_intent_read_right_after_their_posts_wait_instead_of_404(
+        held: tuple[Stack, str]) -> None:
+    stack, base_url = held
+    merchant = await _merchant_the_query_side_knows(stack)
+    await stack.stop_projector()
+    async with httpx.AsyncClient(base_url=base_url, headers=merchant.headers, timeout=30) as http:
+        customer = await http.post("/v1/customers", data={"email": "jenny@example.com"})
+        assert customer.status_code == 200, customer.text
+        intent = await http.post("/v1/payment_intents", data={"amount": "1500", "currency": "usd"})
+        assert intent.status_code == 200, intent.text
+
+        reads = [asyncio.create_task(http.get(f"/v1/customers/{customer.json()['id']}")),
+                 asyncio.create_task(http.get(f"/v1/payment_intents/{intent.json()['id']}"))]
+        done, _ = await asyncio.wait(reads, timeout=HELD_BACK_S)
+        # Nothing projected yet: neither answered 404 for the caller's own writes.
+        assert not done, [t.result().text for t in done]
+        stack.start_projector()
+
+        got_customer, got_intent = [await read for read in reads]
+        assert got_customer.status_code == 200, got_customer.text
+        assert (got_customer.json()["id"], got_customer.json()["email"]) == (customer.json()["id"], "jenny@example.com")
+        assert got_intent.status_code == 200, got_intent.text
+        assert (got_intent.json()["id"], got_intent.json()["amount"]) == (intent.json()["id"], 1500)

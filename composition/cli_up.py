@@ -19,7 +19,7 @@ from composition.devstack import DataDirInUse, DevStack, InfrastructureUnavailab
 from composition.heap import settle_heap
 from composition.servers import ServerStartError
 from composition.subcommand import Subcommand, configure_logging, run_service
-from composition.supervisor import listening, start_supervised, until_listening, with_ports_picked
+from composition.supervisor import listening, ports_taken, start_supervised, until_listening, with_ports_picked
 from composition.system import UP, start_system
 from support.settings import Settings
 from support.telemetry import setup_tracing
@@ -29,6 +29,10 @@ log = logging.getLogger("ledgermesh.up")
 # How long to wait for the services' ports before announcing them anyway.
 _LISTEN_TIMEOUT_S = 60.0
 _REPEAT_SIGNAL_GRACE_S = 1.0
+
+
+class PortsInUse(RuntimeError):
+    """A service's port is taken by another program; the message names each port and its variable."""
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -45,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     configure_logging(settings.log_level)
     try:
         return run_service(_up(settings, one_process=args.one_process))
-    except (InfrastructureUnavailable, ServerStartError, DataDirInUse) as exc:
+    except (InfrastructureUnavailable, ServerStartError, DataDirInUse, PortsInUse) as exc:
         print(f"ledgermesh up: {exc}", file=sys.stderr)
         return 1
     except asyncio.CancelledError:
@@ -76,6 +80,9 @@ def _install_stop_signals(stop: asyncio.Event) -> None:
 
 
 async def _up(settings: Settings, *, one_process: bool) -> int:
+    taken = await asyncio.to_thread(ports_taken, settings)
+    if taken:
+        raise PortsInUse("something else already listens on " + "; ".join(taken))
     stop = asyncio.Event()
     _install_stop_signals(stop)
     settings, stack = await devstack.ensure_infrastructure(settings)

@@ -30,7 +30,7 @@ from typing import IO
 from composition.devstack import client_host
 from composition.servers import free_port
 from composition.system import Parts, RunningSystem, start_system
-from support.settings import Settings
+from support.settings import Settings, env_name
 
 log = logging.getLogger("ledgermesh.up")
 
@@ -59,6 +59,15 @@ def with_ports_picked(settings: Settings) -> Settings:
     host = client_host(settings.host)
     return settings.with_(command_target=f"{host}:{settings.command_port}",
                           query_target=f"{host}:{settings.query_port}")
+
+
+def ports_taken(settings: Settings) -> list[str]:
+    """The services' fixed ports something else already listens on, each with the variable that moves
+    it: `up` refuses to start on them (the service would die and restart forever, while the port
+    answered as if LedgerMesh were up)."""
+    host = client_host(settings.host)
+    return [f"{name.removesuffix('_port').replace('_', ' ')} port {port} (set {env_name(name)} to move it)"
+            for name in _PORTS if (port := getattr(settings, name)) and listening(host, port)]
 
 
 def listening(host: str, port: int) -> bool:

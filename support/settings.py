@@ -111,6 +111,11 @@ _ENV_NAMES: dict[str, str] = {
 }
 
 
+def env_name(setting: str) -> str:
+    """The environment variable that sets `setting` (a field of Settings)."""
+    return _ENV_NAMES[setting]
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a LedgerMesh process needs to know about its surroundings."""

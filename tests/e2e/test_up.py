@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -126,3 +127,21 @@ async def test_up_runs_every_service_in_its_own_process_restarts_one_that_dies_a
 
 def _tail(up: Up) -> str:
     return "\n--- ledgermesh up ---\n" + up.output()[-4000:]
+
+
+def test_up_refuses_a_port_another_program_listens_on_naming_it_and_its_variable(
+        settings: Settings, cleanup: None) -> None:
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        taken = other.getsockname()[1]
+        settings = settings.with_(command_port=free_port(), query_port=free_port(), gateway_port=taken,
+                                  projector_metrics_port=free_port(), command_metrics_port=free_port(),
+                                  query_metrics_port=free_port())
+        env = {**outside_env(), **settings.to_env(), "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "gen")])}
+        env.pop("OTEL_EXPORTER_OTLP_ENDPOINT", None)
+        done = subprocess.run([sys.executable, "-m", "composition.cli", "up"], cwd=REPO, env=env,
+                              capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"gateway port {taken} (set LEDGERMESH_GATEWAY_PORT to move it)" in done.stderr, done.stderr
+    assert "LedgerMesh is up" not in done.stdout + done.stderr

@@ -114,4 +114,5 @@ async def start_command_server(infra: Infrastructure, fast_path: BackgroundPubli
     return await start_server(
         [AuthInterceptor(infra.keys, public, account_limits(s), failed_auth_limits(s))], register, names,
         f"{s.host}:{s.command_port}", [postgres(infra.pool), nats(infra.nc, required=False)], grace_s=2.0,
+        unresponsive_after_s=s.dependency_unresponsive_ms / 1000,
     )
